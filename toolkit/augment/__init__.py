@@ -1,0 +1,3 @@
+"""toolkit.augment — named, composable, serializable image transforms."""
+
+__all__: list[str] = []

@@ -1,0 +1,10 @@
+"""toolkit.data — the centre: image folders, tables, arrays, one-hot, splits, the loader.
+
+See docs/architecture.md for what this layer owns and the seams between its modules.
+"""
+
+from toolkit.data.arrays import ArrayDataset
+from toolkit.data.dataset import Dataset
+from toolkit.data.onehot import onecold, onehot, onehotbatch
+
+__all__ = ["ArrayDataset", "Dataset", "onecold", "onehot", "onehotbatch"]

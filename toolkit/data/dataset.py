@@ -1,0 +1,66 @@
+"""The common shape of every data set: indexable, sized, labelled, splittable.
+
+``ImageFolder``, ``Table`` (``CSV``/``Parquet``) and ``ArrayDataset`` all derive
+from :class:`Dataset`. The loader relies only on what is declared here:
+
+- ``len(ds)`` and ``ds[i] -> (x, y)``;
+- ``ds.kind``: ``"image"`` (the loader decodes and augments item by item, in
+  threads, through ``ds.load_image(i) -> uint8 (H, W, C)``) or ``"row"`` (the
+  loader takes whole batches with ``ds.batch(indices) -> (X, y)``);
+- ``ds.targets``: int class indices, shape ``(N,)``, or ``None`` when unlabelled;
+  ``ds.classes``: the label names in index order, or ``None``;
+- ``ds.keys()``: one stable string per item (a relative path, a row key), which
+  is what splits hash;
+- ``ds.subset(indices)``: a data set of the same kind over those items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from toolkit.data.split import kfold_indices, split_indices
+
+
+class Dataset:
+    """Base class: subclasses implement ``__len__``, ``__getitem__``, ``keys`` and ``subset``."""
+
+    kind: str = "row"
+    classes: tuple[str, ...] | None = None
+
+    def __len__(self) -> int:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __getitem__(self, i):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def keys(self) -> Sequence[str]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def subset(self, indices) -> Dataset:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @property
+    def targets(self) -> np.ndarray | None:
+        return None
+
+    def batch(self, indices) -> tuple[np.ndarray, np.ndarray | None]:
+        """Items ``indices`` stacked into ``(X, y)``; row data sets override this with one gather."""
+        items = [self[int(i)] for i in indices]
+        X = np.stack([x for x, _ in items])
+        y = None if self.targets is None else np.asarray([t for _, t in items])
+        return X, y
+
+    def split(self, fraction: float = 0.8, *, stratify: bool = False, seed: int = 0):
+        """``(train, validation)`` data sets; an item's side depends only on ``seed`` and its key.
+
+        See :func:`toolkit.data.split.split_indices` for how ``stratify`` keeps that stability.
+        """
+        train, val = split_indices(self.keys(), self.targets, fraction, stratify=stratify, seed=seed)
+        return self.subset(train), self.subset(val)
+
+    def kfolds(self, k: int = 5, *, stratify: bool = False, seed: int = 0):
+        """A list of ``k`` pairs ``(train, validation)``; every item is validated exactly once."""
+        folds = kfold_indices(self.keys(), self.targets, k, stratify=stratify, seed=seed)
+        return [(self.subset(tr), self.subset(va)) for tr, va in folds]

@@ -1,0 +1,119 @@
+"""Stable train/validation splits and k-folds.
+
+A item's side is fixed by the seed and the item's own key (an image's path
+relative to its root, a table's row key) through a hash, so adding or removing
+other items never moves it. This is the hash-based split that large data sets
+use to stay reproducible as they grow.
+
+``stratify=True`` keeps that stability and only steps in for classes the hash
+left one-sided: in a class of two or more items that got no validation (or no
+training) item, the item whose hash lies nearest the cut crosses over. Class
+proportions therefore follow ``fraction`` up to sampling noise, which shrinks
+as classes grow (on the 1,797 digits every class lands within a few percent).
+
+>>> keys = [f"img{i:03d}.png" for i in range(200)]
+>>> train, val = split_indices(keys, None, 0.8, seed=1)
+>>> len(train) + len(val), len(set(train) & set(val))
+(200, 0)
+>>> more = keys + [f"new{i}.png" for i in range(50)]
+>>> train2, val2 = split_indices(more, None, 0.8, seed=1)
+>>> set(train) <= set(train2) and set(val) <= set(val2)
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from toolkit._seed import unit_hash
+from toolkit.errors import DataError
+
+
+def _hashes(keys: Sequence[str], seed: int) -> np.ndarray:
+    return np.fromiter((unit_hash(seed, k) for k in keys), dtype=np.float64, count=len(keys))
+
+
+def _check_fraction(fraction: float) -> None:
+    if not 0.0 < float(fraction) < 1.0:
+        msg = f"split fraction must lie strictly between 0 and 1, got {fraction!r}; e.g. 0.8 keeps 80% for training"
+        raise DataError(msg)
+
+
+def _stratify_fix(side: np.ndarray, u: np.ndarray, targets: np.ndarray, fraction: float) -> None:
+    for c in np.unique(targets):
+        members = np.flatnonzero(targets == c)
+        if members.size < 2:
+            continue
+        in_train = side[members]
+        if in_train.all():  # nobody of this class in validation: the largest hash crosses
+            side[members[np.argmax(u[members])]] = False
+        elif not in_train.any():
+            side[members[np.argmin(u[members])]] = True
+
+
+def split_indices(
+    keys: Sequence[str],
+    targets: np.ndarray | None,
+    fraction: float,
+    *,
+    stratify: bool = False,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indices ``(train, validation)`` for items named by ``keys``; ``fraction`` goes to train."""
+    _check_fraction(fraction)
+    u = _hashes(keys, seed)
+    side = u < fraction
+    if stratify:
+        if targets is None:
+            raise DataError("stratify=True needs labels, but this data set has none; pass stratify=False")
+        _stratify_fix(side, u, np.asarray(targets), fraction)
+    train, val = np.flatnonzero(side), np.flatnonzero(~side)
+    if train.size == 0 or val.size == 0:
+        msg = (
+            f"a {fraction:.0%} split of {len(keys)} items left the "
+            f"{'training' if train.size == 0 else 'validation'} side empty; "
+            "use more items or a fraction nearer 0.5"
+        )
+        raise DataError(msg)
+    return train, val
+
+
+def kfold_indices(
+    keys: Sequence[str],
+    targets: np.ndarray | None,
+    k: int,
+    *,
+    stratify: bool = False,
+    seed: int = 0,
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``k`` pairs ``(train, validation)``; each item is validated in exactly one fold.
+
+    An item's fold is ``floor(k * hash(seed, key))``, stable like :func:`split_indices`.
+    With ``stratify=True`` the items of each class are dealt round-robin over the
+    folds in hash order, so every fold holds each class in equal measure.
+
+    >>> folds = kfold_indices([str(i) for i in range(30)], None, 3, seed=0)
+    >>> sorted(np.concatenate([v for _, v in folds]).tolist()) == list(range(30))
+    True
+    """
+    if not isinstance(k, (int, np.integer)) or k < 2:
+        raise DataError(f"k-folds need an integer k >= 2, got {k!r}")
+    if len(keys) < k:
+        raise DataError(f"cannot make {k} folds from {len(keys)} items; use k <= {len(keys)}")
+    u = _hashes(keys, seed)
+    if stratify:
+        if targets is None:
+            raise DataError("stratify=True needs labels, but this data set has none; pass stratify=False")
+        targets = np.asarray(targets)
+        fold = np.empty(len(keys), dtype=np.int64)
+        for c in np.unique(targets):
+            members = np.flatnonzero(targets == c)
+            order = members[np.argsort(u[members], kind="stable")]
+            offset = int(u[order[0]] * k)  # so that small classes do not all start in fold 0
+            fold[order] = (np.arange(order.size) + offset) % k
+    else:
+        fold = np.minimum((u * k).astype(np.int64), k - 1)
+    everything = np.arange(len(keys))
+    return [(everything[fold != f], everything[fold == f]) for f in range(k)]

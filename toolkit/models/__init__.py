@@ -1,0 +1,3 @@
+"""toolkit.models — see docs/architecture.md for what this layer owns."""
+
+__all__: list[str] = []
