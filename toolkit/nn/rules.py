@@ -1,0 +1,383 @@
+"""Optimisation rules in the shape of Optimisers.jl: small immutable objects.
+
+A rule holds only hyper-parameters. ``rule.init(x)`` makes the state for one
+parameter array ``x``; ``rule.apply(state, x, dx) -> (state, step)`` returns the
+next state and the step that the caller subtracts from ``x``. State arrays are
+updated in place (they belong to the optimiser); ``dx`` is never modified, so a
+gradient shared between two parameters is safe. Bad hyper-parameters fail in the
+constructor.
+
+>>> import numpy as np
+>>> rule = Adam(lr=0.1)
+>>> x, dx = np.ones(3, np.float32), np.full(3, 2.0, np.float32)
+>>> state = rule.init(x)
+>>> state, step = rule.apply(state, x, dx)
+>>> np.round(step, 4).tolist()  # Adam's first step is lr * sign(dx)
+[0.1, 0.1, 0.1]
+>>> Descent(lr=-0.1)
+Traceback (most recent call last):
+...
+toolkit.nn.rules.HyperparameterError: Descent: the learning rate cannot be negative, got -0.1
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from toolkit.errors import GradientError, ToolkitError
+
+
+class HyperparameterError(ToolkitError, ValueError):
+    """A rule built with a hyper-parameter outside its valid range."""
+
+
+def _xp(x):
+    """numpy or cupy, whichever owns ``x``."""
+    if type(x).__module__.startswith("cupy"):
+        import cupy
+
+        return cupy
+    return np
+
+
+def _check(rule, ok: bool, what: str, value) -> None:
+    if not ok:
+        msg = f"{type(rule).__name__}: {what}, got {value!r}"
+        raise HyperparameterError(msg)
+
+
+def _check_lr(rule) -> None:
+    _check(rule, rule.lr >= 0, "the learning rate cannot be negative", rule.lr)
+
+
+def _check_unit(rule, name: str, value) -> None:
+    _check(rule, 0 <= value < 1, f"{name} must lie in [0, 1)", value)
+
+
+class Rule:
+    """Base of every optimisation rule: ``init(x)`` and ``apply(state, x, dx)``.
+
+    Subclasses are frozen dataclasses; see :class:`Descent` for the smallest one.
+    """
+
+    def init(self, x):
+        """init(x) -> state: the state of this rule for the parameter array ``x``."""
+        return None
+
+    def apply(self, state, x, dx):
+        """apply(state, x, dx) -> (state, step): the next state and the step ``x -= step``."""
+        raise NotImplementedError
+
+    def adjusted(self, **fields) -> Rule:
+        """adjusted(**fields) -> Rule: a copy with the given hyper-parameters changed.
+
+        Names the rule does not have are ignored, so that one ``adjust(state, lr=...)``
+        reaches every rule of a chain that has a learning rate.
+        """
+        own = {k: v for k, v in fields.items() if k in self.__dataclass_fields__}
+        return dataclasses.replace(self, **own) if own else self
+
+
+@dataclass(frozen=True)
+class Descent(Rule):
+    """Descent(lr=0.1): plain gradient descent, ``x -= lr * dx``.
+
+    >>> import numpy as np
+    >>> Descent(0.5).apply(None, np.zeros(2), np.array([2.0, 4.0]))[1].tolist()
+    [1.0, 2.0]
+    """
+
+    lr: float = 0.1
+
+    def __post_init__(self):
+        _check_lr(self)
+
+    def apply(self, state, x, dx):
+        return state, dx * self.lr
+
+
+@dataclass(frozen=True)
+class Momentum(Rule):
+    """Momentum(lr=0.01, rho=0.9): ``v = rho * v + lr * dx; x -= v``.
+
+    The same steps as ``torch.optim.SGD(lr, momentum=rho)`` at a constant rate.
+
+    >>> import numpy as np
+    >>> rule = Momentum(lr=1.0, rho=0.5)
+    >>> s = rule.init(np.zeros(1))
+    >>> s, step = rule.apply(s, None, np.ones(1)); s, step = rule.apply(s, None, np.ones(1))
+    >>> step.tolist()
+    [1.5]
+    """
+
+    lr: float = 0.01
+    rho: float = 0.9
+
+    def __post_init__(self):
+        _check_lr(self)
+        _check_unit(self, "the momentum rho", self.rho)
+
+    def init(self, x):
+        return _xp(x).zeros_like(x)
+
+    def apply(self, state, x, dx):
+        state *= self.rho
+        state += self.lr * dx
+        return state, state  # never mutated downstream: rules do not modify dx
+
+
+@dataclass(frozen=True)
+class Nesterov(Rule):
+    """Nesterov(lr=0.001, rho=0.9): gradient descent with Nesterov momentum.
+
+    The same steps as ``torch.optim.SGD(lr, momentum=rho, nesterov=True)``.
+
+    >>> import numpy as np
+    >>> rule = Nesterov(lr=1.0, rho=0.5)
+    >>> rule.apply(rule.init(np.zeros(1)), None, np.ones(1))[1].tolist()
+    [1.5]
+    """
+
+    lr: float = 0.001
+    rho: float = 0.9
+
+    def __post_init__(self):
+        _check_lr(self)
+        _check_unit(self, "the momentum rho", self.rho)
+
+    def init(self, x):
+        return _xp(x).zeros_like(x)
+
+    def apply(self, state, x, dx):
+        step = state * (-self.rho * self.rho)
+        step += (1 + self.rho) * self.lr * dx
+        state *= self.rho
+        state -= self.lr * dx
+        return state, step
+
+
+def _check_betas(rule) -> None:
+    _check(rule, len(rule.beta) == 2, "beta must be a pair (beta1, beta2)", rule.beta)
+    for b in rule.beta:
+        _check_unit(rule, "each beta", b)
+    _check(rule, rule.eps >= 0, "eps cannot be negative", rule.eps)
+
+
+def _adam_step(rule, state, dx):
+    """The shared Adam update: moments in place, returns (state, step)."""
+    m, v, (b1t, b2t) = state
+    b1, b2 = rule.beta
+    xp = _xp(dx)
+    t = xp.subtract(dx, m)
+    t *= 1 - b1
+    m += t
+    xp.multiply(dx, dx, out=t)
+    t -= v
+    t *= 1 - b2
+    v += t
+    b1t, b2t = b1t * b1, b2t * b2
+    root = math.sqrt(1 - b2t)
+    xp.sqrt(v, out=t)
+    t += rule.eps * root  # == (sqrt(v / (1 - b2t)) + eps) * root, without a pass over v
+    xp.divide(m, t, out=t)
+    t *= rule.lr * root / (1 - b1t)
+    return (m, v, (b1t, b2t)), t
+
+
+@dataclass(frozen=True)
+class Adam(Rule):
+    """Adam(lr=0.001, beta=(0.9, 0.999), eps=1e-8): adaptive moment estimation.
+
+    >>> Adam(beta=(0.9, 1.5))
+    Traceback (most recent call last):
+    ...
+    toolkit.nn.rules.HyperparameterError: Adam: each beta must lie in [0, 1), got 1.5
+    """
+
+    lr: float = 0.001
+    beta: tuple = (0.9, 0.999)
+    eps: float = 1e-8
+
+    def __post_init__(self):
+        _check_lr(self)
+        _check_betas(self)
+
+    def init(self, x):
+        xp = _xp(x)
+        return (xp.zeros_like(x), xp.zeros_like(x), (1.0, 1.0))
+
+    def apply(self, state, x, dx):
+        return _adam_step(self, state, dx)
+
+
+@dataclass(frozen=True)
+class AdamW(Rule):
+    """AdamW(lr=0.001, beta=(0.9, 0.999), decay=0.0, eps=1e-8): Adam with decoupled decay.
+
+    The step is Adam's plus ``lr * decay * x``, as in ``torch.optim.AdamW``.
+
+    >>> AdamW(decay=-1.0)
+    Traceback (most recent call last):
+    ...
+    toolkit.nn.rules.HyperparameterError: AdamW: the weight decay cannot be negative, got -1.0
+    """
+
+    lr: float = 0.001
+    beta: tuple = (0.9, 0.999)
+    decay: float = 0.0
+    eps: float = 1e-8
+
+    def __post_init__(self):
+        _check_lr(self)
+        _check_betas(self)
+        _check(self, self.decay >= 0, "the weight decay cannot be negative", self.decay)
+
+    def init(self, x):
+        return Adam.init(self, x)
+
+    def apply(self, state, x, dx):
+        state, step = _adam_step(self, state, dx)
+        if self.decay:
+            step += (self.lr * self.decay) * x
+        return state, step
+
+
+@dataclass(frozen=True)
+class RMSProp(Rule):
+    """RMSProp(lr=0.001, rho=0.9, eps=1e-8): ``q = rho*q + (1-rho)*dx²; step = lr*dx/(√q+eps)``.
+
+    >>> RMSProp(rho=1.0)
+    Traceback (most recent call last):
+    ...
+    toolkit.nn.rules.HyperparameterError: RMSProp: rho must lie in [0, 1), got 1.0
+    """
+
+    lr: float = 0.001
+    rho: float = 0.9
+    eps: float = 1e-8
+
+    def __post_init__(self):
+        _check_lr(self)
+        _check_unit(self, "rho", self.rho)
+        _check(self, self.eps >= 0, "eps cannot be negative", self.eps)
+
+    def init(self, x):
+        return _xp(x).zeros_like(x)
+
+    def apply(self, state, x, dx):
+        xp = _xp(dx)
+        t = xp.multiply(dx, dx)
+        t -= state
+        t *= 1 - self.rho
+        state += t
+        xp.sqrt(state, out=t)
+        t += self.eps
+        xp.divide(dx, t, out=t)
+        t *= self.lr
+        return state, t
+
+
+@dataclass(frozen=True)
+class WeightDecay(Rule):
+    """WeightDecay(decay=5e-4): adds ``decay * x`` to the gradient (an L2 penalty).
+
+    >>> import numpy as np
+    >>> WeightDecay(0.5).apply(None, np.ones(2), np.zeros(2))[1].tolist()
+    [0.5, 0.5]
+    """
+
+    decay: float = 5e-4
+
+    def __post_init__(self):
+        _check(self, self.decay >= 0, "the weight decay cannot be negative", self.decay)
+
+    def apply(self, state, x, dx):
+        return state, dx + self.decay * x
+
+
+@dataclass(frozen=True)
+class ClipGrad(Rule):
+    """ClipGrad(delta=10.0): clips every gradient entry to ``[-delta, delta]``.
+
+    >>> import numpy as np
+    >>> ClipGrad(1.0).apply(None, None, np.array([-3.0, 0.5, 2.0]))[1].tolist()
+    [-1.0, 0.5, 1.0]
+    """
+
+    delta: float = 10.0
+
+    def __post_init__(self):
+        _check(self, self.delta > 0, "delta must be positive", self.delta)
+
+    def apply(self, state, x, dx):
+        return state, _xp(dx).clip(dx, -self.delta, self.delta)
+
+
+@dataclass(frozen=True)
+class ClipNorm(Rule):
+    """ClipNorm(omega=10.0, p=2.0, throw=True): rescales a gradient whose p-norm exceeds omega.
+
+    With ``throw=True`` a NaN or infinite norm raises instead of spreading.
+
+    >>> import numpy as np
+    >>> ClipNorm(1.0).apply(None, None, np.array([3.0, 4.0]))[1].tolist()
+    [0.6, 0.8]
+    """
+
+    omega: float = 10.0
+    p: float = 2.0
+    throw: bool = True
+
+    def __post_init__(self):
+        _check(self, self.omega > 0, "omega must be positive", self.omega)
+        _check(self, self.p > 0, "the norm's p must be positive", self.p)
+
+    def apply(self, state, x, dx):
+        norm = float(_xp(dx).linalg.norm(dx.ravel(), ord=self.p))
+        if self.throw and not math.isfinite(norm):
+            msg = f"ClipNorm: the gradient's {self.p}-norm is {norm}; pass throw=False to go on"
+            raise GradientError(msg)
+        return state, dx * (self.omega / norm) if norm > self.omega else dx
+
+
+@dataclass(frozen=True, init=False)
+class OptimiserChain(Rule):
+    """OptimiserChain(*rules): applies each rule to the step the previous one returned.
+
+    >>> import numpy as np
+    >>> rule = OptimiserChain(ClipGrad(1.0), Descent(0.1))
+    >>> rule.apply(rule.init(np.zeros(2)), np.zeros(2), np.array([5.0, -0.5]))[1].tolist()
+    [0.1, -0.05]
+    """
+
+    rules: tuple
+
+    def __init__(self, *rules):
+        for r in rules:
+            _check(self, isinstance(r, Rule), "every member must be a rule", r)
+        object.__setattr__(self, "rules", tuple(rules))
+
+    def init(self, x):
+        return tuple(r.init(x) for r in self.rules)
+
+    def apply(self, state, x, dx):
+        states = []
+        for rule, s in zip(self.rules, state, strict=True):
+            s, dx = rule.apply(s, x, dx)
+            states.append(s)
+        return tuple(states), dx
+
+    def adjusted(self, **fields) -> Rule:
+        return OptimiserChain(*(r.adjusted(**fields) for r in self.rules))
+
+
+RULES = {
+    cls.__name__: cls
+    for cls in (Descent, Momentum, Nesterov, Adam, AdamW, RMSProp, WeightDecay, ClipGrad,
+                ClipNorm, OptimiserChain)
+}
+"""Every built-in rule by name (for YAML and the CLI)."""
