@@ -5,6 +5,7 @@ See docs/architecture.md for what this layer owns and the seams between its modu
 
 from toolkit.data.arrays import ArrayDataset
 from toolkit.data.dataset import Dataset
+from toolkit.data.loader import DataLoader
 from toolkit.data.onehot import onecold, onehot, onehotbatch
 
-__all__ = ["ArrayDataset", "Dataset", "onecold", "onehot", "onehotbatch"]
+__all__ = ["ArrayDataset", "DataLoader", "Dataset", "onecold", "onehot", "onehotbatch"]

@@ -1,0 +1,371 @@
+"""The batch loader: a deterministic order, threads, prefetch, preallocated batches.
+
+``DataLoader(ds, batch_size, *, shuffle=False, seed=None, transform=None,
+workers=0, drop_last=False, label_mode="int", prefetch=2, epoch=0)`` yields
+``(x, y)`` pairs of numpy arrays, batch first:
+
+- image data sets (``ds.kind == "image"``): ``x`` float32 ``(N, H, W, C)`` in
+  [0, 1] (or whatever float32 the transform returns, e.g. after ``Normalize``);
+- row data sets (``ds.kind == "row"``: ``tk.ArrayDataset``, a prepared table):
+  ``x`` is ``ds.batch(indices)`` cast to float32, ``(N, F)`` for features;
+- ``y``: int64 class indices ``(N,)``, or float32 one-hot ``(N, K)`` with
+  ``label_mode="onehot"``; float targets (regression) come back as float32;
+  an unlabelled data set gives ``y = None``.
+
+>>> import numpy as np
+>>> from toolkit.data.arrays import ArrayDataset
+>>> ds = ArrayDataset(np.arange(20, dtype=np.float32).reshape(10, 2), np.arange(10) % 3)
+>>> loader = DataLoader(ds, 4, shuffle=True, seed=1, label_mode="onehot")
+>>> len(loader), [(x.shape, y.shape) for x, y in loader]
+(3, [((4, 2), (4, 3)), ((4, 2), (4, 3)), ((2, 2), (2, 3))])
+
+Determinism: the order of epoch ``e`` is drawn from ``(seed, e)`` alone, and
+the transform gets the per-sample seed ``derive_int(seed, e, key)`` where
+``key`` is the item's stable key (``ds.keys()``), so the batches are the same
+for any number of ``workers`` and on every run. Each ``iter(loader)`` starts
+the next epoch; ``loader.set_epoch(n)`` (or ``epoch=n``) resumes at epoch ``n``.
+``seed=None`` draws a fresh seed from the operating system once, kept in
+``loader.seed`` so that a run can be repeated.
+
+Work: image items are decoded (``ds.load_image``) and transformed in a pool of
+``workers`` threads (cv2 and numpy release the GIL), each written straight into
+its slot of a preallocated float32 batch; up to ``prefetch`` batches are built
+ahead of the consumer. ``workers=0`` does everything in the calling thread.
+Leaving the loop early (``break``) cancels the queued work and joins the
+threads. When an image data set reports its decoded-image cache complete
+(``ds.cached_images()`` returns the ``(N, H, W, C)`` uint8 memory map), whole
+batches are gathered from it instead.
+
+Bad files: with ``on_error="skip"`` an image data set signals a file that turns
+out to be bad mid-epoch by raising :class:`~toolkit.errors.BadFileError` from
+``load_image`` (and records it in ``ds.bad_files``); the loader leaves that item
+out, so its batch is one shorter, the other batches are untouched, and the
+epoch goes on. (Replacing the item by another would show some image twice and
+shift what every later batch holds.) ``loader.skipped`` lists the keys left out.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import itertools
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from toolkit._seed import _key_int, derive_int, generator
+from toolkit.errors import BadFileError, DataError, ShapeError, ToolkitError, did_you_mean
+
+_LABEL_MODES = ("int", "onehot")
+_OPTIONS = ("shuffle", "seed", "transform", "workers", "drop_last", "label_mode", "prefetch",
+            "epoch")
+_INV255 = np.float32(1.0 / 255.0)
+
+
+class DataLoader:
+    """``DataLoader(ds, batch_size, *, shuffle=False, seed=None, transform=None, workers=0,
+    drop_last=False, label_mode="int", prefetch=2, epoch=0)``: batches ``(x, y)`` of ``ds``.
+
+    See the module documentation (``toolkit.data.loader``) for what ``x`` and
+    ``y`` hold, how the order and the augmentations are seeded, and how bad
+    files and the decoded-image cache are handled. ``len(loader)`` is the number
+    of batches per epoch.
+
+    >>> import numpy as np
+    >>> from toolkit.data.arrays import ArrayDataset
+    >>> loader = DataLoader(ArrayDataset(np.zeros((5, 3)), [0, 1, 0, 1, 1]), 2, drop_last=True)
+    >>> loader  # doctest: +ELLIPSIS
+    DataLoader(ArrayDataset(5 items of shape (3,), 2 classes), batch_size=2, ..., next epoch 0)
+    >>> [y.tolist() for _, y in loader]
+    [[0, 1], [0, 1]]
+    """
+
+    def __init__(self, ds, batch_size: int = 32, *, shuffle: bool = False, seed: int | None = None,
+                 transform=None, workers: int = 0, drop_last: bool = False,
+                 label_mode: str = "int", prefetch: int = 2, epoch: int = 0, **unknown):
+        _refuse_unknown(unknown)
+        self.ds = _check_dataset(ds)
+        self.batch_size = _check_int("batch_size", batch_size, 1, "the number of items per batch")
+        self.workers = _check_int("workers", workers, 0, "threads; 0 runs in the caller")
+        self.prefetch = _check_int("prefetch", prefetch, 1, "how many batches to build ahead")
+        self.epoch = _check_int("epoch", epoch, 0, "the epoch the next iteration starts")
+        self.label_mode = _check_label_mode(label_mode, ds)
+        self.transform = _check_transform(transform, ds)
+        self.shuffle, self.drop_last = bool(shuffle), bool(drop_last)
+        self.seed = int(np.random.SeedSequence().entropy) if seed is None else int(seed)
+        self.skipped: list[str] = []
+        self._key_ints = None
+        self._out_spec = None
+
+    def __len__(self) -> int:
+        n, b = len(self.ds), self.batch_size
+        return n // b if self.drop_last else -(-n // b)
+
+    def __repr__(self) -> str:
+        parts = [repr(self.ds), f"batch_size={self.batch_size}", f"shuffle={self.shuffle}"]
+        if self.shuffle or self.transform is not None:
+            parts.append(f"seed={self.seed}")
+        if self.transform is not None:
+            parts.append(f"transform={self.transform!r}")
+        parts += [f"drop_last={self.drop_last}", f"label_mode={self.label_mode!r}",
+                  f"workers={self.workers}"]
+        if self.workers:
+            parts.append(f"prefetch={self.prefetch}")
+        parts += [f"{len(self)} batches per epoch", f"next epoch {self.epoch}"]
+        return f"DataLoader({', '.join(parts)})"
+
+    def set_epoch(self, epoch: int) -> None:
+        """``loader.set_epoch(n)``: the next ``iter(loader)`` yields epoch ``n`` (to resume)."""
+        self.epoch = _check_int("epoch", epoch, 0, "the epoch the next iteration starts")
+
+    def __iter__(self):
+        epoch, self.epoch = self.epoch, self.epoch + 1
+        return self.iter_epoch(epoch)
+
+    def iter_epoch(self, epoch: int):
+        """``loader.iter_epoch(e)``: the batches of epoch ``e``; the epoch counter stays."""
+        plan = self._plan(_check_int("epoch", epoch, 0, "an epoch number"))
+        job = self._job(epoch)
+        if self.workers == 0:
+            return (job.finish(job.start(idx, None)) for idx in plan)
+        return _threaded(job, plan, self.workers, self.prefetch)
+
+    def order(self, epoch: int) -> np.ndarray:
+        """``loader.order(e)``: the item indices of epoch ``e`` in the order they are served."""
+        n = len(self.ds)
+        if not self.shuffle:
+            return np.arange(n)
+        return generator(self.seed, "toolkit.DataLoader.order", epoch).permutation(n)
+
+    def _plan(self, epoch: int) -> list[np.ndarray]:
+        order, b = self.order(epoch), self.batch_size
+        stops = range(0, len(self) * b, b)
+        return [order[i:i + b] for i in stops]
+
+    def _job(self, epoch: int):
+        if self.ds.kind == "row":
+            return _RowJob(self)
+        cached = getattr(self.ds, "cached_images", None)
+        images = cached() if cached is not None else None
+        return _ImageJob(self, epoch, images)
+
+    def _labels(self, y):
+        if y is None:
+            return None
+        y = np.asarray(y)
+        if self.label_mode == "onehot":
+            out = np.zeros((y.shape[0], len(self.ds.classes)), dtype=np.float32)
+            out[np.arange(y.shape[0]), y.astype(np.intp, copy=False)] = 1.0
+            return out
+        return y.astype(np.float32 if y.dtype.kind == "f" else np.int64, copy=False)
+
+    def _sample_seeds(self, epoch: int, indices) -> list[int]:
+        if self._key_ints is None:  # hash every key once, not once per epoch
+            self._key_ints = [_key_int(k) for k in self.ds.keys()]
+        keys = self._key_ints
+        return [derive_int(self.seed, epoch, keys[i]) for i in indices]
+
+    def output_spec(self) -> tuple[tuple[int, ...], np.dtype]:
+        """``loader.output_spec() -> (shape, dtype)`` of one transformed image, before scaling."""
+        if self._out_spec is None:
+            shape = tuple(self.ds.image_shape)
+            if self.transform is None:
+                self._out_spec = (shape, np.dtype(np.uint8))
+            else:
+                probe = _as_image(self.transform.apply(np.zeros(shape, np.uint8), 0), shape)
+                self._out_spec = (probe.shape, probe.dtype)
+        return self._out_spec
+
+
+# --- one batch of a row data set: a single gather ---------------------------------------------
+
+
+class _RowJob:
+    def __init__(self, loader: DataLoader):
+        self.loader = loader
+
+    def start(self, idx, pool):
+        work = self.loader.ds.batch
+        return work(idx) if pool is None else pool.submit(work, idx)
+
+    def finish(self, pending):
+        X, y = pending if isinstance(pending, tuple) else pending.result()
+        return np.asarray(X).astype(np.float32, copy=False), self.loader._labels(y)
+
+    def cancel(self, pending):
+        if not isinstance(pending, tuple):
+            pending.cancel()
+
+
+# --- one batch of an image data set: items decoded and transformed into their slots ----------
+
+
+@dataclass
+class _Batch:
+    idx: np.ndarray
+    out: np.ndarray
+    parts: list = field(default_factory=list)
+
+
+class _ImageJob:
+    def __init__(self, loader: DataLoader, epoch: int, images):
+        self.loader, self.epoch, self.images = loader, epoch, images
+        targets = loader.ds.targets
+        self.targets = None if targets is None else np.asarray(targets)
+        self.shape, self.dtype = loader.output_spec()
+
+    def start(self, idx, pool) -> _Batch:
+        batch = _Batch(idx, np.empty((len(idx), *self.shape), dtype=np.float32))
+        if self.images is not None and self.loader.transform is None:
+            chunks = [np.arange(len(idx))]  # a cached gather is one vectorised copy
+            work = self._gather
+        else:
+            chunks = np.array_split(np.arange(len(idx)), max(1, min(self.loader.workers, len(idx))))
+            work = self._fill
+        for slots in chunks:
+            args = (batch, slots)
+            batch.parts.append(work(*args) if pool is None else pool.submit(work, *args))
+        return batch
+
+    def finish(self, batch: _Batch):
+        parts = (part if isinstance(part, list) else part.result() for part in batch.parts)
+        bad = [slot for part in parts for slot in part]
+        idx, out = batch.idx, batch.out
+        if bad:
+            keep = np.setdiff1d(np.arange(len(idx)), bad)
+            idx, out = idx[keep], out[keep]
+            keys = self.loader.ds.keys()
+            self.loader.skipped.extend(keys[i] for i in batch.idx[bad])
+        y = None if self.targets is None else self.loader._labels(self.targets[idx])
+        return out, y
+
+    def cancel(self, batch: _Batch):
+        for part in batch.parts:
+            if not isinstance(part, list):
+                part.cancel()
+
+    def _gather(self, batch: _Batch, slots) -> list[int]:
+        np.multiply(self.images[batch.idx], _INV255, out=batch.out, casting="unsafe")
+        return []
+
+    def _fill(self, batch: _Batch, slots) -> list[int]:
+        loader, bad = self.loader, []
+        items = batch.idx[slots]
+        seeds = itertools.repeat(None) if loader.transform is None else \
+            loader._sample_seeds(self.epoch, items)
+        for slot, i, seed in zip(slots, items, seeds, strict=False):
+            try:
+                image = self._load(int(i))
+            except BadFileError:
+                if getattr(loader.ds, "on_error", "raise") != "skip":
+                    raise
+                bad.append(int(slot))
+                continue
+            if seed is not None:
+                image = loader.transform.apply(image, seed)
+            _write(batch.out[slot], _as_image(image, self.shape, loader.ds, int(i)))
+        return bad
+
+    def _load(self, i: int) -> np.ndarray:
+        if self.images is not None:
+            return self.images[i]
+        return self.loader.ds.load_image(i)
+
+
+def _write(slot: np.ndarray, image: np.ndarray) -> None:
+    if image.dtype == np.uint8:
+        np.multiply(image, _INV255, out=slot, casting="unsafe")
+    elif image.dtype.kind == "f":
+        slot[...] = image
+    else:
+        msg = (f"the transform returned {image.dtype} pixels; the loader takes uint8 "
+               "(scaled to [0, 1]) or float (kept as they are)")
+        raise DataError(msg)
+
+
+def _as_image(image, shape, ds=None, i=None) -> np.ndarray:
+    image = np.asarray(image)
+    if image.shape != tuple(shape):
+        if image.ndim == len(shape) - 1 and image.size == int(np.prod(shape)):
+            return image.reshape(shape)  # cv2 drops a single channel axis
+        where = "" if ds is None else f" for item {i} ({ds.keys()[i]!r})"
+        msg = (f"an image{where} has shape {image.shape}, but this batch holds {tuple(shape)}; "
+               "every image in a batch must have one size: resize in the data set "
+               "(image_size=) or use transforms that keep the size")
+        raise ShapeError(msg)
+    return image
+
+
+# --- the threaded epoch: a bounded window of batches in flight --------------------------------
+
+
+def _threaded(job, plan, workers: int, prefetch: int):
+    pool = cf.ThreadPoolExecutor(workers, thread_name_prefix="toolkit-loader")
+    pending: deque = deque()
+    todo = iter(plan)
+    try:
+        for idx in itertools.islice(todo, prefetch):
+            pending.append(job.start(idx, pool))
+        while pending:
+            batch = job.finish(pending.popleft())
+            for idx in itertools.islice(todo, 1):
+                pending.append(job.start(idx, pool))
+            yield batch
+    finally:  # also on break / close(): drop queued work, join the threads
+        for item in pending:
+            job.cancel(item)
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+# --- argument checks ---------------------------------------------------------------------------
+
+
+def _refuse_unknown(unknown: dict) -> None:
+    if unknown:
+        name = next(iter(unknown))
+        valid = ("ds", "batch_size", *_OPTIONS)
+        msg = f"DataLoader got an unknown argument {name!r}; {did_you_mean(name, valid)}"
+        raise ToolkitError(msg)
+
+
+def _check_dataset(ds):
+    kind = getattr(ds, "kind", None)
+    if kind not in ("image", "row"):
+        msg = (f"DataLoader needs a toolkit data set (tk.ImageFolder, tk.ArrayDataset, a table), "
+               f"got {type(ds).__name__}; wrap arrays as tk.ArrayDataset(X, y)")
+        raise DataError(msg)
+    return ds
+
+
+def _check_int(name: str, value, low: int, meaning: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        msg = f"DataLoader {name}= must be an integer >= {low} ({meaning}), got {value!r}"
+        raise DataError(msg)
+    return int(value)
+
+
+def _check_label_mode(label_mode, ds) -> str:
+    if label_mode not in _LABEL_MODES:
+        hint = did_you_mean(label_mode, _LABEL_MODES)
+        msg = f"DataLoader label_mode={label_mode!r} is unknown; {hint}"
+        raise DataError(msg)
+    if label_mode == "onehot" and not getattr(ds, "classes", None):
+        msg = (f"DataLoader label_mode='onehot' needs class names, but {ds!r} has no classes "
+               "(unlabelled or regression targets); use label_mode='int' or give the data set "
+               "classes")
+        raise DataError(msg)
+    return label_mode
+
+
+def _check_transform(transform, ds):
+    if transform is None:
+        return None
+    if not callable(getattr(transform, "apply", None)):
+        msg = (f"DataLoader transform= must have apply(image, seed) -> image (a tk.augment "
+               f"transform), got {type(transform).__name__}")
+        raise DataError(msg)
+    if ds.kind != "image":
+        msg = (f"DataLoader transform= works on image data sets, but {ds!r} is a row data set; "
+               "transform the arrays beforehand or load them as an image data set")
+        raise DataError(msg)
+    return transform
