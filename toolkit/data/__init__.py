@@ -7,5 +7,19 @@ from toolkit.data.arrays import ArrayDataset
 from toolkit.data.dataset import Dataset
 from toolkit.data.loader import DataLoader
 from toolkit.data.onehot import onecold, onehot, onehotbatch
+from toolkit.data.scitypes import (
+    Binary,
+    Continuous,
+    Count,
+    Multiclass,
+    OrderedFactor,
+    Textual,
+    Unknown,
+    autotype,
+    coerce,
+    schema,
+)
 
 __all__ = ["ArrayDataset", "DataLoader", "Dataset", "onecold", "onehot", "onehotbatch"]
+__all__ += ["Binary", "Continuous", "Count", "Multiclass", "OrderedFactor", "Textual", "Unknown"]
+__all__ += ["autotype", "coerce", "schema"]
