@@ -1,3 +1,59 @@
-"""toolkit.augment — named, composable, serializable image transforms."""
+"""toolkit.augment — named, composable, serializable image transforms.
 
-__all__: list[str] = []
+Each transform is a small class with keyword parameters, validated when built;
+``|`` composes them into a :class:`Pipeline`; ``to_dict()`` / :func:`from_dict`
+(and :func:`from_yaml`) round-trip them through plain data; :func:`names` lists
+the registry. ``apply(image, seed)`` is deterministic in ``seed`` and thread-safe.
+albumentations (the MIT 2.0.x line) does the pixel work; it is imported on first use.
+
+>>> import toolkit as tk
+>>> aug = tk.augment.HorizontalFlip(p=0.5) | tk.augment.Rotate(limit=20)
+>>> tk.augment.from_dict(aug.to_dict()) == aug
+True
+"""
+
+from toolkit.augment.color import (
+    ColorJitter,
+    Normalize,
+    RandomBrightnessContrast,
+    RandomGamma,
+    ToGray,
+)
+from toolkit.augment.core import Pipeline, Transform
+from toolkit.augment.crops import CenterCrop, PadIfNeeded, RandomCrop, RandomResizedCrop, Resize
+from toolkit.augment.errors import TransformError
+from toolkit.augment.filters import Blur, CoarseDropout, GaussianBlur, GaussNoise, MedianBlur
+from toolkit.augment.geometric import Affine, HorizontalFlip, Rotate, ShiftScaleRotate, VerticalFlip
+from toolkit.augment.registry import from_dict, from_yaml, lookup, names, register, registry
+
+__all__ = [
+    "Affine",
+    "Blur",
+    "CenterCrop",
+    "CoarseDropout",
+    "ColorJitter",
+    "GaussNoise",
+    "GaussianBlur",
+    "HorizontalFlip",
+    "MedianBlur",
+    "Normalize",
+    "PadIfNeeded",
+    "Pipeline",
+    "RandomBrightnessContrast",
+    "RandomCrop",
+    "RandomGamma",
+    "RandomResizedCrop",
+    "Resize",
+    "Rotate",
+    "ShiftScaleRotate",
+    "ToGray",
+    "Transform",
+    "TransformError",
+    "VerticalFlip",
+    "from_dict",
+    "from_yaml",
+    "lookup",
+    "names",
+    "register",
+    "registry",
+]
