@@ -329,3 +329,19 @@ def test_repr_shows_the_settings_and_progress():
         assert part in text
     list(loader)
     assert "next epoch 1" in repr(loader)
+
+
+def test_transform_gets_the_seed_derived_from_seed_epoch_and_key():
+    from toolkit._seed import derive_int
+
+    class Record:
+        def __init__(self):
+            self.seeds = []
+
+        def apply(self, image, seed):
+            self.seeds.append(seed)
+            return image
+    ds, record = Images(n=9), Record()
+    loader = DataLoader(ds, 4, shuffle=True, seed=11, transform=record, workers=2, epoch=3)
+    list(loader)
+    assert sorted(record.seeds[1:]) == sorted(derive_int(11, 3, key) for key in ds.keys())

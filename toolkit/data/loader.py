@@ -159,11 +159,10 @@ class DataLoader:
             return out
         return y.astype(np.float32 if y.dtype.kind == "f" else np.int64, copy=False)
 
-    def _sample_seeds(self, epoch: int, indices) -> list[int]:
+    def _hashed_keys(self) -> list[int]:
         if self._key_ints is None:  # hash every key once, not once per epoch
             self._key_ints = [_key_int(k) for k in self.ds.keys()]
-        keys = self._key_ints
-        return [derive_int(self.seed, epoch, keys[i]) for i in indices]
+        return self._key_ints
 
     def output_spec(self) -> tuple[tuple[int, ...], np.dtype]:
         """``loader.output_spec() -> (shape, dtype)`` of one transformed image, before scaling."""
@@ -213,6 +212,7 @@ class _ImageJob:
         targets = loader.ds.targets
         self.targets = None if targets is None else np.asarray(targets)
         self.shape, self.dtype = loader.output_spec()
+        self.keys = None if loader.transform is None else loader._hashed_keys()
 
     def start(self, idx, pool) -> _Batch:
         batch = _Batch(idx, np.empty((len(idx), *self.shape), dtype=np.float32))
@@ -251,8 +251,8 @@ class _ImageJob:
     def _fill(self, batch: _Batch, slots) -> list[int]:
         loader, bad = self.loader, []
         items = batch.idx[slots]
-        seeds = itertools.repeat(None) if loader.transform is None else \
-            loader._sample_seeds(self.epoch, items)
+        seeds = itertools.repeat(None) if self.keys is None else \
+            [derive_int(loader.seed, self.epoch, self.keys[i]) for i in items]
         for slot, i, seed in zip(slots, items, seeds, strict=False):
             try:
                 image = self._load(int(i))
