@@ -1,3 +1,8 @@
 """toolkit.models — see docs/architecture.md for what this layer owns."""
 
+from toolkit.models.registry import ModelsFunction, info, load_model, matching
+
+models = ModelsFunction()  # tk.models(): the registry listing, and the subpackage's names
+
 __all__: list[str] = []
+__all__ += ["info", "load_model", "matching", "models"]

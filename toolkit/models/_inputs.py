@@ -1,0 +1,181 @@
+"""Check data against what a model accepts, and turn it into what scikit-learn wants.
+
+Features arrive as numpy arrays, polars, pandas or Arrow tables; targets as
+arrays, lists or Series. A column that does not fit the model is refused with
+its name, its scientific type, the types the model takes and the
+``tk.coerce`` call (or pipeline) that fixes it.
+
+>>> import polars as pl
+>>> X = pl.DataFrame({"a": [1.0, 2.0], "b": [3, 4]})
+>>> features(X, "Ridge", accepts=NUMERIC, allow_nan=False).tolist()
+[[1.0, 3.0], [2.0, 4.0]]
+>>> labels(pl.Series("y", ["b", "a", "b"])).tolist(), training_classes(pl.Series(["b", "a"]))
+(['b', 'a', 'b'], ('a', 'b'))
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from toolkit.errors import DataError, SchemaError
+from toolkit.models.frames import column_names, to_numpy
+
+# Scientific types a plain numeric scikit-learn estimator takes: it casts every
+# numeric column to float, so integer (Count) columns work as they do in sklearn.
+NUMERIC = ("Continuous", "Count")
+FINITE = ("Multiclass", "OrderedFactor", "Binary")
+
+
+def as_polars(X) -> pl.DataFrame | pl.Series:
+    """``as_polars(X)``: a polars DataFrame (tables) or Series (vectors) holding ``X``."""
+    if isinstance(X, (pl.DataFrame, pl.Series)):
+        return X
+    module = type(X).__module__.split(".")[0]
+    if module == "pandas":
+        return pl.from_pandas(X)
+    if module == "pyarrow":
+        return pl.from_arrow(X)
+    array = np.asarray(X)
+    if array.ndim == 1:
+        return pl.Series("y", array)
+    return pl.DataFrame(array, schema=column_names(array), orient="row")
+
+
+def scitype_name(column: pl.Series) -> str:
+    """``scitype_name(column) -> str``: the scientific type of one column, by name."""
+    from toolkit.data.scitypes import scitype_of
+
+    return scitype_of(column).__name__
+
+
+def _dtype_scitype(array: np.ndarray) -> str:
+    """The scientific type a numpy dtype stands for (numpy arrays carry no more)."""
+    if array.dtype.kind == "f":
+        return "Continuous"
+    if array.dtype.kind in "iu":
+        return "Count"
+    if array.dtype.kind == "b":
+        return "Binary"
+    return "Textual" if array.dtype.kind in "USO" else "Unknown"
+
+
+def _mismatch(model: str, column: str, has: str, accepts, dtype) -> SchemaError:
+    fix = "Continuous" if "Continuous" in accepts else accepts[0]
+    msg = (
+        f"{model} cannot take column {column!r}: its scientific type is {has} (dtype {dtype}) "
+        f"but {model} needs {' or '.join(accepts)} columns. Fix: "
+        f'tk.coerce(X, {{"{column}": tk.{fix}}}) if its values are numbers, or encode it first: '
+        f"tk.OneHotEncoder() >> {model}()"
+    )
+    return SchemaError(msg)
+
+
+def _missing(model: str, column: str, count: int) -> SchemaError:
+    msg = (
+        f"column {column!r} has {count} missing values but {model} cannot take missing values "
+        f"(its scikit-learn tag allow_nan is False); fill them first: tk.FillImputer() >> {model}()"
+    )
+    return SchemaError(msg)
+
+
+def _fits(column: pl.Series, has: str, accepts) -> bool:
+    # scikit-learn treats any numeric or boolean column as numbers, whatever its
+    # scitype; a column coerced to a categorical (non-numeric) dtype is refused.
+    numeric = column.dtype.is_numeric() or column.dtype == pl.Boolean
+    return has in accepts or (numeric and "Continuous" in accepts)
+
+
+def _check_table(df: pl.DataFrame, model: str, accepts, allow_nan: bool) -> None:
+    from toolkit.data.scitypes import scitypes
+
+    for name, kind in scitypes(df).items():
+        column, has = df.get_column(name), kind.__name__
+        if not _fits(column, has, accepts):
+            raise _mismatch(model, name, has, accepts, column.dtype)
+        missing = column.null_count() + (column.is_nan().sum() if column.dtype.is_float() else 0)
+        if missing and not allow_nan:
+            raise _missing(model, name, int(missing))
+
+
+def _check_array(X: np.ndarray, model: str, accepts, allow_nan: bool) -> None:
+    has = _dtype_scitype(X)
+    if has not in accepts and has != "Binary":
+        raise _mismatch(model, "x0", has, accepts, X.dtype)
+    if not allow_nan and X.dtype.kind == "f":
+        bad = np.isnan(X).sum(axis=0)
+        if bad.any():
+            raise _missing(model, f"x{int(np.flatnonzero(bad)[0])}", int(bad.max()))
+
+
+def features(X, model: str, *, accepts=NUMERIC, allow_nan: bool = False) -> np.ndarray:
+    """``features(X, model, accepts=..., allow_nan=...) -> (n_samples, n_features) array``.
+
+    Checks every column's scientific type (and missing values) and returns a
+    float array; ``model`` names the model in error messages.
+    """
+    if isinstance(X, np.ndarray) or (not hasattr(X, "columns") and not hasattr(X, "schema")):
+        X = np.asarray(X)
+        if X.ndim != 2:
+            msg = f"{model} needs features of shape (n_samples, n_features), got shape {X.shape}"
+            raise DataError(msg)
+        _check_array(X, model, accepts, allow_nan)
+        return X if X.dtype.kind == "f" else X.astype(np.float64)
+    df = as_polars(X)
+    _check_table(df, model, accepts, allow_nan)
+    return df.to_numpy().astype(np.float64, copy=False)
+
+
+def labels(y) -> np.ndarray:
+    """``labels(y) -> (n_samples,) array``: class labels, strings as a numpy ``str`` array."""
+    if isinstance(y, (pl.DataFrame,)) and y.width == 1:
+        y = y.to_series()
+    array = to_numpy(y)
+    if array.ndim == 2 and array.shape[1] == 1:
+        array = array[:, 0]
+    if array.dtype == object and all(isinstance(v, str) for v in array.tolist()):
+        array = array.astype(str)
+    return array
+
+
+def training_classes(y) -> tuple:
+    """``training_classes(y) -> tuple``: the class order a model keeps for ``y``.
+
+    An ordered categorical target (polars ``Enum``, pandas ``Categorical``)
+    keeps its own category order, limited to the classes present; any other
+    target sorts its classes, as scikit-learn and CategoricalArrays.jl do.
+    """
+    present = np.unique(labels(y)).tolist()
+    order = None
+    if isinstance(y, pl.Series) and isinstance(y.dtype, pl.Enum):
+        order = y.dtype.categories.to_list()
+    elif type(y).__module__.split(".")[0] == "pandas" and str(y.dtype) == "category":
+        order = [str(c) if isinstance(c, str) else c for c in y.cat.categories.tolist()]
+    if order is None:
+        return tuple(present)
+    keep = set(present)
+    return tuple(c for c in order if c in keep)
+
+
+def check_target(y, model: str, kind: str) -> None:
+    """Refuse a target whose scientific type the model cannot learn (with the fix)."""
+    array = labels(y)
+    name = y.name if isinstance(y, pl.Series) and y.name else "y"
+    if kind == "classifier" and array.dtype.kind == "f":
+        finite = np.isfinite(array)
+        if not finite.all() or not np.array_equal(array, np.round(array)):
+            msg = (
+                f"{model} needs a Finite target (Multiclass, OrderedFactor, Binary) or integer "
+                f"labels, but target {name!r} has scientific type Continuous (non-integer floats). "
+                f'Fix: tk.coerce(table, {{"{name}": tk.Multiclass}}), or use a regressor'
+            )
+            raise SchemaError(msg)
+    if kind == "regressor" and array.dtype.kind not in "fiub":
+        has = scitype_name(as_polars(np.asarray(array)) if not isinstance(y, pl.Series) else y)
+        msg = (
+            f"{model} needs a Continuous or Count target but target {name!r} has scientific "
+            f"type {has} (dtype {array.dtype}). Fix: "
+            f'tk.coerce(table, {{"{name}": tk.Continuous}}) if its values are numbers, or use a '
+            f"classifier"
+        )
+        raise SchemaError(msg)

@@ -1,0 +1,378 @@
+"""The model registry, generated from the installed scikit-learn.
+
+Nothing here is copied by hand: the estimators come from
+``sklearn.utils.all_estimators()``, their hyper-parameters and defaults from
+their ``__init__`` signatures, and what they accept from their tags
+(``sklearn.utils.get_tags``), so the registry follows scikit-learn's versions.
+
+How a row is derived (``tk.models()`` columns):
+
+- ``kind``: the ``estimator_type`` tag (``classifier``, ``regressor``,
+  ``clusterer``); an estimator with no type that has ``transform`` and takes a
+  2-D table is a ``transformer``.
+- ``probabilistic``: a classifier whose default instance has ``predict_proba``
+  (``SVC()`` has not: it needs ``probability=True``).
+- ``input_scitypes``: ``Continuous`` and ``Count`` for every estimator
+  (scikit-learn casts numeric columns to float); plus ``Multiclass``,
+  ``OrderedFactor`` and ``Binary`` when the ``input_tags.categorical`` tag is set,
+  and ``Textual`` when ``input_tags.string`` is set.
+- ``missing``: the ``input_tags.allow_nan`` tag (missing values accepted).
+- ``target_scitypes``: classifiers learn ``Multiclass``, ``OrderedFactor``,
+  ``Binary`` targets and also integer (``Count``) and string (``Textual``) labels,
+  as scikit-learn users expect; regressors ``Continuous`` and ``Count``;
+  transformers and clusterers none, unless the ``target_tags.required`` tag says
+  they need one.
+- ``multi_output``: the ``target_tags.multi_output`` tag; ``needs_2d_target``
+  when ``target_tags.single_output`` is false (the ``MultiTask*`` models).
+
+Estimators left out, with the reason (see :func:`skipped`): meta-estimators
+with mandatory constructor arguments (``Pipeline``, ``VotingClassifier``,
+``OneVsRestClassifier`` ...: build them from scikit-learn yourself and use them
+in a machine directly, which accepts any scikit-learn estimator); deprecated
+estimators; outlier detectors and density estimators; estimators whose input is
+not a table (text, dicts, label vectors); estimators that neither predict nor
+transform.
+
+>>> import toolkit as tk
+>>> row = tk.models().filter(name="DecisionTreeClassifier").row(0, named=True)
+>>> row["kind"], row["probabilistic"], row["missing"]
+('classifier', True, True)
+>>> tk.load_model("DecisionTreeClassifier")(max_depth=3).max_depth
+3
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from dataclasses import dataclass
+
+import polars as pl
+
+from toolkit.errors import UnknownNameError, did_you_mean
+from toolkit.models._inputs import FINITE, NUMERIC
+
+KINDS = ("classifier", "regressor", "clusterer", "transformer")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One registered scikit-learn estimator and what it accepts."""
+
+    name: str
+    sklearn_class: type
+    kind: str
+    probabilistic: bool
+    input_scitypes: tuple[str, ...]
+    missing: bool
+    target_scitypes: tuple[str, ...]
+    multi_output: bool
+    needs_2d_target: bool
+    package: str
+    docs: str
+
+    @property
+    def hyperparameters(self) -> dict:
+        """Hyper-parameter names and their defaults, in signature order."""
+        return _defaults(self.sklearn_class)
+
+
+def _defaults(cls) -> dict:
+    params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    return {p.name: p.default for p in params if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
+
+
+def _mandatory(cls) -> list[str]:
+    params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    plain = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return [p.name for p in params if p.default is p.empty and p.kind in plain]
+
+
+def _deprecated(cls) -> bool:
+    wrapped = vars(cls).get("__new__")
+    qualname = getattr(wrapped, "__qualname__", "")
+    return "deprecated" in qualname or hasattr(cls.__init__, "deprecated_original")
+
+
+def _public_module(cls) -> str:
+    parts = cls.__module__.split(".")
+    return ".".join(p for p in parts[: next((i for i, p in enumerate(parts) if p.startswith("_")), len(parts))])
+
+
+def _kind(tags, instance) -> str | None:
+    if tags.estimator_type in ("classifier", "regressor", "clusterer"):
+        return tags.estimator_type
+    if tags.estimator_type is None and hasattr(instance, "transform") and tags.input_tags.two_d_array:
+        return "transformer"
+    return None
+
+
+def _skip_reason(cls) -> str | None:
+    mandatory = _mandatory(cls)
+    if mandatory:
+        return f"meta-estimator: needs {', '.join(mandatory)}; use the scikit-learn object in tk.machine directly"
+    if _deprecated(cls):
+        return "deprecated by scikit-learn"
+    return None
+
+
+def _input_scitypes(tags) -> tuple[str, ...]:
+    extra = FINITE if tags.input_tags.categorical else ()
+    return (*NUMERIC, *extra, *(("Textual",) if tags.input_tags.string else ()))
+
+
+def _target_scitypes(kind: str, tags) -> tuple[str, ...]:
+    if kind == "classifier":
+        return (*FINITE, "Count", "Textual")
+    if kind == "regressor":
+        return NUMERIC
+    return ("Continuous", "Count", *FINITE) if tags.target_tags.required else ()
+
+
+def _entry(name: str, cls) -> Entry | str:
+    from sklearn.utils import get_tags
+
+    reason = _skip_reason(cls)
+    if reason:
+        return reason
+    try:
+        instance = cls()
+        tags = get_tags(instance)
+    except Exception as error:  # an estimator whose defaults cannot even build its tags
+        return f"cannot be built with its defaults ({type(error).__name__})"
+    kind = _kind(tags, instance)
+    if kind is None:
+        what = tags.estimator_type or ("its input is not a 2-D table" if hasattr(instance, "transform") else "it neither predicts nor transforms")
+        return f"outside the four kinds: {what}"
+    package = _public_module(cls)
+    return Entry(
+        name=name,
+        sklearn_class=cls,
+        kind=kind,
+        probabilistic=kind == "classifier" and hasattr(instance, "predict_proba"),
+        input_scitypes=_input_scitypes(tags),
+        missing=bool(tags.input_tags.allow_nan),
+        target_scitypes=_target_scitypes(kind, tags),
+        multi_output=bool(tags.target_tags.multi_output),
+        needs_2d_target=not tags.target_tags.single_output,
+        package=package,
+        docs=f"https://scikit-learn.org/stable/modules/generated/{package}.{name}.html",
+    )
+
+
+@functools.cache
+def _build() -> tuple[dict[str, Entry], dict[str, str]]:
+    from sklearn.utils import all_estimators
+
+    entries, skipped = {}, {}
+    for name, cls in all_estimators():
+        result = _entry(name, cls)
+        if isinstance(result, Entry):
+            entries[name] = result
+        else:
+            skipped[name] = result
+    return entries, skipped
+
+
+def entry(name: str) -> Entry:
+    """``entry(name) -> Entry``: the registry row of one model; unknown names refused."""
+    entries, skipped = _build()
+    if name in entries:
+        return entries[name]
+    if name in skipped:
+        msg = f"scikit-learn's {name} is not in toolkit's model registry: {skipped[name]}"
+        raise UnknownNameError(msg)
+    raise UnknownNameError(f"no model named {name!r}; {did_you_mean(name, entries)}")
+
+
+def skipped() -> dict[str, str]:
+    """``skipped() -> dict``: scikit-learn estimators left out of the registry, with the reason.
+
+    >>> "Pipeline" in skipped()
+    True
+    """
+    return dict(_build()[1])
+
+
+def entries() -> list[Entry]:
+    """``entries() -> list[Entry]``: every registered model, sorted by name."""
+    return [e for _, e in sorted(_build()[0].items())]
+
+
+@dataclass(frozen=True)
+class Matching:
+    """``Matching``: the scientific types of a data set, for :func:`models` to filter on.
+
+    Made by :func:`matching`; calling it on a registry :class:`Entry` says whether that
+    model accepts the data.
+    """
+
+    input_scitypes: frozenset
+    missing: bool
+    target_scitype: str | None
+    n_targets: int
+
+    def __call__(self, entry: Entry) -> bool:
+        if not self.input_scitypes <= set(entry.input_scitypes) or (self.missing and not entry.missing):
+            return False
+        if self.target_scitype is None:
+            return entry.kind in ("clusterer", "transformer") and not entry.target_scitypes
+        if entry.kind not in ("classifier", "regressor") or self.target_scitype not in entry.target_scitypes:
+            return False
+        return entry.multi_output if self.n_targets > 1 else not entry.needs_2d_target
+
+
+def matching(X, y=None) -> Matching:
+    """``matching(X, y=None) -> Matching``: a filter for :func:`models` fitting this data.
+
+    With ``y``, the supervised models (classifiers, regressors) that accept ``X``'s
+    column scitypes, its missing values and ``y``'s scitype; without, the
+    unsupervised ones (transformers, clusterers).
+
+    >>> import toolkit as tk, polars as pl
+    >>> X = pl.DataFrame({"a": [1.0, None, 3.0], "b": [1.0, 2.0, 3.0]})
+    >>> names = tk.models(tk.matching(X, pl.Series("y", ["u", "v", "u"])))["name"].to_list()
+    >>> "HistGradientBoostingClassifier" in names, "SVC" in names, "Ridge" in names
+    (True, False, False)
+    """
+    from toolkit.models import _inputs
+
+    df = _inputs.as_polars(X)
+    df = df.to_frame() if hasattr(df, "to_frame") else df
+    kinds, missing = set(), False
+    for name in df.columns:
+        column = df.get_column(name)
+        scitype = _inputs.scitype_name(column)
+        kinds.add("Continuous" if _inputs._fits(column, scitype, NUMERIC) else scitype)
+        missing |= bool(column.null_count() or (column.dtype.is_float() and column.is_nan().any()))
+    if y is None:
+        return Matching(frozenset(kinds), missing, None, 0)
+    target = _inputs.as_polars(y)
+    n_targets = target.width if hasattr(target, "width") else 1
+    column = target.to_series(0) if hasattr(target, "width") else target
+    return Matching(frozenset(kinds), missing, _target_scitype(column), n_targets)
+
+
+def _target_scitype(column: pl.Series) -> str:
+    from toolkit.models import _inputs
+
+    if column.dtype.is_float():
+        values = column.drop_nulls()
+        return "Count" if values.len() and (values == values.round()).all() else "Continuous"
+    return "Count" if column.dtype.is_integer() else _inputs.scitype_name(column)
+
+
+def models(filter=None) -> pl.DataFrame:
+    """``models(filter=None) -> polars.DataFrame``: the registered models, one row each.
+
+    Columns: name, kind, probabilistic, input_scitypes, missing, target_scitypes,
+    multi_output, package. ``filter`` is ``tk.matching(X, y)`` or any function of a
+    registry entry returning a bool. The derivation of each column from
+    scikit-learn's tags is in this module's docstring; see :func:`skipped` for the
+    estimators left out.
+
+    >>> import toolkit as tk
+    >>> table = tk.models()
+    >>> table.columns[:4], table.height > 100
+    (['name', 'kind', 'probabilistic', 'input_scitypes'], True)
+    """
+    rows = [e for e in entries() if filter is None or filter(e)]
+    return pl.DataFrame(
+        {
+            "name": [e.name for e in rows],
+            "kind": [e.kind for e in rows],
+            "probabilistic": [e.probabilistic for e in rows],
+            "input_scitypes": [list(e.input_scitypes) for e in rows],
+            "missing": [e.missing for e in rows],
+            "target_scitypes": [list(e.target_scitypes) for e in rows],
+            "multi_output": [e.multi_output for e in rows],
+            "package": [e.package for e in rows],
+        },
+        schema_overrides={"input_scitypes": pl.List(pl.String), "target_scitypes": pl.List(pl.String)},
+    )
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What :func:`info` returns: a model's registry entry, hyper-parameters and docs link."""
+
+    entry: Entry
+
+    @property
+    def hyperparameters(self) -> dict:
+        """Hyper-parameter names mapped to their defaults."""
+        return self.entry.hyperparameters
+
+    def __repr__(self) -> str:
+        e = self.entry
+        lines = [
+            f"{e.name} ({e.kind}{', probabilistic' if e.probabilistic else ''}) from {e.package}",
+            f"  input scitypes:  {', '.join(e.input_scitypes)}{' (missing values allowed)' if e.missing else ''}",
+            f"  target scitypes: {', '.join(e.target_scitypes) or 'none (unsupervised)'}",
+            "  hyper-parameters (default):",
+            *(f"    {k} = {v!r}" for k, v in self.hyperparameters.items()),
+            f"  docs: {e.docs}",
+        ]
+        return "\n".join(lines)
+
+
+def info(name: str) -> ModelInfo:
+    """``info(name) -> ModelInfo``: hyper-parameters with defaults, scitypes and docs link.
+
+    >>> import toolkit as tk
+    >>> print(tk.info("Ridge"))  # doctest: +ELLIPSIS
+    Ridge (regressor) from sklearn.linear_model
+      input scitypes:  Continuous, Count
+    ...
+        alpha = 1.0
+    ...
+      docs: https://scikit-learn.org/stable/modules/generated/sklearn.linear_model.Ridge.html
+    """
+    return ModelInfo(entry(name))
+
+
+def load_model(name: str) -> type:
+    """``load_model(name) -> type``: the model type (class) of a registered model.
+
+    Unknown names are refused with the closest valid one.
+
+    >>> import toolkit as tk
+    >>> Tree = tk.load_model("DecisionTreeClassifier")
+    >>> Tree(max_depth=3)
+    DecisionTreeClassifier(max_depth=3)
+    >>> tk.load_model("DecisionTreeClasifier")
+    Traceback (most recent call last):
+    ...
+    toolkit.errors.UnknownNameError: no model named 'DecisionTreeClasifier'; did you mean 'DecisionTreeClassifier'? ...
+    """
+    from toolkit.models.types import model_type
+
+    return model_type(name)
+
+
+class ModelsFunction:
+    """``tk.models``: :func:`models` that also stands for the ``toolkit.models`` subpackage.
+
+    ``toolkit/__init__.py`` re-exports public names over the subpackages of the same
+    name, so ``tk.models`` must be both the function and a way into the subpackage:
+    calling it lists models, and attribute access (``tk.models.frames``, ``import
+    toolkit.models.machine as m``) reaches the subpackage's modules.
+    """
+
+    __doc__ = models.__doc__
+
+    def __call__(self, filter=None) -> pl.DataFrame:
+        return models(filter)
+
+    def __getattr__(self, name: str):
+        import importlib
+
+        if name.startswith("__"):
+            raise AttributeError(name)
+        package = importlib.import_module("toolkit.models")
+        if hasattr(package, name):
+            return getattr(package, name)
+        return importlib.import_module(f"toolkit.models.{name}")
+
+    def __repr__(self) -> str:
+        return "<function toolkit.models(filter=None): the model registry; also the toolkit.models package>"
