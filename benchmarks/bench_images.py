@@ -16,8 +16,9 @@ at 64x64x3 in [0, 1], with the labels:
   bare cv2      one thread: np.fromfile -> cv2.imdecode -> cv2.resize (INTER_AREA) ->
                 BGR->RGB, stacked and scaled per batch: the simplest honest loop
 
-then the same with HorizontalFlip(p=0.5) + Rotate(limit=20) after the resize
-(toolkit: tk.augment; torch: PIL transpose + rotate, torchvision being absent),
+then the same with HorizontalFlip(p=0.5) | Rotate(limit=20) (p=0.5 each, the
+defaults) after the resize (toolkit: tk.augment; torch: PIL transpose + rotate
+with the same probabilities, torchvision being absent),
 and the second, cached epoch of toolkit (ImageFolder(cache=...)). Figures are
 images per second, medians over --repeats passes run round-robin; the targets
 come from issue 2: uncached >= 3x torch and >= 0.9x bare cv2, augmented >= 2x
@@ -108,11 +109,13 @@ def torch_loader(paths, labels, augment=False):
 
         def __getitem__(self, i):
             image = Image.open(paths[i]).convert("RGB").resize((SIZE, SIZE))
-            if augment:  # HorizontalFlip(p=0.5) + Rotate(limit=20), seeded per item
+            if augment:  # HorizontalFlip(p=0.5) | Rotate(limit=20, p=0.5), seeded per item
                 rng = np.random.default_rng((7, i))
                 if rng.random() < 0.5:
                     image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-                image = image.rotate(rng.uniform(-20, 20), resample=Image.Resampling.BILINEAR)
+                if rng.random() < 0.5:  # bilinear, black corners: albumentations' defaults
+                    angle = rng.uniform(-20, 20)
+                    image = image.rotate(angle, resample=Image.Resampling.BILINEAR)
             return np.asarray(image, np.float32) / 255, labels[i]
 
     n = 0

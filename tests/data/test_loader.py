@@ -345,3 +345,26 @@ def test_transform_gets_the_seed_derived_from_seed_epoch_and_key():
     loader = DataLoader(ds, 4, shuffle=True, seed=11, transform=record, workers=2, epoch=3)
     list(loader)
     assert sorted(record.seeds[1:]) == sorted(derive_int(11, 3, key) for key in ds.keys())
+
+
+# --- with the real transforms of toolkit.augment ------------------------------------------------
+
+
+def test_augment_pipeline_is_identical_for_any_number_of_workers():
+    import toolkit as tk
+
+    aug = tk.augment.HorizontalFlip(p=0.5) | tk.augment.Rotate(limit=20)
+    ds = Images(n=16, shape=(12, 10, 3))
+    runs = [epoch_batches(DataLoader(ds, 5, shuffle=True, seed=4, transform=aug, workers=w))
+            for w in (0, 2, 3)]
+    assert same(runs[0], runs[1]) and same(runs[0], runs[2])
+    plain = epoch_batches(DataLoader(ds, 5, shuffle=True, seed=4, workers=2))
+    assert not same(runs[0], plain)
+
+
+def test_augment_normalize_output_is_used_as_is():
+    import toolkit as tk
+
+    ds = Images(n=4)
+    x, _ = next(iter(DataLoader(ds, 4, transform=tk.augment.Normalize(), workers=2)))
+    assert x.dtype == np.float32 and x.min() < 0.0
