@@ -19,7 +19,8 @@ from toolkit.data.scitypes import (
     coerce,
     schema,
 )
+from toolkit.data.tables import CSV, Parquet, Table
 
 __all__ = ["ArrayDataset", "DataLoader", "Dataset", "onecold", "onehot", "onehotbatch"]
 __all__ += ["Binary", "Continuous", "Count", "Multiclass", "OrderedFactor", "Textual", "Unknown"]
-__all__ += ["autotype", "coerce", "schema"]
+__all__ += ["autotype", "coerce", "schema", "CSV", "Parquet", "Table"]

@@ -1,0 +1,415 @@
+"""Tables on polars: ``CSV`` and ``Parquet`` files (or any polars frame) as a row data set.
+
+>>> import pathlib, tempfile
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "pets.csv"
+>>> _ = path.write_text("id,weight,legs,kind\\n1,4.5,4,cat\\n2,NA,4,dog\\n3,30.1,,dog\\n4,0.2,2,bird\\n")
+>>> t = CSV(path, target="kind", key="id")
+>>> len(t), t.classes, t.features, t.targets.tolist()
+(4, ('bird', 'cat', 'dog'), ['weight', 'legs'], [1, 2, 2, 0])
+>>> t.schema().rows()
+[('id', 'Int64', 'Count', 0, 'key'), ('weight', 'Float64', 'Continuous', 1, 'feature'), ('legs', 'Int64', 'Count', 1, 'feature'), ('kind', 'Categorical', 'Multiclass', 0, 'target')]
+>>> train, val = t.split(0.5, seed=1)
+>>> sorted(train.keys() + val.keys())
+['1', '2', '3', '4']
+
+Missing values: the cells ``""`` (empty), ``NA``, ``N/A``, ``NaN``, ``nan``,
+``null`` and ``NULL`` are read as missing in every column (:data:`MISSING`;
+pass ``missing=[...]`` to change the list). Types are inferred from the first
+``infer_rows`` rows (10,000 by default), as polars does; ``dtypes={"col": pl.String}``
+fixes a column's type.
+
+Malformed files fail with :class:`~toolkit.errors.TableError` naming the file,
+the line (1-based, the header is line 1) and the column: rows with too many or
+too few fields, a value that is not a number in a numeric column (also one that
+polars' type inference read as text because a few cells were not numbers),
+a missing target/key column, missing or unknown target labels, duplicate keys.
+polars reports such problems without a line number, so toolkit finds the line
+itself with a second pass over the file, which runs only when something is wrong
+(or, for short rows, when the last column has missing values: then one fast
+count of the separators settles it).
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from toolkit.data.dataset import Dataset
+from toolkit.data.scitypes import schema as _schema
+from toolkit.errors import DataError, TableError, did_you_mean
+
+MISSING = ("", "NA", "N/A", "NaN", "nan", "null", "NULL")
+_CHUNK = 1 << 24
+
+
+# ---------------------------------------------------------------- locating bad lines
+
+
+def _parses(value: str, dtype) -> bool:
+    try:
+        if dtype.is_integer():
+            int(value)
+        elif dtype.is_float():
+            float(value)
+        elif dtype == pl.Boolean:
+            return value.lower() in ("true", "false")
+    except ValueError:
+        return False
+    return True
+
+
+def _row_problem(row: list[str], header: list[str], typed: dict, missing: set) -> str | None:
+    if len(row) != len(header):
+        if not row:
+            return f"is blank, but the header has {len(header)} fields; remove the blank line"
+        if len(row) > len(header):
+            where = f"too many fields: the extra ones come after the last column {header[-1]!r}"
+        else:
+            where = f"too few fields: column {header[len(row)]!r} (column {len(row) + 1}) and on are absent"
+        return (
+            f"has {len(row)} fields but the header has {len(header)} (a ragged row, {where}); "
+            "fix the row, or quote fields that hold the separator"
+        )
+    for j, (name, value) in enumerate(zip(header, row, strict=True)):
+        dtype = typed.get(name)
+        if dtype is not None and value not in missing and not _parses(value, dtype):
+            return (
+                f"column {name!r} (column {j + 1}): {value!r} is not a valid {dtype} value; "
+                f"fix the cell, add {value!r} to missing=[...], or read the column as text "
+                f"with dtypes={{{name!r}: pl.String}}"
+            )
+    return None
+
+
+def locate_problem(path, *, separator: str = ",", typed: dict | None = None, missing=MISSING):
+    """``locate_problem(path, separator=",", typed={col: dtype}, missing=MISSING) -> TableError | None``
+
+    The first malformed line of a CSV file, found with Python's csv module (slow,
+    exact, quote-aware): a row with the wrong number of fields, or a cell of a
+    ``typed`` column that does not parse as that type. Used after polars fails.
+    """
+    typed, missing = dict(typed or {}), set(missing)
+    with open(path, newline="", encoding="utf-8", errors="replace") as handle:
+        reader = csv.reader(handle, delimiter=separator)
+        header = next(reader, None)
+        if header is None:
+            return TableError(f"{path}: line 1: the file is empty; expected a header line")
+        line = reader.line_num
+        for row in reader:
+            problem = _row_problem(row, header, typed, missing)
+            if problem is not None:
+                return TableError(f"{path}: line {line + 1} {problem}")
+            line = reader.line_num
+    return None
+
+
+def _count(path: Path, separator: bytes) -> tuple[int, int, bool, bool]:
+    """Separators, newlines, whether a quote occurs, and whether the file ends in a newline."""
+    seps = lines = 0
+    quoted, last = False, b"\n"
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            seps += chunk.count(separator)
+            lines += chunk.count(b"\n")
+            quoted = quoted or b'"' in chunk
+            last = chunk[-1:]
+    return seps, lines, quoted, last == b"\n"
+
+
+def _check_short_rows(path: Path, frame: pl.DataFrame, separator: str, typed: dict, missing) -> None:
+    """Rows with too few fields: polars fills them with nulls, so only a null-ending row can be one."""
+    if frame.width < 2 or frame.get_column(frame.columns[-1]).null_count() == 0:
+        return
+    seps, newlines, quoted, _ = _count(path, separator.encode())
+    # polars raised on every too-long row, so a separator deficit means a short (or blank) row
+    if not quoted and seps == (frame.height + 1) * (frame.width - 1):
+        return
+    problem = locate_problem(path, separator=separator, typed=typed, missing=missing)
+    if problem is not None:
+        raise problem
+
+
+def _numeric_text(series: pl.Series) -> bool:
+    """A String column whose cells are numbers but for a few: a typo or an unlisted missing marker."""
+    values = series.drop_nulls()
+    head = values.head(1000)
+    if head.len() < 10 or head.cast(pl.Float64, strict=False).null_count() > max(3, head.len() // 100):
+        return False
+    bad = values.cast(pl.Float64, strict=False).null_count()
+    return 0 < bad <= max(3, values.len() // 100)
+
+
+def _check_numeric_text(path: Path, frame: pl.DataFrame, separator, typed, missing, fixed) -> None:
+    for name, dtype in frame.schema.items():
+        if dtype == pl.String and name not in fixed and _numeric_text(frame.get_column(name)):
+            problem = locate_problem(
+                path, separator=separator, typed={**typed, name: pl.Float64}, missing=missing
+            )
+            if problem is not None:
+                raise problem
+
+
+def read_csv(path, *, separator=",", missing=MISSING, dtypes=None, infer_rows=10_000) -> pl.DataFrame:
+    """``read_csv(path, separator=",", missing=MISSING, dtypes=None, infer_rows=10_000)``
+
+    The whole file as a polars DataFrame (``pl.scan_csv`` underneath), with
+    malformed input reported as :class:`TableError` naming the line and column.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise TableError(f"{path}: no such file; check the path (relative to {Path.cwd()})")
+    lazy = pl.scan_csv(
+        path,
+        separator=separator,
+        null_values=list(missing),
+        infer_schema_length=infer_rows,
+        schema_overrides=dtypes,
+    )
+    try:
+        typed = {n: t for n, t in lazy.collect_schema().items() if t != pl.String}
+        frame = lazy.collect()
+    except pl.exceptions.NoDataError as error:
+        raise TableError(f"{path}: line 1: the file is empty; expected a header line") from error
+    except pl.exceptions.PolarsError as error:
+        located = locate_problem(path, separator=separator, typed=locals().get("typed"), missing=missing)
+        first = str(error).split("\n")[0]
+        raise (located or TableError(f"{path}: polars could not read the file: {first}")) from error
+    _check_short_rows(path, frame, separator, typed, missing)
+    _check_numeric_text(path, frame, separator, typed, missing, set(dtypes or ()))
+    return frame
+
+
+# ---------------------------------------------------------------- the table
+
+
+def _where(source: str, row: int, lines: bool) -> str:
+    return f"{source}: line {row + 2}" if lines else f"{source}: row {row}"
+
+
+class Table(Dataset):
+    """``Table(frame, target=None, *, key=None, features=None, classes=None, missing_target="error")``
+
+    A polars DataFrame (or anything :func:`toolkit.data.scitypes.as_polars`
+    takes) as a row data set. ``target`` names the label column: strings,
+    integers and booleans are encoded as class indices into ``classes``
+    (sorted unless given), floats are kept for regression. ``key`` names a
+    column of unique row keys (default: the row number), which splits hash.
+    ``features`` lists the feature columns (default: all but target and key).
+    Rows with a missing target raise unless ``missing_target="drop"``.
+
+    ``len(t)``, ``t[i] -> ({feature: value}, y)``, ``t.batch(idx) -> (float32 (N, F), y)``
+    for all-numeric tables (prepare others with :class:`toolkit.FeaturePrep`),
+    ``t.frame``, ``t.features``, ``t.X`` (features frame), ``t.y`` (target Series),
+    ``t.targets``, ``t.classes``, ``t.keys()``, ``t.subset(idx)``, ``t.split``,
+    ``t.kfolds``, ``t.schema()``.
+
+    >>> t = Table(pl.DataFrame({"id": ["a", "b", "c"], "x": [1.0, 2.0, 3.0], "y": ["u", "v", "u"]}),
+    ...           target="y", key="id")
+    >>> t[1], t.targets.tolist(), t.keys()
+    (({'x': 2.0}, 1), [0, 1, 0], ['a', 'b', 'c'])
+    """
+
+    kind = "row"
+    _toolkit_table = True
+    _lines = False  # CSV sets this: errors then name file lines instead of rows
+
+    def __init__(self, frame, target=None, *, key=None, features=None, classes=None,
+                 missing_target="error", source="<frame>"):
+        from toolkit.data.scitypes import as_polars
+
+        frame = as_polars(frame)
+        frame = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
+        self.source, self.target, self.key = str(source), target, key
+        self._check_names(frame, target, key, features)
+        if missing_target not in ("error", "drop"):
+            raise DataError(f"missing_target must be 'error' or 'drop', got {missing_target!r}")
+        rows = np.arange(frame.height)
+        if target is not None:
+            frame, rows = self._drop_missing_target(frame, rows, missing_target)
+        self.features = list(features) if features is not None else [
+            c for c in frame.columns if c not in (target, key)
+        ]
+        self.frame, self._rows = frame, rows
+        self._y, self.classes = self._encode_target(classes)
+        if key is not None:
+            self._check_keys()
+
+    # -- construction helpers
+
+    def _header_error(self, role: str, name, columns) -> TableError:
+        where = f"{self.source}: line 1 (header)" if self._lines else self.source
+        return TableError(f"{where}: no column {name!r} for {role}; {did_you_mean(name, columns)}")
+
+    def _check_names(self, frame, target, key, features) -> None:
+        for role, name in (("target=", target), ("key=", key)):
+            if name is not None and name not in frame.columns:
+                raise self._header_error(role, name, frame.columns)
+        for name in features or ():
+            if name not in frame.columns:
+                raise self._header_error("features=", name, frame.columns)
+            if name in (target, key):
+                raise TableError(f"{self.source}: column {name!r} cannot be both a feature and the {'target' if name == target else 'key'}")
+
+    def _drop_missing_target(self, frame, rows, policy):
+        missing = frame.get_column(self.target).is_null()
+        if not missing.any():
+            return frame, rows
+        if policy == "drop":
+            keep = (~missing).to_numpy()
+            return frame.filter(~missing), rows[keep]
+        first = int(missing.arg_max())
+        msg = (
+            f"{_where(self.source, first, self._lines)}: column {self.target!r} (the target) is missing "
+            f"({missing.sum()} rows in all); fill it, or drop those rows with missing_target='drop'"
+        )
+        raise TableError(msg)
+
+    def _encode_target(self, classes):
+        if self.target is None:
+            return None, None
+        y = self.frame.get_column(self.target)
+        if y.dtype.is_float() and classes is None:
+            return y.to_numpy(), None
+        found = y.unique().sort().to_list()
+        classes = tuple(found) if classes is None else tuple(classes)
+        unknown = y.is_in(list(classes)).not_()
+        if unknown.any():
+            first = int(unknown.arg_max())
+            msg = (
+                f"{_where(self.source, first, self._lines)}: column {self.target!r} (the target) holds "
+                f"{y[first]!r}, which is not among classes={list(classes)!r}; add it to classes"
+            )
+            raise TableError(msg)
+        codes = y.replace_strict(list(classes), list(range(len(classes))), return_dtype=pl.Int64)
+        if y.dtype == pl.String:  # a label column is categorical: say so in the frame and schema
+            self.frame = self.frame.with_columns(pl.col(self.target).cast(pl.Categorical))
+        return codes.to_numpy(), classes
+
+    def _check_keys(self) -> None:
+        keys = self.frame.get_column(self.key)
+        bad = keys.is_null() | keys.is_duplicated()
+        if bad.any():
+            first = int(bad.arg_max())
+            what = "missing" if keys[first] is None else f"{keys[first]!r}, a duplicate"
+            msg = (
+                f"{_where(self.source, first, self._lines)}: column {self.key!r} (the key) is {what}; "
+                "keys must be unique and present (or leave key=None to use row numbers)"
+            )
+            raise TableError(msg)
+
+    # -- the Dataset contract
+
+    def __len__(self) -> int:
+        return self.frame.height
+
+    def __getitem__(self, i):
+        i = int(i)
+        if not -len(self) <= i < len(self):
+            raise IndexError(f"row {i} is out of range for a table of {len(self)} rows")
+        row = self.frame.select(self.features).row(i, named=True)
+        return row, (None if self._y is None else self._y[i].item())
+
+    @property
+    def targets(self):
+        return self._y
+
+    @property
+    def X(self) -> pl.DataFrame:
+        """The feature columns as a polars DataFrame."""
+        return self.frame.select(self.features)
+
+    @property
+    def y(self) -> pl.Series | None:
+        """The target column as read (labels, not indices), or None."""
+        return None if self.target is None else self.frame.get_column(self.target)
+
+    def keys(self) -> list[str]:
+        if self.key is not None:
+            return self.frame.get_column(self.key).cast(pl.String).to_list()
+        return [str(r) for r in self._rows.tolist()]
+
+    def batch(self, indices):
+        indices = np.asarray(indices, dtype=np.int64)
+        X = self.frame.select(self.features)
+        text = [c for c, t in X.schema.items() if not (t.is_numeric() or t == pl.Boolean)]
+        if text:
+            msg = (
+                f"{self.source}: column {text[0]!r} is {X.schema[text[0]]}, not numbers; prepare the table "
+                "first: prep = tk.FeaturePrep().fit(train); ds = prep.apply(table)"
+            )
+            raise DataError(msg)
+        X = X[indices].select(pl.all().cast(pl.Float32)).to_numpy()
+        return X, (None if self._y is None else self._y[indices])
+
+    def subset(self, indices) -> Table:
+        indices = np.asarray(indices, dtype=np.int64)
+        out = object.__new__(type(self))
+        out.__dict__.update(self.__dict__)
+        out.frame, out._rows = self.frame[indices], self._rows[indices]
+        out._y = None if self._y is None else self._y[indices]
+        return out
+
+    def schema(self) -> pl.DataFrame:
+        """``t.schema() -> pl.DataFrame``: column, dtype, scitype, missing and role (feature/target/key/unused)."""
+        roles = {c: "feature" for c in self.features}
+        roles.update({self.target: "target", self.key: "key"})
+        out = _schema(self.frame)
+        return out.with_columns(role=pl.Series([roles.get(c, "unused") for c in out["column"]]))
+
+    def __repr__(self) -> str:
+        what = ""
+        if self.target is not None:
+            kind = "regression" if self.classes is None else f"{len(self.classes)} classes"
+            what = f", target {self.target!r} ({kind})"
+        return f"{type(self).__name__}({self.source!r}, {len(self)} rows, {len(self.features)} features{what})"
+
+
+class CSV(Table):
+    """``CSV(path, target=None, *, key=None, features=None, classes=None, missing=MISSING,
+    separator=",", dtypes=None, infer_rows=10_000, missing_target="error")``
+
+    A CSV file read with polars (``pl.scan_csv``) as a :class:`Table`; see the
+    module docstring for missing values and the errors malformed files raise.
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "houses.csv"
+    >>> _ = path.write_text("rooms,area,price\\n3,70.5,210.0\\n5,120.0,350.5\\n")
+    >>> t = CSV(path, target="price")
+    >>> t.classes is None, t.targets.tolist(), t.batch([1, 0])[0].tolist()
+    (True, [210.0, 350.5], [[5.0, 120.0], [3.0, 70.5]])
+    """
+
+    _lines = True
+
+    def __init__(self, path, target=None, *, key=None, features=None, classes=None, missing=MISSING,
+                 separator=",", dtypes=None, infer_rows=10_000, missing_target="error"):
+        frame = read_csv(path, separator=separator, missing=missing, dtypes=dtypes, infer_rows=infer_rows)
+        super().__init__(frame, target, key=key, features=features, classes=classes,
+                         missing_target=missing_target, source=path)
+
+
+class Parquet(Table):
+    """``Parquet(path, target=None, *, key=None, features=None, classes=None, missing_target="error")``
+
+    A Parquet file (``pl.scan_parquet``, reading only the columns used) as a :class:`Table`.
+    """
+
+    def __init__(self, path, target=None, *, key=None, features=None, classes=None,
+                 missing_target="error"):
+        path = Path(path)
+        if not path.exists():
+            raise TableError(f"{path}: no such file; check the path (relative to {Path.cwd()})")
+        lazy = pl.scan_parquet(path)
+        columns = lazy.collect_schema().names()
+        wanted = [c for c in (*(features or ()), target, key) if c is not None]
+        if features is not None and set(wanted) <= set(columns):  # read only the columns used
+            lazy = lazy.select([c for c in columns if c in wanted])
+        try:
+            frame = lazy.collect()
+        except pl.exceptions.PolarsError as error:
+            raise TableError(f"{path}: not a readable Parquet file: {str(error).splitlines()[0]}") from error
+        super().__init__(frame, target, key=key, features=features, classes=classes,
+                         missing_target=missing_target, source=path)
