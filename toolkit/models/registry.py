@@ -367,12 +367,13 @@ class ModelsFunction:
     def __getattr__(self, name: str):
         import importlib
 
-        if name.startswith("__"):
-            raise AttributeError(name)
         package = importlib.import_module("toolkit.models")
-        if hasattr(package, name):
+        if hasattr(package, name) or name.startswith("_"):
             return getattr(package, name)
-        return importlib.import_module(f"toolkit.models.{name}")
+        try:
+            return importlib.import_module(f"toolkit.models.{name}")
+        except ModuleNotFoundError:
+            raise AttributeError(f"toolkit.models has no attribute {name!r}") from None
 
     def __repr__(self) -> str:
         return "<function toolkit.models(filter=None): the model registry; also the toolkit.models package>"
