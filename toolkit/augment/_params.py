@@ -113,7 +113,7 @@ def symmetric(value) -> tuple:
 
 
 def values(owner: str, name: str, value, *, positive=False):
-    """values(owner, name, value, positive=False) -> a number or a tuple of numbers (per channel)."""
+    """values(owner, name, value, positive=False) -> a number, or a tuple (one per channel)."""
     low_ok = (lambda v: v > 0) if positive else (lambda v: True)
     expected = "a positive number" if positive else "a number"
     if _is_number(value):
@@ -169,7 +169,8 @@ def kernel(owner: str, name: str, value, *, allow_zero=False):
     sizes = (got,) if isinstance(got, int) else got
     if not all((k == 0 and allow_zero) or (k >= 3 and k % 2 == 1) for k in sizes):
         zero = " (or 0: from sigma)" if allow_zero else ""
-        raise _fail(owner, name, f"an odd kernel size >= 3{zero}, or a pair [lo, hi] of them", value)
+        expected = f"an odd kernel size >= 3{zero}, or a pair [lo, hi] of them"
+        raise _fail(owner, name, expected, value)
     return got
 
 

@@ -83,8 +83,9 @@ def _check_seed(owner: str, seed) -> int:
 class _Runner:
     """One albumentations Compose per thread over ``steps``, reseeded per call."""
 
-    def __init__(self, steps: tuple):
+    def __init__(self, steps: tuple, label: str):
         self._steps = steps
+        self._label = label  # names the transform or pipeline in error messages
         self._local = threading.local()
 
     def _compose(self):
@@ -95,7 +96,8 @@ class _Runner:
             self._local.compose = compose
         return compose
 
-    def __call__(self, owner: str, image: np.ndarray, seed) -> np.ndarray:
+    def __call__(self, image: np.ndarray, seed) -> np.ndarray:
+        owner = self._label
         seed = _check_seed(owner, seed)
         _check_image(owner, image)
         for step in self._steps:
@@ -104,7 +106,11 @@ class _Runner:
         # One shared stream for all steps: two equal steps still draw different values.
         py_random = random.Random(derive_int(seed, "augment", "python"))
         compose.set_random_state(generator(seed, "augment", "numpy"), py_random)
-        out = compose(image=image)["image"]
+        try:
+            out = compose(image=image)["image"]
+        except Exception as err:  # e.g. a crop larger than the image: name the pipeline
+            msg = f"{owner}: cannot transform an image of shape {image.shape}: {err}"
+            raise TransformError(msg) from err
         return out[..., None] if image.ndim == 3 and out.ndim == 2 else out
 
 
@@ -128,7 +134,7 @@ class Transform:
 
     def __init__(self, **params):
         self._params = params
-        self._runner = _Runner((self,))
+        self._runner = _Runner((self,), type(self).__name__)
         try:  # albumentations checks what we do not: fail here, not in a loader thread
             self._build()
         except (ValueError, TypeError) as err:
@@ -168,7 +174,7 @@ class Transform:
 
     def apply(self, image: np.ndarray, seed: int) -> np.ndarray:
         """apply(image, seed) -> the transformed image; the same seed gives the same output."""
-        return self._runner(self.name, image, seed)
+        return self._runner(image, seed)
 
     def __call__(self, image: np.ndarray, seed: int) -> np.ndarray:
         """t(image, seed) is t.apply(image, seed)."""
@@ -214,7 +220,7 @@ class Pipeline:
             else:
                 raise TransformError(f"Pipeline: expected transforms, got {t!r}")
         self._steps = tuple(steps)
-        self._runner = _Runner(self._steps)
+        self._runner = _Runner(self._steps, repr(self))
 
     def __len__(self) -> int:
         return len(self._steps)
@@ -239,7 +245,7 @@ class Pipeline:
 
     def apply(self, image: np.ndarray, seed: int) -> np.ndarray:
         """apply(image, seed) -> the image after every transform in order."""
-        return self._runner("Pipeline", image, seed)
+        return self._runner(image, seed)
 
     def __call__(self, image: np.ndarray, seed: int) -> np.ndarray:
         """p(image, seed) is p.apply(image, seed)."""

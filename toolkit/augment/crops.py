@@ -2,7 +2,8 @@
 
 >>> import numpy as np
 >>> image = np.zeros((32, 32, 3), np.uint8)
->>> (CenterCrop(height=16, width=8) | PadIfNeeded(min_height=20, min_width=20)).apply(image, 0).shape
+>>> aug = CenterCrop(height=16, width=8) | PadIfNeeded(min_height=20, min_width=20)
+>>> aug.apply(image, seed=0).shape
 (20, 20, 3)
 """
 

@@ -103,15 +103,23 @@ class GaussNoise(Transform):
 
 
 def _hole_range(owner: str, name: str, value) -> tuple:
-    """A pair of pixel counts (ints >= 1) or of fractions of the size (floats in (0, 1])."""
+    """A pair of pixel counts (ints >= 1) or of fractions of the size (floats in (0, 1))."""
     lo, hi = P.pair(owner, name, value, low=0)
     pixels = isinstance(lo, int) and isinstance(hi, int) and lo >= 1
-    fractions = isinstance(lo, float) and isinstance(hi, float) and 0 < lo and hi <= 1
+    fractions = isinstance(lo, float) and isinstance(hi, float) and 0 < lo and hi < 1
     if not (pixels or fractions):
         msg = (f"{owner}: {name} must be a pair of pixel counts (integers >= 1) or of "
-               f"fractions of the size (decimals in (0, 1], e.g. [0.1, 0.2]), got {value!r}")
+               f"fractions of the size (decimals in (0, 1), e.g. [0.1, 0.2]), got {value!r}")
         raise TransformError(msg)
     return (lo, hi)
+
+
+def _same_kind(owner: str, height: tuple, width: tuple) -> None:
+    """albumentations reads both ranges as pixels or both as fractions, judged by height."""
+    if isinstance(height[0], int) != isinstance(width[0], int):
+        msg = (f"{owner}: hole_height_range {list(height)} and hole_width_range {list(width)} "
+               "must both be pixel counts (integers) or both fractions (decimals)")
+        raise TransformError(msg)
 
 
 @register
@@ -130,12 +138,13 @@ class CoarseDropout(Transform):
     def __init__(self, *, num_holes_range=(1, 2), hole_height_range=(0.1, 0.2),
                  hole_width_range=(0.1, 0.2), fill=0, p=0.5):
         owner = "CoarseDropout"
+        height = _hole_range(owner, "hole_height_range", hole_height_range)
+        width = _hole_range(owner, "hole_width_range", hole_width_range)
+        _same_kind(owner, height, width)
         super().__init__(num_holes_range=P.pair(owner, "num_holes_range", num_holes_range,
                                                 low=1, integer=True),
-                         hole_height_range=_hole_range(owner, "hole_height_range",
-                                                       hole_height_range),
-                         hole_width_range=_hole_range(owner, "hole_width_range",
-                                                      hole_width_range),
+                         hole_height_range=height,
+                         hole_width_range=width,
                          fill=P.values(owner, "fill", fill),
                          p=P.probability(owner, p))
 

@@ -55,7 +55,8 @@ def names() -> list[str]:
 def lookup(name: str, where: str = "spec") -> type[Transform]:
     """lookup(name, where="spec") -> the transform class registered as ``name``."""
     if not isinstance(name, str) or name not in _REGISTRY:
-        raise UnknownNameError(f"{where}: unknown transform {name!r}; {did_you_mean(name, _REGISTRY)}")
+        msg = f"{where}: unknown transform {name!r}; {did_you_mean(name, _REGISTRY)}"
+        raise UnknownNameError(msg)
     return _REGISTRY[name]
 
 
