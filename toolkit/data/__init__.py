@@ -5,6 +5,7 @@ See docs/architecture.md for what this layer owns and the seams between its modu
 
 from toolkit.data.arrays import ArrayDataset
 from toolkit.data.dataset import Dataset
+from toolkit.data.images import ImageFolder
 from toolkit.data.loader import DataLoader
 from toolkit.data.onehot import onecold, onehot, onehotbatch
 from toolkit.data.scitypes import (
@@ -24,3 +25,4 @@ from toolkit.data.tables import CSV, Parquet, Table
 __all__ = ["ArrayDataset", "DataLoader", "Dataset", "onecold", "onehot", "onehotbatch"]
 __all__ += ["Binary", "Continuous", "Count", "Multiclass", "OrderedFactor", "Textual", "Unknown"]
 __all__ += ["autotype", "coerce", "schema", "CSV", "Parquet", "Table"]
+__all__ += ["ImageFolder"]

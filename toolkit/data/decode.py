@@ -1,0 +1,324 @@
+"""Bytes to a fixed-size uint8 image: format sniffing, checks, cv2 decode, colour, resize.
+
+``decode_image(buf, settings, name) -> uint8 (H, W, C)`` turns the raw bytes of
+one file into the array a data set serves, following :class:`DecodeSettings`
+(``image_size``, ``color``, crop / pad to keep the aspect ratio, interpolation).
+Anything that is not a readable image raises :class:`~toolkit.errors.BadFileError`
+naming ``name`` and the reason: empty, not an image, truncated, corrupt.
+
+>>> import cv2, numpy as np
+>>> ok, png = cv2.imencode(".png", np.full((40, 60), 128, np.uint8))
+>>> image = decode_image(png.ravel(), DecodeSettings((8, 8), "rgb"), "grey.png")
+>>> image.shape, image.dtype, image[0, 0].tolist()
+((8, 8, 3), dtype('uint8'), [128, 128, 128])
+>>> decode_image(png.ravel()[:50], DecodeSettings((8, 8)), "cut.png")
+Traceback (most recent call last):
+...
+toolkit.errors.BadFileError: cut.png: truncated PNG: the file ends before its IEND chunk
+
+Speed. Files are read with ``np.fromfile`` and decoded by ``cv2.imdecode``,
+which releases the GIL, so threads decode in parallel. A JPEG at least 2, 4
+or 8 times larger than needed is decoded at that reduction straight from the
+DCT (``cv2.IMREAD_REDUCED_*``), its size read from the SOF marker without
+decoding; what remains is shrunk with ``INTER_AREA``. Colour conversion
+(cv2's BGR to RGB) happens after the resize, on the small image.
+
+Threads inside cv2. This module never changes ``cv2.setNumThreads``: that
+setting is process-wide, and changing it from a library would slow down the
+user's own cv2 code. Per-image work here is small, and OpenCV's pthreads
+pool runs a ``parallel_for_`` issued while the pool is busy in the calling
+thread, so several Python threads decoding at once do not oversubscribe the
+cores (measured: no gain from ``setNumThreads(1)`` with a thread pool).
+
+Colour. ``color="rgb"`` gives ``(H, W, 3)`` in RGB order, ``"gray"`` ``(H, W, 1)``,
+``"rgba"`` ``(H, W, 4)`` (alpha 255 where the file has none). Grey, palette and
+16-bit files convert (16-bit by keeping the high byte, as cv2 does); alpha is
+dropped for ``rgb`` and ``gray``. EXIF orientation is applied (cv2's default)
+except for ``rgba`` files with an alpha channel, which cv2 reads unrotated.
+GIF files give their first frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from toolkit.errors import BadFileError, DataError, did_you_mean
+
+COLORS = {"rgb": 3, "gray": 1, "rgba": 4}
+INTERPOLATIONS = {
+    "area": cv2.INTER_AREA,
+    "bilinear": cv2.INTER_LINEAR,
+    "nearest": cv2.INTER_NEAREST,
+    "bicubic": cv2.INTER_CUBIC,
+    "lanczos": cv2.INTER_LANCZOS4,
+}
+_REDUCED = {
+    "rgb": {1: cv2.IMREAD_COLOR, 2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4,
+            8: cv2.IMREAD_REDUCED_COLOR_8},
+    "gray": {1: cv2.IMREAD_GRAYSCALE, 2: cv2.IMREAD_REDUCED_GRAYSCALE_2,
+             4: cv2.IMREAD_REDUCED_GRAYSCALE_4, 8: cv2.IMREAD_REDUCED_GRAYSCALE_8},
+}
+_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}  # start-of-frame markers carry the size
+
+
+@dataclass(frozen=True)
+class DecodeSettings:
+    """``DecodeSettings(image_size=(H, W), color="rgb", crop=False, pad=False,
+    interpolation="area")``.
+
+    What every decoded image becomes. ``crop`` takes the largest centred region
+    of the target's aspect ratio before resizing; ``pad`` fits the whole image
+    inside and pads the rest with zeros (both keep the aspect ratio; asking for
+    both is refused). ``interpolation="area"`` uses ``INTER_AREA`` to shrink and
+    bilinear to enlarge; the other names use that cv2 filter both ways.
+
+    >>> DecodeSettings(32, "gray").image_shape
+    (32, 32, 1)
+    >>> DecodeSettings((8, 8), "grey")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    toolkit.errors.DataError: color='grey' is unknown; did you mean 'gray'? Valid names: ...
+    """
+
+    image_size: tuple[int, int] | int = (256, 256)
+    color: str = "rgb"
+    crop: bool = False
+    pad: bool = False
+    interpolation: str = "area"
+
+    def __post_init__(self):
+        object.__setattr__(self, "image_size", _check_size(self.image_size))
+        _check_name("color", self.color, COLORS)
+        _check_name("interpolation", self.interpolation, INTERPOLATIONS)
+        if self.crop and self.pad:
+            msg = ("crop_to_aspect_ratio=True and pad_to_aspect_ratio=True cannot both be set: "
+                   "crop cuts the image to the target's shape, pad fills it out; choose one")
+            raise DataError(msg)
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        """``(H, W, C)`` of every decoded image."""
+        return (*self.image_size, COLORS[self.color])
+
+    def as_dict(self) -> dict:
+        """The settings as plain values (part of the decoded-image cache key)."""
+        return {"image_size": list(self.image_size), "color": self.color, "crop": bool(self.crop),
+                "pad": bool(self.pad), "interpolation": self.interpolation}
+
+
+def _check_size(size) -> tuple[int, int]:
+    if isinstance(size, (int, np.integer)) and not isinstance(size, bool):
+        size = (size, size)
+    ok = isinstance(size, (tuple, list)) and len(size) == 2 and all(
+        isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0 for s in size)
+    if not ok:
+        msg = f"image_size must be (height, width), positive integers, got {size!r}; e.g. (64, 64)"
+        raise DataError(msg)
+    return int(size[0]), int(size[1])
+
+
+def _check_name(what: str, value, valid) -> None:
+    if value not in valid:
+        raise DataError(f"{what}={value!r} is unknown; {did_you_mean(value, valid)}")
+
+
+# --- what the bytes are -------------------------------------------------------------------------
+
+
+def sniff(buf: np.ndarray) -> str | None:
+    """``sniff(buf) -> "jpeg" | "png" | "gif" | "bmp" | "tiff" | "webp" | None`` from magic bytes.
+
+    >>> sniff(np.frombuffer(b"GIF89a....", np.uint8)), sniff(np.frombuffer(b"hello", np.uint8))
+    ('gif', None)
+    """
+    head = bytes(buf[:12])
+    if head[:3] == b"\xff\xd8\xff":
+        return "jpeg"
+    if head[:8] == b"\x89PNG\r\n\x1a\n":
+        return "png"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
+    if head[:2] == b"BM":
+        return "bmp"
+    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        return "tiff"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    return None
+
+
+def check_complete(buf: np.ndarray, fmt: str) -> str | None:
+    """The reason ``buf`` is cut short, or ``None``; libjpeg alone would only warn on a cut JPEG.
+
+    A JPEG must hold its end-of-image marker ``FFD9`` near the end (entropy-coded
+    data never contains it; a little trailing padding is allowed), a PNG its
+    ``IEND`` chunk, a WebP the length its RIFF header declares.
+
+    >>> check_complete(np.frombuffer(b"\\xff\\xd8\\xff\\xe0 data", np.uint8), "jpeg")
+    'truncated JPEG: no end-of-image marker (FFD9)'
+    """
+    tail = bytes(buf[-1024:])
+    if fmt == "jpeg" and b"\xff\xd9" not in tail:
+        return "truncated JPEG: no end-of-image marker (FFD9)"
+    if fmt == "png" and b"IEND" not in tail[-64:]:
+        return "truncated PNG: the file ends before its IEND chunk"
+    if fmt == "webp" and int.from_bytes(bytes(buf[4:8]), "little") + 8 > buf.size:
+        return "truncated WebP: shorter than its RIFF header says"
+    return None
+
+
+def jpeg_size(buf: np.ndarray) -> tuple[int, int] | None:
+    """``jpeg_size(buf) -> (height, width)`` read from the SOF marker, or ``None`` if not found.
+
+    >>> import cv2
+    >>> ok, jpg = cv2.imencode(".jpg", np.zeros((30, 50, 3), np.uint8))
+    >>> jpeg_size(jpg.ravel())
+    (30, 50)
+    """
+    data, i, n = memoryview(buf), 2, buf.size
+    while i + 9 < n:
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            i += 1
+            continue
+        if marker in _SOF:
+            return (data[i + 5] << 8) | data[i + 6], (data[i + 7] << 8) | data[i + 8]
+        if marker == 0xD8 or 0xD0 <= marker <= 0xD7:  # markers without a length
+            i += 2
+            continue
+        i += 2 + ((data[i + 2] << 8) | data[i + 3])
+    return None
+
+
+# --- decoding -----------------------------------------------------------------------------------
+
+
+def decode_image(buf: np.ndarray, settings: DecodeSettings, name: str = "<bytes>") -> np.ndarray:
+    """``decode_image(buf, settings, name) -> uint8 (H, W, C)``; bad bytes raise BadFileError."""
+    if buf.size == 0:
+        raise BadFileError(name, "empty file (0 bytes)")
+    fmt = sniff(buf)
+    if fmt is None:
+        start = bytes(buf[:8])
+        msg = f"not an image: the content is not JPEG, PNG, GIF, BMP, TIFF, WebP (starts {start!r})"
+        raise BadFileError(name, msg)
+    problem = check_complete(buf, fmt)
+    if problem:
+        raise BadFileError(name, problem)
+    image = _decode(buf, fmt, settings, name)
+    return _fit(image, settings)
+
+
+def _decode(buf: np.ndarray, fmt: str, settings: DecodeSettings, name: str) -> np.ndarray:
+    color = settings.color
+    if color == "rgba" and fmt != "jpeg":
+        flag = cv2.IMREAD_UNCHANGED
+    else:
+        factor = _reduction(buf, settings) if fmt == "jpeg" else 1
+        flag = _REDUCED["gray" if color == "gray" else "rgb"][factor]
+    try:
+        image = cv2.imdecode(buf, flag)
+    except cv2.error as e:
+        raise BadFileError(name, f"corrupt {fmt.upper()}: {str(e).strip().splitlines()[-1]}") from e
+    if image is None or image.size == 0:
+        raise BadFileError(name, f"corrupt {fmt.upper()}: OpenCV could not decode it")
+    if flag == cv2.IMREAD_UNCHANGED:
+        image = _to_bgra(image, name)
+    return image
+
+
+def _reduction(buf: np.ndarray, settings: DecodeSettings) -> int:
+    size = jpeg_size(buf)
+    if size is None:
+        return 1
+    h, w = size
+    # EXIF may rotate the image by 90 degrees after decoding: allow for either orientation
+    room = min(_room(h, w, settings), _room(w, h, settings))
+    return next((f for f in (8, 4, 2) if f <= room), 1)
+
+
+def _room(h: int, w: int, s: DecodeSettings) -> float:
+    """How many times the source may shrink before it gets smaller than what the resize needs."""
+    H, W = s.image_size
+    if s.pad:
+        return max(h / H, w / W)
+    if s.crop:
+        ch, cw = min(h, w * H / W), min(w, h * W / H)
+        return min(ch / H, cw / W)
+    return min(h / H, w / W)
+
+
+def _to_bgra(image: np.ndarray, name: str) -> np.ndarray:
+    image = _to_uint8(image, name)
+    if image.ndim == 2 or image.shape[2] == 1:
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2BGRA)
+    if image.shape[2] == 3:
+        return cv2.cvtColor(image, cv2.COLOR_BGR2BGRA)
+    if image.shape[2] == 4:
+        return image
+    raise BadFileError(name, f"unsupported image with {image.shape[2]} channels")
+
+
+def _to_uint8(image: np.ndarray, name: str) -> np.ndarray:
+    if image.dtype == np.uint8:
+        return image
+    if image.dtype == np.uint16:
+        return (image >> 8).astype(np.uint8)
+    if image.dtype.kind == "f":  # float TIFF/HDR: taken as [0, 1]
+        return np.clip(image * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    raise BadFileError(name, f"unsupported pixel type {image.dtype}; save it as 8- or 16-bit")
+
+
+# --- to the target size and colour --------------------------------------------------------------
+
+
+def _fit(image: np.ndarray, s: DecodeSettings) -> np.ndarray:
+    H, W = s.image_size
+    if s.crop:
+        image = _centre_crop(image, H / W)
+    if s.pad:
+        return _pad_fit(image, s)
+    image = _resize(image, H, W, s.interpolation)
+    return _to_color(image, s.color)
+
+
+def _centre_crop(image: np.ndarray, aspect: float) -> np.ndarray:
+    h, w = image.shape[:2]
+    ch, cw = min(h, round(w * aspect)), min(w, round(h / aspect))
+    top, left = (h - ch) // 2, (w - cw) // 2
+    return image[top:top + max(ch, 1), left:left + max(cw, 1)]
+
+
+def _pad_fit(image: np.ndarray, s: DecodeSettings) -> np.ndarray:
+    H, W = s.image_size
+    h, w = image.shape[:2]
+    scale = min(H / h, W / w)
+    nh, nw = max(1, min(H, round(h * scale))), max(1, min(W, round(w * scale)))
+    inner = _to_color(_resize(image, nh, nw, s.interpolation), s.color)
+    out = np.zeros(s.image_shape, np.uint8)
+    top, left = (H - nh) // 2, (W - nw) // 2
+    out[top:top + nh, left:left + nw] = inner
+    return out
+
+
+def _resize(image: np.ndarray, H: int, W: int, interpolation: str) -> np.ndarray:
+    h, w = image.shape[:2]
+    if (h, w) == (H, W):
+        return image
+    flag = INTERPOLATIONS[interpolation]
+    if interpolation == "area" and (H > h or W > w):
+        flag = cv2.INTER_LINEAR
+    return cv2.resize(image, (W, H), interpolation=flag)
+
+
+def _to_color(image: np.ndarray, color: str) -> np.ndarray:
+    if color == "gray":
+        return image.reshape(*image.shape[:2], 1)
+    if color == "rgb":
+        return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    return cv2.cvtColor(image, cv2.COLOR_BGRA2RGBA if image.shape[2] == 4 else cv2.COLOR_BGR2RGBA)
