@@ -1,0 +1,350 @@
+"""Reverse-mode autodiff on a flat tape: ``gradient`` and ``withgradient``, Zygote-style.
+
+The whole idea, micrograd-sized:
+
+* :func:`gradient` wraps each argument's float values in :class:`Tracked` boxes that
+  share one *tape* (a Python list).
+* Every operation on a Tracked value is a :class:`Primitive` from one registry
+  (:data:`PRIMITIVES`, filled by :mod:`toolkit.nn.ops` and :mod:`toolkit.nn.fused`): it
+  computes its result on the plain arrays and appends one :class:`Node` to the tape.
+* The backward pass walks the tape in reverse, calling each primitive's
+  vector-Jacobian product (VJP); gradients that were broadcast are summed back to the
+  input's shape here, once, so VJPs may return broadcast-shaped gradients.
+
+Plain numpy/cupy inputs never touch the tape: the same primitives run directly on
+them. Python floats stay Python floats all the way through (no numpy), which is what
+makes a scalar gradient cost a few microseconds.
+
+Gradients mirror the arguments: a number for a number, an array for an array, a tree
+of the model's structure for a model (see :mod:`toolkit.nn.tree`). ``None`` stands for
+"no gradient": the result did not depend on that value, or the value is not
+differentiable (integers, BatchNorm running statistics, functions).
+
+>>> gradient(lambda x: 3 * x**2 + 2 * x + 1, 2.0)
+(14.0,)
+>>> import numpy as np
+>>> value, (g,) = withgradient(lambda w: (w * w).sum(), np.array([1.0, 2.0]))
+>>> float(value), g.tolist()
+(5.0, [2.0, 4.0])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from toolkit.errors import GradientError
+from toolkit.nn.module import Module
+from toolkit.nn.tracked import Tracked
+from toolkit.nn.tree import map_inplace, tree_map
+
+
+class Primitive:
+    """Primitive(name, forward, vjp, differentiable=True, residual=False) — one registry entry.
+
+    ``forward(*xs, **kw)`` computes the result from plain values (``xs`` are the array
+    inputs, ``kw`` static options). With ``residual=True`` it returns ``(y, residual)``
+    and the residual (saved intermediates) is kept for the backward pass.
+    ``vjp(node, g)`` returns one gradient (or ``None``) per input, given the output
+    gradient ``g``; it reads ``node.xs``, ``node.kw``, ``node.y``, ``node.res`` and may
+    skip inputs for which ``node.needs(i)`` is False. VJPs never modify ``g`` in place.
+    Non-differentiable primitives (comparisons, argmax) return plain results even
+    for traced inputs, which stops the gradient there.
+
+    >>> PRIMITIVES["add"].differentiable, PRIMITIVES["argmax"].differentiable
+    (True, False)
+    """
+
+    __slots__ = ("name", "forward", "vjp", "differentiable", "residual")
+
+    def __init__(self, name, forward, vjp=None, differentiable=True, residual=False):
+        self.name, self.forward, self.vjp = name, forward, vjp
+        self.differentiable, self.residual = differentiable, residual
+
+    def __repr__(self):
+        return f"<primitive {self.name}>"
+
+
+#: name -> Primitive: every operation the tape knows, with its VJP.
+PRIMITIVES: dict[str, Primitive] = {}
+
+
+def register(name: str, forward, vjp=None, *, differentiable=True, residual=False) -> Primitive:
+    """register(name, forward, vjp=None, *, differentiable=True, residual=False) -> Primitive.
+
+    Adds one primitive to :data:`PRIMITIVES`; a name may be registered once.
+
+    >>> p = register("doctest_twice", lambda x: 2 * x, lambda node, g: (2 * g,))
+    >>> apply(p, 3.0)
+    6.0
+    >>> del PRIMITIVES["doctest_twice"]
+    """
+    if name in PRIMITIVES:
+        raise GradientError(f"primitive {name!r} is registered twice")
+    if differentiable and vjp is None:
+        raise GradientError(f"differentiable primitive {name!r} needs a vjp")
+    prim = Primitive(name, forward, vjp, differentiable, residual)
+    PRIMITIVES[name] = prim
+    return prim
+
+
+class Node:
+    """Node — one tape entry: the primitive, its traced output, inputs and saved values."""
+
+    __slots__ = ("prim", "out", "ins", "xs", "kw", "res")
+
+    def __init__(self, prim, out, ins, xs, kw, res):
+        self.prim, self.out, self.ins, self.xs, self.kw, self.res = prim, out, ins, xs, kw, res
+
+    @property
+    def y(self):
+        """The primitive's output value (plain)."""
+        return self.out.data
+
+    def needs(self, i: int) -> bool:
+        """needs(i) -> whether input ``i`` is traced, i.e. wants a gradient."""
+        return type(self.ins[i]) is Tracked
+
+
+def apply(prim: Primitive, *args, **kw):
+    """apply(prim, *args, **kw) -> the primitive applied; traced if any argument is.
+
+    >>> apply(PRIMITIVES["mul"], 2.0, 4.0)
+    8.0
+    """
+    tape = None
+    for a in args:
+        if type(a) is Tracked:
+            tape = a.tape
+            break
+    if tape is None:
+        y = prim.forward(*args, **kw)
+        return y[0] if prim.residual else y
+    xs = tuple([a.data if type(a) is Tracked else a for a in args])
+    y = prim.forward(*xs, **kw)
+    if not prim.differentiable:
+        return y
+    res = None
+    if prim.residual:
+        y, res = y
+    out = Tracked(y, tape)
+    tape.append(Node(prim, out, args, xs, kw, res))
+    return out
+
+
+def _apply2(prim: Primitive, a, b):
+    """apply for binary operators: the hot path of scalar code."""
+    if type(a) is Tracked:
+        tape, xa = a.tape, a.data
+    else:
+        tape, xa = None, a
+    if type(b) is Tracked:
+        tape, xb = b.tape, b.data
+    else:
+        xb = b
+    if tape is None:
+        return prim.forward(a, b)
+    out = Tracked(prim.forward(xa, xb), tape)
+    tape.append(Node(prim, out, (a, b), (xa, xb), None, None))
+    return out
+
+
+def _apply1(prim: Primitive, a, kw=None):
+    """apply for one traced input and static keyword options."""
+    if type(a) is not Tracked:
+        y = prim.forward(a, **kw) if kw else prim.forward(a)
+        return y[0] if prim.residual else y
+    xa = a.data
+    y = prim.forward(xa, **kw) if kw else prim.forward(xa)
+    if not prim.differentiable:
+        return y
+    res = None
+    if prim.residual:
+        y, res = y
+    out = Tracked(y, a.tape)
+    a.tape.append(Node(prim, out, (a,), (xa,), kw, res))
+    return out
+
+
+def _unbroadcast(g, x):
+    """Sum ``g`` down to the shape of ``x`` (the input that was broadcast)."""
+    if type(x) is float:
+        return g if type(g) is float else g.sum()
+    shape = np.shape(x)
+    gshape = np.shape(g)
+    if gshape == shape:
+        return g
+    extra = len(gshape) - len(shape)
+    if extra > 0:
+        g = g.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g
+
+
+def backward(tape: list, out: Tracked, seed) -> None:
+    """backward(tape, out, seed) — accumulate ``.grad`` on every Tracked value of the tape."""
+    out.grad = seed
+    for node in reversed(tape):
+        g = node.out.grad
+        if g is None:
+            continue
+        grads = node.prim.vjp(node, g)
+        for a, ga in zip(node.ins, grads, strict=False):
+            if ga is None or type(a) is not Tracked:
+                continue
+            ga = _unbroadcast(ga, a.data)
+            a.grad = ga if a.grad is None else a.grad + ga
+
+
+# ---------------------------------------------------------------------------- entry points
+
+
+def _trace_leaf(tape: list, leaves: list):
+    """A function for map_inplace: float values -> Tracked, anything else unchanged."""
+
+    def trace(value, path, state):
+        if state or not _is_float(value):
+            return value
+        t = Tracked(float(value) if type(value) is int else value, tape, path or None)
+        leaves.append(t)
+        return t
+
+    return trace
+
+
+def _is_float(value) -> bool:
+    if type(value) is float:
+        return True
+    dtype = getattr(value, "dtype", None)
+    return dtype is not None and dtype.kind == "f" and hasattr(value, "shape")
+
+
+def _untrace(value, path, state):
+    return value.data if type(value) is Tracked else value
+
+
+def _trace_arg(arg, i: int, tape: list):
+    """Trace one argument of f; returns (traced argument, is_tree)."""
+    if type(arg) is float or type(arg) is int:
+        return Tracked(float(arg), tape, f"argument {i}"), False
+    if isinstance(arg, Module | list | tuple | dict):
+        leaves: list = []
+        return map_inplace(_trace_leaf(tape, leaves), arg, ""), True
+    if _is_float(arg):
+        return Tracked(arg, tape, f"argument {i}"), False
+    return arg, False
+
+
+def _leaf_grad(value):
+    if type(value) is not Tracked:
+        return None
+    g = value.grad
+    if g is None:
+        return None
+    if type(value.data) is float:
+        return float(g)
+    if not getattr(g, "flags", None) or g.flags.writeable:
+        return g if np.shape(g) == np.shape(value.data) else _unbroadcast(g, value.data)
+    return g.copy()  # a read-only broadcast view: hand the user an array they own
+
+
+def _check_output(out):
+    """The scalar to differentiate (Tracked or plain) and the value to return."""
+    value = out
+    if isinstance(out, tuple) and out:
+        out = out[0]  # (loss, aux...): differentiate the first entry, return all
+    data = out.data if type(out) is Tracked else out
+    if not (type(data) is float or np.shape(data) == ()):
+        msg = (
+            f"gradient needs f to return a scalar; got shape {np.shape(data)} — reduce it, "
+            f"e.g. with sum or mean"
+        )
+        raise GradientError(msg)
+    return out, value
+
+
+def _uninitialised_params(arg) -> bool:
+    """Whether a lazily-built layer created parameters during the traced call."""
+    found = []
+
+    def look(value, path, state):
+        if not state and type(value) is not Tracked and _is_float(value) and np.ndim(value):
+            found.append(path)
+        return value
+
+    map_inplace(look, arg, "")
+    return bool(found)
+
+
+def withgradient(f: Callable, *args):
+    """withgradient(f, *args) -> (value, grads): ``f(*args)`` and its gradients.
+
+    ``f`` must return a scalar (a Python number or a 0-d array), or a tuple whose first
+    entry is that scalar (the rest comes back in ``value`` untouched). ``grads`` is a
+    tuple with one entry per argument, mirroring it: a float for a number, an array
+    for an array, a tree of the same structure for a model or container (``None`` where
+    there is no gradient). Models are traced in place for the duration of the call;
+    a layer that builds its parameters lazily is built by a first call and then traced
+    by a second.
+
+    >>> withgradient(lambda x, y: x * y, 3.0, 4.0)
+    (12.0, (4.0, 3.0))
+    """
+    retraced = False
+    while True:
+        tape: list = []
+        traced, trees = [], []
+        try:
+            for i, arg in enumerate(args):
+                t, is_tree = _trace_arg(arg, i, tape)
+                traced.append(t)
+                if is_tree:
+                    trees.append(t)
+            out, value = _check_output(f(*traced))
+            if trees and not retraced and any(_uninitialised_params(t) for t in trees):
+                retraced = True
+                continue
+            if type(out) is Tracked:
+                seed = 1.0 if type(out.data) is float else np.ones_like(out.data)
+                backward(tape, out, seed)
+            grads = tuple(_grad_tree(t) for t in traced)
+        finally:
+            for t in trees:
+                map_inplace(_untrace, t, "")
+        return _plain(value), grads
+
+
+def _grad_tree(traced):
+    if type(traced) is Tracked:
+        return _leaf_grad(traced)
+    if isinstance(traced, Module | list | tuple | dict):
+        return tree_map(_leaf_grad, traced)
+    return None
+
+
+def _plain(value):
+    if type(value) is Tracked:
+        return value.data
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    return value
+
+
+def gradient(f: Callable, *args) -> tuple:
+    """gradient(f, *args) -> tuple of gradients of the scalar ``f(*args)``, one per argument.
+
+    Zygote's ``gradient``: see :func:`withgradient` for what comes back.
+
+    >>> gradient(lambda x: 3 * x**2 + 2 * x + 1, 2.0)
+    (14.0,)
+    >>> import numpy as np
+    >>> gradient(lambda x: (x ** 2).sum(), np.array([1.0, -2.0]))[0].tolist()
+    [2.0, -4.0]
+    """
+    return withgradient(f, *args)[1]
+
+
+from toolkit.nn import ops  # noqa: E402, F401  (registers the primitives and Tracked's operators)
