@@ -20,9 +20,10 @@ from toolkit.data.scitypes import (
     coerce,
     schema,
 )
+from toolkit.data.prep import FeaturePrep
 from toolkit.data.tables import CSV, Parquet, Table
 
 __all__ = ["ArrayDataset", "DataLoader", "Dataset", "onecold", "onehot", "onehotbatch"]
 __all__ += ["Binary", "Continuous", "Count", "Multiclass", "OrderedFactor", "Textual", "Unknown"]
-__all__ += ["autotype", "coerce", "schema", "CSV", "Parquet", "Table"]
+__all__ += ["autotype", "coerce", "schema", "CSV", "FeaturePrep", "Parquet", "Table"]
 __all__ += ["ImageFolder"]

@@ -1,0 +1,515 @@
+"""Feature preparation: impute, one-hot, standardize — fitted once, applied to new rows, saved as JSON.
+
+:class:`FeaturePrep` turns a table with missing values and text columns into a
+float32 matrix ``(N, F)``. It is composed of three separable steps, each of
+which fits on polars frames, transforms polars frames and round-trips through
+JSON on its own (the models layer wraps them as MLJ-style transformers):
+
+- :class:`Imputer` fills missing values (numbers: mean / median / mode / constant;
+  categories: the mode, or a constant);
+- :class:`OneHot` turns each categorical column into one 0/1 column per level
+  seen when fitting (levels sorted, like scikit-learn);
+- :class:`Standardize` centres and scales the numeric columns (population
+  standard deviation, 1 where a column is constant, like scikit-learn).
+
+Numeric columns are integers, floats and booleans; categorical columns are
+strings, Categorical and Enum columns. Steps are written as polars expressions
+and composed symbolically, so :meth:`FeaturePrep.transform` is one ``select``
+producing every output column and one ``to_numpy()``; fitting computes each
+step's statistics in one ``select`` over the input, without materialising the
+intermediate tables.
+
+>>> import polars as pl
+>>> X = pl.DataFrame({"w": [1.0, None, 3.0], "c": ["a", "b", None]})
+>>> prep = FeaturePrep().fit(X)
+>>> prep.feature_names_
+['w', 'c__a', 'c__b']
+>>> prep.transform(X).tolist()
+[[-1.224744..., 1.0, 0.0], [0.0, 0.0, 1.0], [1.224744..., 1.0, 0.0]]
+>>> FeaturePrep.from_json(prep.to_json()).transform(X).tolist() == prep.transform(X).tolist()
+True
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from toolkit.data.scitypes import as_polars
+from toolkit.errors import DataError, NotTrainedError, SchemaError, did_you_mean
+
+IMPUTE = ("mean", "median", "mode", "constant")
+UNSEEN = ("error", "zeros")
+
+
+# ---------------------------------------------------------------- shared helpers
+
+
+def _frame(X) -> pl.DataFrame:
+    frame = as_polars(X)
+    return frame.collect() if isinstance(frame, pl.LazyFrame) else frame
+
+
+def is_numeric(dtype) -> bool:
+    """``is_numeric(dtype)``: integers, floats, decimals and booleans are numeric features."""
+    return dtype.is_numeric() or dtype == pl.Boolean
+
+
+def is_categorical(dtype) -> bool:
+    """``is_categorical(dtype)``: strings, Categorical and Enum columns are one-hot encoded."""
+    return dtype == pl.String or isinstance(dtype, (pl.Categorical, pl.Enum))
+
+
+def _choose(name: str, value, valid) -> None:
+    if value not in valid:
+        raise DataError(f"{name}={value!r} is not an option; {did_you_mean(value, valid)}")
+
+
+def input_exprs(frame: pl.DataFrame, numeric, categorical) -> dict[str, pl.Expr]:
+    """``input_exprs(frame, numeric, categorical)``: each column read as Float64 or String.
+
+    Refuses a missing column (naming it and the closest names) before anything runs.
+    """
+    names = frame.columns
+    for c in (*numeric, *categorical):
+        if c not in names:
+            raise SchemaError(f"the data has no column {c!r}, which was there when fitting; {did_you_mean(c, names)}")
+    exprs = {c: pl.col(c).cast(pl.Float64) for c in numeric}
+    exprs.update({c: pl.col(c).cast(pl.String) for c in categorical})
+    return exprs
+
+
+def _select(frame: pl.DataFrame, exprs: dict[str, pl.Expr]) -> pl.DataFrame:
+    try:  # lazily, so that polars shares common sub-expressions between outputs
+        return frame.lazy().select([e.alias(n) for n, e in exprs.items()]).collect()
+    except pl.exceptions.PolarsError as error:
+        first = str(error).splitlines()[0]
+        raise SchemaError(f"a column could not be read as fitted (numbers or text): {first}") from error
+
+
+def _require(step, attribute: str) -> None:
+    if not hasattr(step, attribute):
+        raise NotTrainedError(f"{type(step).__name__} is not fitted yet; call .fit(training_rows) first")
+
+
+# ---------------------------------------------------------------- the steps
+
+
+class Imputer:
+    """``Imputer(strategy="mean", fill_value=None, columns=None)``: fill missing values.
+
+    Numeric columns are filled with their ``"mean"``, ``"median"``, ``"mode"``
+    or a ``"constant"``; categorical columns with their mode (most frequent
+    value, the smallest on ties, as scikit-learn) — or, with ``"constant"``, a
+    constant. ``fill_value`` (``"constant"`` only) is a number for the numeric
+    columns (default 0), a string for the categorical ones (default
+    ``"missing"``), or a dict ``{column: value}``. ``columns`` limits the step
+    to those columns; the others pass through unchanged.
+
+    Fitted state: ``fill_`` ``{column: value}``.
+
+    >>> X = pl.DataFrame({"a": [1.0, None, 5.0], "s": ["x", None, "x"]})
+    >>> Imputer("median").fit(X).transform(X).rows()
+    [(1.0, 'x'), (3.0, 'x'), (5.0, 'x')]
+    >>> Imputer("constant", fill_value={"a": -1.0, "s": "?"}).fit(X).transform(X)["s"].to_list()
+    ['x', '?', 'x']
+    """
+
+    def __init__(self, strategy="mean", fill_value=None, columns=None):
+        _choose("strategy", strategy, IMPUTE)
+        self.strategy, self.fill_value, self.columns = strategy, fill_value, columns
+
+    def _constant(self, name: str, numeric: bool):
+        value = self.fill_value
+        if isinstance(value, dict):
+            if name not in value:
+                raise DataError(f"fill_value has no entry for column {name!r}; give one for every column")
+            value = value[name]
+        elif isinstance(value, str) == numeric:  # a number fills numbers, a string fills text
+            value = None
+        if value is None:
+            return 0.0 if numeric else "missing"
+        return float(value) if numeric else str(value)
+
+    def _statistic(self, name: str, expr: pl.Expr, numeric: bool) -> pl.Expr:
+        if numeric and self.strategy == "mean":
+            return expr.mean()
+        if numeric and self.strategy == "median":
+            return expr.median()
+        return expr.drop_nulls().mode().sort().first()
+
+    def fit(self, X, exprs: dict[str, pl.Expr] | None = None) -> Imputer:
+        """``fit(X, exprs=None)``: learn the fill values; ``exprs`` maps columns to the values to read."""
+        frame = _frame(X)
+        exprs = exprs or _default_exprs(frame, self.columns)
+        numeric = {c: _expr_is_numeric(frame, e) for c, e in exprs.items()}
+        fill = {c: self._constant(c, numeric[c]) for c in exprs if self.strategy == "constant"}
+        stats = {c: self._statistic(c, e, numeric[c]) for c, e in exprs.items() if c not in fill}
+        if stats:
+            row = _select(frame, stats).row(0, named=True)
+            empty = [c for c, v in row.items() if v is None]
+            if empty:
+                raise DataError(f"column {empty[0]!r} has no values to learn a fill value from; drop it or use strategy='constant'")
+            fill.update(row)
+        self.fill_ = {c: fill[c] for c in exprs}
+        return self
+
+    def expressions(self, exprs: dict[str, pl.Expr]) -> dict[str, pl.Expr]:
+        """``expressions(exprs) -> exprs``: the fitted columns filled; the others unchanged."""
+        _require(self, "fill_")
+        return {c: (e.fill_null(pl.lit(self.fill_[c])) if c in self.fill_ else e) for c, e in exprs.items()}
+
+    def transform(self, X) -> pl.DataFrame:
+        """``transform(X) -> pl.DataFrame``: X with the missing values filled."""
+        _require(self, "fill_")
+        frame = _frame(X)
+        base = {c: pl.col(c) for c in frame.columns}
+        return _select(frame, self.expressions(base))
+
+    def to_dict(self) -> dict:
+        _require(self, "fill_")
+        params = {"strategy": self.strategy, "fill_value": self.fill_value, "columns": self.columns}
+        return {"step": "Imputer", "params": params, "fill": self.fill_}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Imputer:
+        step = cls(**d["params"])
+        step.fill_ = dict(d["fill"])
+        return step
+
+
+class OneHot:
+    """``OneHot(columns=None, unseen="error")``: one 0/1 column per level of each categorical column.
+
+    The levels are the sorted distinct non-missing values seen when fitting
+    (``levels_``); output columns are named ``column__level`` and replace the
+    column in place. A value not seen when fitting raises naming the column,
+    the value and the row (``unseen="error"``) or gives an all-zero row
+    (``unseen="zeros"``). A missing value gives an all-zero row (impute first
+    to avoid that). Numeric columns pass through unless named in ``columns``
+    (then they are one-hot encoded by their text, ``"1"``, ``"2"``...).
+
+    >>> X = pl.DataFrame({"c": ["b", "a", "b"], "x": [1.0, 2.0, 3.0]})
+    >>> step = OneHot().fit(X)
+    >>> step.levels_, step.transform(X).rows()
+    ({'c': ['a', 'b']}, [(0.0, 1.0, 1.0), (1.0, 0.0, 2.0), (0.0, 1.0, 3.0)])
+    >>> OneHot(unseen="zeros").fit(X).transform(pl.DataFrame({"c": ["z"], "x": [0.0]})).rows()
+    [(0.0, 0.0, 0.0)]
+    """
+
+    def __init__(self, columns=None, unseen="error"):
+        _choose("unseen", unseen, UNSEEN)
+        self.columns, self.unseen = columns, unseen
+
+    def fit(self, X, exprs: dict[str, pl.Expr] | None = None) -> OneHot:
+        """``fit(X, exprs=None)``: learn the levels of the categorical columns."""
+        frame = _frame(X)
+        if exprs is None:
+            chosen = self.columns or [c for c, t in frame.schema.items() if is_categorical(t)]
+            exprs = {c: pl.col(c).cast(pl.String) for c in chosen}
+        row = _select(frame, {c: e.drop_nulls().unique().sort().implode() for c, e in exprs.items()})
+        self.levels_ = {c: row.get_column(c)[0].to_list() for c in exprs}
+        return self
+
+    def check_unseen(self, frame: pl.DataFrame, exprs: dict[str, pl.Expr], where=None) -> None:
+        """Raise naming the column, value and row of the first value not seen when fitting."""
+        hits = {c: (exprs[c].is_not_null() & ~exprs[c].is_in(levels)) for c, levels in self.levels_.items()}
+        if not hits:
+            return
+        found = _select(frame, {c: h.arg_true().first() for c, h in hits.items()}).row(0, named=True)
+        for c, row in found.items():
+            if row is not None:
+                value = _select(frame.slice(row, 1), {c: exprs[c]}).item()
+                place = where(row) if where else f"row {row}"
+                msg = (
+                    f"column {c!r}: {place} holds {value!r}, a category not seen when fitting "
+                    f"(levels: {self.levels_[c][:10]!r}{'...' if len(self.levels_[c]) > 10 else ''}); "
+                    "refit on data that has it, or use unseen='zeros' for an all-zero row"
+                )
+                raise DataError(msg)
+
+    def expressions(self, exprs: dict[str, pl.Expr]) -> dict[str, pl.Expr]:
+        """``expressions(exprs) -> exprs``: each fitted column replaced by its 0/1 columns."""
+        _require(self, "levels_")
+        out = {}
+        for c, e in exprs.items():
+            if c not in self.levels_:
+                out[c] = e
+                continue
+            for level in self.levels_[c]:
+                out[f"{c}__{level}"] = (e == level).fill_null(False).cast(pl.Float32)
+        return out
+
+    def transform(self, X) -> pl.DataFrame:
+        """``transform(X) -> pl.DataFrame``: X with the categorical columns one-hot encoded."""
+        _require(self, "levels_")
+        frame = _frame(X)
+        base = {c: (pl.col(c).cast(pl.String) if c in self.levels_ else pl.col(c)) for c in frame.columns}
+        if self.unseen == "error":
+            self.check_unseen(frame, base)
+        return _select(frame, self.expressions(base))
+
+    def to_dict(self) -> dict:
+        _require(self, "levels_")
+        return {"step": "OneHot", "params": {"columns": self.columns, "unseen": self.unseen}, "levels": self.levels_}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> OneHot:
+        step = cls(**d["params"])
+        step.levels_ = {c: list(v) for c, v in d["levels"].items()}
+        return step
+
+
+class Standardize:
+    """``Standardize(columns=None)``: ``(x - mean_) / scale_`` for each numeric column.
+
+    ``scale_`` is the population standard deviation (``ddof=0``), or 1 for a
+    constant column, as scikit-learn's ``StandardScaler``. Missing values stay
+    missing. Other columns pass through.
+
+    >>> X = pl.DataFrame({"a": [1.0, 3.0], "b": [5, 5]})
+    >>> step = Standardize().fit(X)
+    >>> step.mean_, step.scale_, step.transform(X).rows()
+    ({'a': 2.0, 'b': 5.0}, {'a': 1.0, 'b': 1.0}, [(-1.0, 0.0), (1.0, 0.0)])
+    """
+
+    def __init__(self, columns=None):
+        self.columns = columns
+
+    def fit(self, X, exprs: dict[str, pl.Expr] | None = None) -> Standardize:
+        """``fit(X, exprs=None)``: learn each numeric column's mean and scale."""
+        frame = _frame(X)
+        if exprs is None:
+            chosen = self.columns or [c for c, t in frame.schema.items() if is_numeric(t)]
+            exprs = {c: pl.col(c).cast(pl.Float64) for c in chosen}
+        stats = {f"m\x00{c}": e.mean() for c, e in exprs.items()}
+        stats.update({f"s\x00{c}": e.std(ddof=0) for c, e in exprs.items()})
+        row = _select(frame, stats).row(0, named=True) if stats else {}
+        self.mean_ = {c: row[f"m\x00{c}"] if row[f"m\x00{c}"] is not None else 0.0 for c in exprs}
+        self.scale_ = {c: (row[f"s\x00{c}"] or 1.0) for c in exprs}
+        return self
+
+    def expressions(self, exprs: dict[str, pl.Expr]) -> dict[str, pl.Expr]:
+        """``expressions(exprs) -> exprs``: the fitted columns standardized; the others unchanged."""
+        _require(self, "mean_")
+        return {
+            c: ((e - self.mean_[c]) / self.scale_[c] if c in self.mean_ else e) for c, e in exprs.items()
+        }
+
+    def transform(self, X) -> pl.DataFrame:
+        """``transform(X) -> pl.DataFrame``: X with the numeric columns standardized."""
+        _require(self, "mean_")
+        frame = _frame(X)
+        base = {c: (pl.col(c).cast(pl.Float64) if c in self.mean_ else pl.col(c)) for c in frame.columns}
+        return _select(frame, self.expressions(base))
+
+    def to_dict(self) -> dict:
+        _require(self, "mean_")
+        return {"step": "Standardize", "params": {"columns": self.columns}, "mean": self.mean_, "scale": self.scale_}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Standardize:
+        step = cls(**d["params"])
+        step.mean_, step.scale_ = dict(d["mean"]), dict(d["scale"])
+        return step
+
+
+STEPS = {"Imputer": Imputer, "OneHot": OneHot, "Standardize": Standardize}
+
+
+def _expr_is_numeric(frame: pl.DataFrame, expr: pl.Expr) -> bool:
+    return is_numeric(frame.lazy().select(expr).collect_schema().dtypes()[0])
+
+
+def _default_exprs(frame: pl.DataFrame, columns) -> dict[str, pl.Expr]:
+    return {c: pl.col(c) for c in (columns or frame.columns)}
+
+
+# ---------------------------------------------------------------- the composition
+
+
+class FeaturePrep:
+    """``FeaturePrep(impute="mean", fill_value=None, onehot=True, standardize=True, unseen="error", columns=None)``
+
+    Fitted, reusable preparation of a table's features into a float32 matrix:
+    ``fit`` on the training rows, ``transform(new_rows) -> float32 (N, F)``,
+    ``apply(table) -> tk.ArrayDataset`` (batches through ``tk.DataLoader`` like
+    any arrays), ``save``/``load`` as JSON (never pickle).
+
+    - ``impute``: ``"mean"`` / ``"median"`` / ``"mode"`` / ``"constant"`` for the numeric
+      columns (categorical ones take their mode, or the constant; see :class:`Imputer`),
+      or ``None`` to leave missing values (numbers then come out as NaN);
+    - ``onehot``: one-hot encode the categorical (string, Categorical, Enum) columns;
+      with ``False`` a categorical column is refused;
+    - ``standardize``: centre and scale the numeric columns (not the one-hot ones);
+    - ``unseen``: a category not seen when fitting raises (``"error"``, naming column,
+      value and row) or gives an all-zero one-hot row (``"zeros"``);
+    - ``columns``: the feature columns to use (default: a Table's ``features``, or
+      every column of a frame).
+
+    Output columns follow the input column order, each categorical column
+    expanded in place into ``column__level`` columns: see ``feature_names_``.
+
+    >>> import polars as pl
+    >>> train = pl.DataFrame({"x": [1.0, 2.0, 3.0], "c": ["a", "b", "a"]})
+    >>> prep = FeaturePrep(standardize=False, unseen="zeros").fit(train)
+    >>> prep.transform(pl.DataFrame({"x": [None], "c": ["new"]})).tolist()
+    [[2.0, 0.0, 0.0]]
+    """
+
+    def __init__(self, impute="mean", fill_value=None, onehot=True, standardize=True, unseen="error",
+                 columns=None):
+        if impute is not None:
+            _choose("impute", impute, IMPUTE)
+        _choose("unseen", unseen, UNSEEN)
+        self.impute, self.fill_value, self.onehot = impute, fill_value, bool(onehot)
+        self.standardize, self.unseen = bool(standardize), unseen
+        self.columns = None if columns is None else list(columns)
+
+    def __repr__(self) -> str:
+        state = f", {len(self.feature_names_)} outputs" if hasattr(self, "feature_names_") else ", unfitted"
+        return (f"FeaturePrep(impute={self.impute!r}, onehot={self.onehot}, standardize={self.standardize}, "
+                f"unseen={self.unseen!r}{state})")
+
+    # -- fitting
+
+    def _columns(self, X, frame: pl.DataFrame) -> list[str]:
+        if self.columns is not None:
+            return self.columns
+        return list(X.features) if getattr(type(X), "_toolkit_table", False) else frame.columns
+
+    def _kinds(self, frame: pl.DataFrame, columns) -> tuple[list[str], list[str]]:
+        numeric, categorical = [], []
+        for c in columns:
+            if c not in frame.schema:
+                raise SchemaError(f"columns=: the data has no column {c!r}; {did_you_mean(c, frame.columns)}")
+            dtype = frame.schema[c]
+            if is_numeric(dtype):
+                numeric.append(c)
+            elif is_categorical(dtype) and self.onehot:
+                categorical.append(c)
+            else:
+                fix = "set onehot=True" if is_categorical(dtype) else "convert it (tk.coerce) or leave it out"
+                msg = f"column {c!r} is {dtype}, which FeaturePrep cannot turn into numbers; {fix} (columns=[...])"
+                raise SchemaError(msg)
+        return numeric, categorical
+
+    def fit(self, X) -> FeaturePrep:
+        """``fit(X) -> self``: learn fill values, levels and scales from the training rows.
+
+        ``X``: a toolkit Table (its ``features`` are used), or a polars / pandas /
+        pyarrow table.
+        """
+        frame = _table_frame(X)
+        self.numeric_, self.categorical_ = self._kinds(frame, self._columns(X, frame))
+        self.columns_ = [c for c in self._columns(X, frame) if c in self.numeric_ or c in self.categorical_]
+        exprs = input_exprs(frame, self.numeric_, self.categorical_)
+        self.steps_ = []
+        if self.impute is not None:
+            self.steps_.append(Imputer(self.impute, self.fill_value).fit(frame, exprs))
+            exprs = self.steps_[-1].expressions(exprs)
+        if self.categorical_:
+            self.steps_.append(OneHot(unseen=self.unseen).fit(frame, {c: exprs[c] for c in self.categorical_}))
+        if self.standardize and self.numeric_:
+            self.steps_.append(Standardize().fit(frame, {c: exprs[c] for c in self.numeric_}))
+        self.feature_names_ = list(self._outputs(exprs))
+        return self
+
+    # -- applying
+
+    def _outputs(self, exprs: dict[str, pl.Expr]) -> dict[str, pl.Expr]:
+        for step in self.steps_:
+            exprs = step.expressions(exprs)
+        return exprs
+
+    def transform(self, X) -> np.ndarray:
+        """``transform(X) -> float32 array of shape (n_rows, n_features)`` with the fitted preparation."""
+        _require(self, "steps_")
+        frame = _table_frame(X)
+        exprs = input_exprs(frame, self.numeric_, self.categorical_)
+        exprs = {c: exprs[c] for c in self.columns_}
+        if self.unseen == "error":
+            onehot = next(s for s in self.steps_ if isinstance(s, OneHot)) if self.categorical_ else None
+            if onehot is not None:
+                filled = self.steps_[0].expressions(exprs) if isinstance(self.steps_[0], Imputer) else exprs
+                onehot.check_unseen(frame, filled, _where(X))
+        outputs = {n: e.cast(pl.Float32) for n, e in self._outputs(exprs).items()}
+        return _select(frame, outputs).to_numpy()
+
+    def fit_transform(self, X) -> np.ndarray:
+        """``fit_transform(X)``: ``fit(X)`` then ``transform(X)``."""
+        return self.fit(X).transform(X)
+
+    def apply(self, table):
+        """``apply(table) -> tk.ArrayDataset``: the prepared features with the table's targets, classes and keys."""
+        from toolkit.data.arrays import ArrayDataset
+
+        X = self.transform(table)
+        if not getattr(type(table), "_toolkit_table", False):
+            return ArrayDataset(X)
+        out = ArrayDataset(X, keys=table.keys())
+        out.y, out.classes = table.targets, table.classes
+        return out
+
+    # -- JSON
+
+    def to_dict(self) -> dict:
+        """``to_dict()``: the parameters and the fitted state as plain JSON-able values."""
+        _require(self, "steps_")
+        params = {"impute": self.impute, "fill_value": self.fill_value, "onehot": self.onehot,
+                  "standardize": self.standardize, "unseen": self.unseen, "columns": self.columns}
+        return {"format": "toolkit.FeaturePrep", "version": 1, "params": params,
+                "numeric": self.numeric_, "categorical": self.categorical_, "order": self.columns_,
+                "features": self.feature_names_, "steps": [s.to_dict() for s in self.steps_]}
+
+    def to_json(self) -> str:
+        """``to_json() -> str``: :meth:`to_dict` as JSON text."""
+        return json.dumps(self.to_dict(), indent=1)
+
+    def save(self, path) -> Path:
+        """``save(path)``: write :meth:`to_json` to ``path`` (a ``.json`` file)."""
+        path = Path(path)
+        path.write_text(self.to_json(), encoding="utf-8")
+        return path
+
+    @classmethod
+    def from_dict(cls, d: dict) -> FeaturePrep:
+        """``FeaturePrep.from_dict(d)``: the fitted preparation :meth:`to_dict` described."""
+        if not isinstance(d, dict) or d.get("format") != "toolkit.FeaturePrep":
+            raise DataError("not a saved FeaturePrep: expected a JSON object with format 'toolkit.FeaturePrep'")
+        prep = cls(**d["params"])
+        prep.numeric_, prep.categorical_, prep.columns_ = list(d["numeric"]), list(d["categorical"]), list(d["order"])
+        prep.feature_names_ = list(d["features"])
+        prep.steps_ = [_step_from_dict(s) for s in d["steps"]]
+        return prep
+
+    @classmethod
+    def from_json(cls, text: str) -> FeaturePrep:
+        """``FeaturePrep.from_json(text)``: the inverse of :meth:`to_json`."""
+        return cls.from_dict(json.loads(text))
+
+    @classmethod
+    def load(cls, path) -> FeaturePrep:
+        """``FeaturePrep.load(path)``: the inverse of :meth:`save`."""
+        return cls.from_json(Path(path).read_text(encoding="utf-8"))
+
+
+def _step_from_dict(d: dict):
+    name = d.get("step")
+    if name not in STEPS:
+        raise DataError(f"unknown preparation step {name!r} in a saved FeaturePrep; {did_you_mean(name, STEPS)}")
+    return STEPS[name].from_dict(d)
+
+
+def _table_frame(X) -> pl.DataFrame:
+    return X.frame if getattr(type(X), "_toolkit_table", False) else _frame(X)
+
+
+def _where(X):
+    """Names a row for error messages: the file line for a CSV table, else the row number."""
+    if getattr(type(X), "_toolkit_table", False) and X._lines:
+        return lambda row: f"row {row} ({X.source}: line {int(X._rows[row]) + 2})"
+    return None
