@@ -9,8 +9,8 @@ from sklearn.linear_model import Ridge, RidgeClassifier
 from sklearn.model_selection import KFold, cross_validate
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
+import toolkit as tk
 from toolkit.errors import DataError
-from toolkit.models import measures as M
 from toolkit.models.evaluate import evaluate
 from toolkit.models.executors import Sequential
 from toolkit.models.resampling import CV, Holdout, StratifiedCV
@@ -20,19 +20,19 @@ DX, DY = load_diabetes(return_X_y=True)
 FOREST = RandomForestClassifier(n_estimators=8, random_state=0)
 
 CLASSIFICATION = {
-    "accuracy": (M.accuracy, 1),
-    "balanced_accuracy": (M.balanced_accuracy, 1),
-    "f1_macro": (M.f1_macro, 1),
-    "f1_micro": (M.f1_micro, 1),
-    "neg_log_loss": (M.log_loss, -1),
-    "neg_brier_score": (M.brier_score, -1),
-    "roc_auc_ovr": (M.auc, 1),
+    "accuracy": (tk.accuracy, 1),
+    "balanced_accuracy": (tk.balanced_accuracy, 1),
+    "f1_macro": (tk.f1_macro, 1),
+    "f1_micro": (tk.f1_micro, 1),
+    "neg_log_loss": (tk.log_loss, -1),
+    "neg_brier_score": (tk.brier_score, -1),
+    "roc_auc_ovr": (tk.auc, 1),
 }
 REGRESSION = {
-    "neg_root_mean_squared_error": (M.rmse, -1),
-    "neg_mean_squared_error": (M.measure("mse"), -1),
-    "neg_mean_absolute_error": (M.measure("mae"), -1),
-    "r2": (M.r2, 1),
+    "neg_root_mean_squared_error": (tk.rmse, -1),
+    "neg_mean_squared_error": (tk.measure("mse"), -1),
+    "neg_mean_absolute_error": (tk.measure("mae"), -1),
+    "r2": (tk.r2, 1),
 }
 
 
@@ -52,7 +52,7 @@ def test_classifier_equals_cross_validate():
 def test_binary_classifier_equals_cross_validate():
     keep = WY < 2
     X, y = WX[keep], WY[keep]
-    scoring = {"f1": (M.f1, 1), "roc_auc": (M.auc, 1), "neg_brier_score": (M.brier_score, -1)}
+    scoring = {"f1": (tk.f1, 1), "roc_auc": (tk.auc, 1), "neg_brier_score": (tk.brier_score, -1)}
     ev = evaluate(
         FOREST, X, y, resampling=CV(nfolds=3, seed=2), measures=[m for m, _ in scoring.values()]
     )
@@ -70,10 +70,10 @@ def test_regressor_equals_cross_validate():
 def test_comparison_uses_identical_folds():
     models = {"tree": DecisionTreeClassifier(max_depth=3, random_state=0), "forest": FOREST}
     resampling = CV(nfolds=3, shuffle=True, seed=5)
-    ev = evaluate(models, WX, WY, resampling=resampling, measures=[M.accuracy, "log_loss"])
+    ev = evaluate(models, WX, WY, resampling=resampling, measures=[tk.accuracy, "log_loss"])
     assert ev.models == ["tree", "forest"] and ev.nfolds == 3
     for name, model in models.items():
-        alone = evaluate(model, WX, WY, resampling=resampling, measures=[M.accuracy, "log_loss"])
+        alone = evaluate(model, WX, WY, resampling=resampling, measures=[tk.accuracy, "log_loss"])
         for ours, theirs in zip(ev.per_fold[name], alone.per_fold, strict=True):
             np.testing.assert_array_equal(ours, theirs)
     table = ev.to_polars()
@@ -83,7 +83,7 @@ def test_comparison_uses_identical_folds():
 
 @pytest.mark.parametrize("executor", ["threads", "processes"])
 def test_parallel_equals_sequential(executor):
-    kwargs = {"resampling": CV(nfolds=4, seed=1), "measures": [M.accuracy, M.log_loss]}
+    kwargs = {"resampling": CV(nfolds=4, seed=1), "measures": [tk.accuracy, tk.log_loss]}
     sequential = evaluate(FOREST, WX, WY, **kwargs)
     parallel = evaluate(FOREST, WX, WY, workers=2, executor=executor, **kwargs)
     for a, b in zip(sequential.per_fold, parallel.per_fold, strict=True):
@@ -98,15 +98,15 @@ def test_any_object_with_map_is_an_executor():
             calls.append(len(tasks))
             return super().map(function, tasks)
 
-    evaluate(FOREST, WX, WY, resampling=CV(nfolds=3), measures=M.accuracy, executor=Recording())
+    evaluate(FOREST, WX, WY, resampling=CV(nfolds=3), measures=tk.accuracy, executor=Recording())
     assert calls == [3]
 
 
 def test_tables_and_string_labels():
     X = pl.DataFrame(WX, schema=[f"f{i}" for i in range(WX.shape[1])])
     y = pl.Series("cultivar", np.array(["barbera", "barolo", "grignolino"])[WY])
-    ev = evaluate(FOREST, X, y, resampling=StratifiedCV(nfolds=3), measures=[M.accuracy, M.auc])
-    numeric = evaluate(FOREST, WX, WY, resampling=StratifiedCV(nfolds=3), measures=[M.accuracy])
+    ev = evaluate(FOREST, X, y, resampling=StratifiedCV(nfolds=3), measures=[tk.accuracy, tk.auc])
+    numeric = evaluate(FOREST, WX, WY, resampling=StratifiedCV(nfolds=3), measures=[tk.accuracy])
     np.testing.assert_array_equal(ev.per_fold[0], numeric.per_fold[0])
     assert 0.5 < ev.measurement[1] <= 1.0
 
@@ -115,7 +115,7 @@ def test_rows_repeats_and_defaults():
     rows = np.arange(0, len(DY), 2)
     ev = evaluate(DecisionTreeRegressor(max_depth=2), DX, DY, resampling=Holdout(0.5), rows=rows)
     ((train, test),) = ev.pairs
-    assert set(train) | set(test) == set(rows) and ev.measures == (M.rmse,)
+    assert set(train) | set(test) == set(rows) and ev.measures == (tk.rmse,)
     ev = evaluate(FOREST, WX, WY, resampling=CV(nfolds=3, seed=1), repeats=2)
     assert ev.nfolds == 6 and [m.name for m in ev.measures] == ["log_loss", "accuracy"]
     assert ev.to_polars(per_fold=True).height == 6 and (ev.fit_times[ev.models[0]] > 0).all()
@@ -125,10 +125,10 @@ def test_rows_repeats_and_defaults():
 
 def test_mismatched_models_and_measures_are_refused():
     with pytest.raises(DataError, match="predict_proba"):
-        evaluate(RidgeClassifier(), WX, WY, resampling=CV(3), measures=[M.log_loss])
+        evaluate(RidgeClassifier(), WX, WY, resampling=CV(3), measures=[tk.log_loss])
     with pytest.raises(DataError, match="classifier"):
-        evaluate(FOREST, WX, WY, resampling=CV(3), measures=[M.rmse])
+        evaluate(FOREST, WX, WY, resampling=CV(3), measures=[tk.rmse])
     with pytest.raises(DataError, match="not a classifier"):
-        evaluate(Ridge(), DX, DY, resampling=CV(3), measures=[M.accuracy])
+        evaluate(Ridge(), DX, DY, resampling=CV(3), measures=[tk.accuracy])
     with pytest.raises(DataError, match="rows but y has"):
         evaluate(Ridge(), DX, DY[:-1])

@@ -1,5 +1,7 @@
 """toolkit.models — see docs/architecture.md for what this layer owns."""
 
+from toolkit.models.evaluate import evaluate
+from toolkit.models.evaluation import Evaluation
 from toolkit.models.machine import (
     Machine,
     fit,
@@ -11,7 +13,24 @@ from toolkit.models.machine import (
     report,
     transform,
 )
+from toolkit.models.measures import (
+    Measure,
+    accuracy,
+    auc,
+    balanced_accuracy,
+    brier_score,
+    f1,
+    f1_macro,
+    f1_micro,
+    log_loss,
+    measure,
+    measures,
+    misclassification_rate,
+    r2,
+    rmse,
+)
 from toolkit.models.registry import ModelsFunction, info, load_model, matching
+from toolkit.models.resampling import CV, Holdout, StratifiedCV, TimeSeriesCV
 
 models = ModelsFunction()  # tk.models(): the registry listing, and the subpackage's names
 
@@ -19,3 +38,6 @@ __all__: list[str] = []
 __all__ += ["info", "load_model", "matching", "models"]
 __all__ += ["Machine", "fit", "fitted_params", "machine", "predict", "predict_mode", "predict_proba"]
 __all__ += ["report", "transform"]
+__all__ += ["Evaluation", "evaluate", "CV", "Holdout", "StratifiedCV", "TimeSeriesCV"]
+__all__ += ["Measure", "measure", "measures", "accuracy", "auc", "balanced_accuracy", "brier_score"]
+__all__ += ["f1", "f1_macro", "f1_micro", "log_loss", "misclassification_rate", "r2", "rmse"]
