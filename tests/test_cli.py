@@ -1,0 +1,27 @@
+from toolkit.cli import main
+
+
+def test_describe_image_folder_prints_summary_and_batch(digits_dir, capsys):
+    assert main(["describe", str(digits_dir), "--image-size", "16", "16", "--color", "gray"]) == 0
+    out = capsys.readouterr().out
+    assert "1797 images in 10 classes" in out
+    assert "x (64, 16, 16, 1) float32" in out and "y (64,) int64" in out
+
+
+def test_describe_table_prints_schema(wine_csv, capsys):
+    assert main(["describe", str(wine_csv), "--target", "cultivar"]) == 0
+    out = capsys.readouterr().out
+    assert "alcohol" in out and "Continuous" in out
+
+
+def test_missing_path_is_reported(tmp_path, capsys):
+    assert main(["describe", str(tmp_path / "nope")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_toolkit_errors_become_exit_status_1(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n3,4\n")
+    assert main(["describe", str(bad), "--target", "missing"]) == 1
+    err = capsys.readouterr().err
+    assert "missing" in err
