@@ -131,8 +131,8 @@ class CoarseDropout(Transform):
     ``num_holes_range``, their sizes in pixels (integers) or fractions of the image
     (decimals) from the hole ranges.
 
-    >>> CoarseDropout(num_holes_range=[2, 4], hole_height_range=[2, 4])
-    CoarseDropout(num_holes_range=(2, 4), hole_height_range=(2, 4), p=0.5)
+    >>> CoarseDropout(num_holes_range=[2, 4], hole_height_range=[2, 4], hole_width_range=[3, 5])
+    CoarseDropout(num_holes_range=(2, 4), hole_height_range=(2, 4), hole_width_range=(3, 5), p=0.5)
     """
 
     def __init__(self, *, num_holes_range=(1, 2), hole_height_range=(0.1, 0.2),
