@@ -1,0 +1,207 @@
+"""Saving and loading trained machines, without pickles.
+
+scikit-learn models go through skops (``skops.io``): the file is a zip of JSON
+and numpy arrays, and loading it builds only types on an allowlist, checked
+*before* anything is built, so loading a file can never run code. Neural networks
+go through the model core's safetensors files (``toolkit.nn.io``) plus JSON.
+
+The allowlist (:func:`trusted_type`):
+
+- every type skops trusts by default (builtins containers, numpy, scikit-learn's
+  estimators);
+- toolkit's own model types: the generated wrappers
+  (``toolkit.models.types.<Name>`` for registered names) and the classes
+  registered with :func:`trust` (pipelines, the table transformers, neural
+  networks, tuned models);
+- the classes (never functions) of the few scikit-learn modules that hold
+  fitted state skops does not list by default: trees (``sklearn.tree._tree.Tree``),
+  histogram-boosting predictors, KD/ball trees and distance metrics, kernels,
+  loss objects, optimiser state and calibrators. Without them a saved decision
+  tree could not be loaded; they are plain data holders of scikit-learn itself.
+
+Anything else (``os.system``, ``builtins.eval``, a class of another package) is
+refused with :class:`~toolkit.errors.UnsafeFileError` naming it, and a file that
+is not a skops zip (a pickle renamed ``.skops``) is refused before it is read.
+
+>>> import toolkit as tk, numpy as np, tempfile, os
+>>> mach = tk.fit(tk.machine(tk.load_model("DecisionTreeClassifier")(max_depth=2),
+...                          np.arange(8.0)[:, None], ["a"] * 4 + ["b"] * 4))
+>>> path = os.path.join(tempfile.mkdtemp(), "tree.skops")
+>>> save_machine(path, mach)
+>>> loaded = load_machine(path)
+>>> tk.predict(loaded, np.array([[1.0], [6.0]])).tolist()
+['a', 'b']
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import zipfile
+from pathlib import Path
+
+from toolkit.errors import NotTrainedError, UnsafeFileError
+from toolkit.models.machine import Machine
+
+FORMAT = "toolkit.machine"
+VERSION = 1
+
+_SKLEARN_STATE_MODULES = frozenset(
+    {
+        "sklearn.tree._tree",
+        "sklearn.ensemble._hist_gradient_boosting.predictor",
+        "sklearn.ensemble._hist_gradient_boosting.binning",
+        "sklearn.neighbors._kd_tree",
+        "sklearn.neighbors._ball_tree",
+        "sklearn.metrics._dist_metrics",
+        "sklearn.gaussian_process.kernels",
+        "sklearn.gaussian_process._gpc",
+        "sklearn._loss.loss",
+        "sklearn._loss.link",
+        "sklearn.neural_network._stochastic_optimizers",
+        "sklearn.calibration",
+    }
+)
+_TRUSTED: set[str] = set()
+
+
+def trust(cls: type) -> type:
+    """``trust(cls) -> cls``: allow toolkit's own model class ``cls`` in saved machines.
+
+    A class decorator for toolkit model types defined outside the generated wrappers.
+    """
+    _TRUSTED.add(f"{cls.__module__}.{cls.__qualname__}")
+    return cls
+
+
+def _class_of(module: str, name: str):
+    target = importlib.import_module(module)
+    return getattr(target, name, None)
+
+
+def trusted_type(name: str) -> bool:
+    """``trusted_type("module.Name") -> bool``: whether a saved file may build this type.
+
+    >>> trusted_type("sklearn.tree._tree.Tree"), trusted_type("os.system"), trusted_type("builtins.eval")
+    (True, False, False)
+    """
+    if name in _TRUSTED:
+        return True
+    module, _, attr = name.rpartition(".")
+    if module == "toolkit.models.types":
+        from toolkit.models.registry import _build
+
+        return attr in _build()[0]
+    if module in _SKLEARN_STATE_MODULES:
+        obj = _class_of(module, attr)
+        return inspect.isclass(obj) and obj.__module__ == module
+    return False
+
+
+def _refuse_untrusted(untrusted, path) -> None:
+    refused = sorted(t for t in untrusted if not trusted_type(t))
+    if refused:
+        msg = (
+            f"{path}: refused to load types that are not trusted: {', '.join(refused)}. "
+            "toolkit loads only scikit-learn's and toolkit's own model types; a file naming "
+            "anything else may run code when loaded"
+        )
+        raise UnsafeFileError(msg)
+
+
+def _payload(mach: Machine) -> dict:
+    if not isinstance(mach, Machine):
+        raise UnsafeFileError(f"save_machine saves machines (tk.machine), got {type(mach).__name__}")
+    if mach.fitted_model is None:
+        raise NotTrainedError("this machine is not trained, so there is nothing to save: call tk.fit(mach) first")
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "model": mach.model,
+        "fitted_model": mach.fitted_model,
+        "n_fits": mach.n_fits,
+    }
+
+
+def save_machine(path, mach: Machine) -> None:
+    """``save_machine(path, mach)``: write a trained machine (model and learned state, no data).
+
+    scikit-learn machines become a skops file; neural-network machines a
+    safetensors file with JSON metadata. Saving refuses what loading would refuse.
+    """
+    fitted = mach.fitted_model if isinstance(mach, Machine) else None
+    if hasattr(fitted, "save_weights"):
+        from toolkit.models import neural
+
+        return neural.save_machine(path, mach)
+    import skops.io as sio
+
+    data = sio.dumps(_payload(mach))
+    _refuse_untrusted(sio.get_untrusted_types(data=data), path)
+    Path(path).write_bytes(data)
+
+
+def is_skops_file(path) -> bool:
+    """``is_skops_file(path) -> bool``: whether ``path`` is a zip holding a skops schema."""
+    if not zipfile.is_zipfile(path):
+        return False
+    with zipfile.ZipFile(path) as archive:
+        return "schema.json" in archive.namelist()
+
+
+def safetensors_metadata(path) -> dict | None:
+    """``safetensors_metadata(path) -> dict | None``: a safetensors file's ``__metadata__``.
+
+    Reads only the JSON header (an 8-byte little-endian length, then JSON); None
+    when ``path`` is not a safetensors file.
+    """
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+        size = int.from_bytes(head, "little") if len(head) == 8 else 0
+        if not 2 <= size <= 100_000_000:
+            return None
+        try:
+            header = json.loads(handle.read(size))
+        except (UnicodeDecodeError, ValueError):
+            return None
+    return header.get("__metadata__", {}) if isinstance(header, dict) else None
+
+
+def load_machine(path) -> Machine:
+    """``load_machine(path) -> Machine``: a trained machine from :func:`save_machine`'s file.
+
+    The machine predicts at once; it holds no data (bind some with
+    ``tk.machine(mach.model, X, y)`` to train again). Untrusted types are refused
+    with :class:`~toolkit.errors.UnsafeFileError` before anything is built.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise UnsafeFileError(f"{path}: no such file")
+    if not is_skops_file(path):
+        if (safetensors_metadata(path) or {}).get("format") == FORMAT:
+            from toolkit.models import neural
+
+            return neural.load_machine(path)
+        msg = f"{path}: not a toolkit machine file (neither a skops zip nor safetensors); pickles are never loaded"
+        raise UnsafeFileError(msg)
+    import skops.io as sio
+
+    untrusted = sio.get_untrusted_types(file=path)
+    _refuse_untrusted(untrusted, path)
+    payload = sio.load(path, trusted=untrusted)
+    return _machine_from(payload, path)
+
+
+def _machine_from(payload, path) -> Machine:
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise UnsafeFileError(f"{path}: a skops file, but not a toolkit machine (no format {FORMAT!r})")
+    if payload.get("version") != VERSION:
+        raise UnsafeFileError(f"{path}: machine file version {payload.get('version')!r}; this toolkit reads {VERSION}")
+    mach = Machine(payload["model"])
+    mach.fitted_model = payload["fitted_model"]
+    mach.n_fits = int(payload["n_fits"])
+    from toolkit.models.machine import _fingerprint
+
+    mach._trained_with = _fingerprint(mach.model)
+    return mach
