@@ -368,3 +368,75 @@ def test_augment_normalize_output_is_used_as_is():
     ds = Images(n=4)
     x, _ = next(iter(DataLoader(ds, 4, transform=tk.augment.Normalize(), workers=2)))
     assert x.dtype == np.float32 and x.min() < 0.0
+
+
+# --- with the real tk.ImageFolder ---------------------------------------------------------------
+
+
+def test_digits_folder_batches_deterministically(digits_dir):
+    import toolkit as tk
+
+    ds = tk.ImageFolder(digits_dir, image_size=(8, 8), color="gray")
+    train, _ = ds.split(0.8, stratify=True, seed=1)
+    aug = tk.augment.Rotate(limit=10, p=1.0)
+    make = lambda w: DataLoader(train, 64, shuffle=True, seed=1, transform=aug,  # noqa: E731
+                                workers=w, label_mode="onehot")
+    x, y = next(iter(make(2)))
+    assert x.shape == (64, 8, 8, 1) and x.dtype == np.float32 and y.shape == (64, 10)
+    assert 0.0 <= x.min() and x.max() <= 1.0 and x.max() > 0.5
+    assert len(make(0)) == -(-len(train) // 64)
+    first = [b for _, b in zip(range(3), make(0), strict=False)]
+    assert same(first, [b for _, b in zip(range(3), make(4), strict=False)])
+
+
+def test_images_match_the_data_set_items(digits_dir):
+    import toolkit as tk
+
+    ds = tk.ImageFolder(digits_dir, image_size=(8, 8), color="gray")
+    x, y = next(iter(DataLoader(ds, 5, workers=2)))
+    for j in range(5):
+        image, label = ds[j]
+        np.testing.assert_allclose(x[j], image / 255.0, rtol=1e-6)
+        assert y[j] == label
+
+
+def _small_folder(root, bad_name):
+    import cv2
+
+    for i in range(6):
+        folder = root / ("a" if i % 2 else "b")
+        folder.mkdir(exist_ok=True)
+        cv2.imwrite(str(folder / f"{i}.png"), np.full((10, 10, 3), 40 * i, np.uint8))
+    ok, png = cv2.imencode(".png", np.full((10, 10, 3), 9, np.uint8))
+    (root / "a" / bad_name).write_bytes(png.tobytes()[:60])  # truncated, found only when decoded
+    return root
+
+
+def test_a_bad_file_found_mid_epoch_does_not_kill_it(tmp_path):
+    import toolkit as tk
+
+    ds = tk.ImageFolder(_small_folder(tmp_path, "9.png"), image_size=(4, 4), on_error="skip")
+    assert len(ds) == 7
+    loader = DataLoader(ds, 4, workers=2)
+    sizes = [x.shape[0] for x, _ in loader]
+    assert ds.keys()[3] == "a/9.png" and sizes == [3, 3]  # its batch is one shorter
+    assert loader.skipped == ["a/9.png"]
+    assert ds.bad_files["path"].to_list() == ["a/9.png"]
+    strict = tk.ImageFolder(tmp_path, image_size=(4, 4))
+    with pytest.raises(BadFileError, match="9.png"):
+        list(DataLoader(strict, 4, workers=2))
+    assert loader_threads() == []
+
+
+def test_the_cached_epoch_matches_the_decoded_one(tmp_path, digits_dir):
+    import toolkit as tk
+
+    ds = tk.ImageFolder(digits_dir, image_size=(8, 8), color="gray", cache=tmp_path / "cache")
+    sub, _ = ds.split(0.9, seed=0)
+    loader = DataLoader(ds, 256, shuffle=True, seed=2, workers=2)
+    first = epoch_batches(loader)  # fills the cache
+    assert ds.cached_images() is not None
+    loader.set_epoch(0)
+    assert same(first, epoch_batches(loader))
+    assert same(epoch_batches(DataLoader(sub, 64, seed=1, workers=2, shuffle=True)),
+                [(x.copy(), y.copy()) for x, y in DataLoader(sub, 64, seed=1, shuffle=True)])
