@@ -514,8 +514,8 @@ class ImageFolder(Dataset):
     def manifest(self) -> pl.DataFrame:
         """A polars DataFrame: path, label, class, bytes, mtime_ns, status (unchecked/ok/bad)."""
         f, ids = self._files, self._ids
-        labels = None if f.labels is None else f.labels[ids]
-        names = None if labels is None else [str(self.classes[k]) for k in labels]
+        labels = [None] * len(ids) if f.labels is None else f.labels[ids]
+        names = [None] * len(ids) if f.labels is None else [str(self.classes[k]) for k in labels]
         return pl.DataFrame({
             "path": pl.Series(f.paths[ids].tolist(), dtype=pl.String),
             "label": pl.Series(labels, dtype=pl.Int64),
