@@ -1,0 +1,263 @@
+"""What every built-in layer shares: the registry, lazy seeded parameters, modes, errors.
+
+**Parameters are drawn lazily, from a seed.** A layer declares its arrays with
+:func:`param` descriptors and says their shapes in ``_shapes()``; nothing is drawn
+until the arrays are first needed (the first batch, ``tk.setup``, saving, or reading
+``layer.weight``). So ``Chain(Dense(4, 3), Dense(3, 2), seed=1)`` can hand each
+layer a seed and a key (its path in the Chain) before any weight exists, and the same
+seed gives bit-identical weights. A layer never given a seed draws one from the
+operating system at that moment and keeps it in ``layer.seed``. Sizes left out
+(``Dense(out=10)``) are filled in from the first batch, then the arrays are drawn.
+
+**Train and test mode.** Dropout and BatchNorm have ``mode``: ``"auto"`` (the
+default: active inside ``tk.gradient``, i.e. when their input or parameters are
+traced), ``"train"`` or ``"test"``; :func:`trainmode` / :func:`testmode` set it for a
+whole model.
+
+**The registry.** ``@register`` adds a layer class to :data:`LAYERS` by name; weights
+files (``toolkit.nn.io``) and YAML build layers from it and from ``config()``.
+
+>>> import numpy as np
+>>> from toolkit.nn.layers import Dense, Chain
+>>> a = Chain(Dense(4, 3), Dense(3, 2), seed=1)
+>>> b = Chain(Dense(4, 3), Dense(3, 2), seed=1)
+>>> bool((a[0].weight == b[0].weight).all()), bool((a[0].weight[:3, :2] == a[1].weight).all())
+(True, False)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from toolkit._seed import generator
+from toolkit.errors import ShapeError, UnknownNameError, did_you_mean
+from toolkit.nn.module import Module
+from toolkit.nn.tracked import Tracked
+
+#: Every layer class that weights files and YAML may build, by name.
+LAYERS: dict[str, type] = {}
+
+_MODES = ("auto", "train", "test")
+
+
+def register(cls):
+    """@register — add a layer class to :data:`LAYERS` under its class name.
+
+    >>> "Dense" in LAYERS and "Chain" in LAYERS
+    True
+    """
+    LAYERS[cls.__name__] = cls
+    return cls
+
+
+class param:
+    """param() — a descriptor for one lazily drawn array field of a :class:`Layer`.
+
+    Reading it draws all the layer's arrays (``Layer.materialise``) if they are not
+    there yet and the sizes are known; otherwise it reads ``None``.
+    """
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        try:
+            return obj.__dict__[self.name]
+        except KeyError:
+            return obj.materialise().__dict__.get(self.name)
+
+    def __set__(self, obj, value):
+        obj.__dict__[self.name] = value
+
+
+class LayerShapeError(ShapeError):
+    """A batch of the wrong shape reached a layer; the message names the layer and where."""
+
+    def __init__(self, layer: str, expects: str, got: str):
+        self.layer, self.expects, self.got, self.where = layer, expects, got, []
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        at = f" at {'.'.join(self.where)}" if self.where else ""
+        return f"{self.layer}{at} expects input {self.expects}, got {self.got}"
+
+    def locate(self, step: str) -> LayerShapeError:
+        """locate(step) -> self, with ``step`` (``"layers[3]"``) prefixed to its location."""
+        self.where.insert(0, step)
+        self.args = (self._message(),)
+        return self
+
+
+def shape_of(x) -> tuple:
+    """shape_of(x) -> the shape of an array or traced value."""
+    return tuple(np.shape(x.data if type(x) is Tracked else x))
+
+
+class Layer(Module):
+    """Layer — base of the built-in layers: config, lazy seeded arrays, printing.
+
+    Subclasses set ``_fields``/``_state`` (Module's contract), store their static
+    configuration as attributes, and define ``config()`` (the constructor keywords,
+    JSON-able) and, when they have arrays, ``_shapes()`` and ``_draw(name, shape, rng)``.
+
+    >>> from toolkit.nn.layers import Dense
+    >>> Dense(2, 3).nparams()
+    (9, 0)
+    """
+
+    seed: int | None = None
+    key: str = ""
+
+    def config(self) -> dict:
+        """config() -> the constructor's keyword arguments (JSON-able), for printing and saving."""
+        return {}
+
+    def _shapes(self) -> dict | None:
+        """{field: shape} of the layer's arrays, or None while a size is unknown."""
+        return {}
+
+    def _draw(self, name: str, shape: tuple, rng):
+        raise NotImplementedError
+
+    def materialise(self) -> Layer:
+        """materialise() -> self, with every array drawn (if the sizes are known).
+
+        Uses ``self.seed`` and ``self.key``; with no seed, draws one from the OS first
+        and records it, so that ``layer.seed`` repeats the layer.
+        """
+        shapes = self._shapes()
+        if not shapes or all(n in self.__dict__ for n in shapes):
+            return self
+        if self.seed is None:
+            self.seed = int(np.random.SeedSequence().entropy % 2**63)
+        rng = generator(self.seed, "init", self.key)
+        for name, shape in shapes.items():
+            self.__dict__.setdefault(name, self._draw(name, shape, rng))
+        return self
+
+    def is_built(self) -> bool:
+        """is_built() -> whether the arrays exist (drawn, loaded or assigned).
+
+        >>> from toolkit.nn.layers import Dense
+        >>> Dense(out=3).is_built()
+        False
+        """
+        shapes = self._shapes()
+        names = shapes if shapes is not None else self._fields
+        return all(n in self.__dict__ for n in names)
+
+    def nparams(self) -> tuple[int, int]:
+        """nparams() -> (trainable, non-trainable) element counts, from the known sizes.
+
+        Counts what the arrays will hold even before they are drawn; unknown sizes
+        count 0 (see ``is_built``).
+        """
+        shapes = self._shapes() or {}
+        counts = [0, 0]
+        for name, shape in shapes.items():
+            counts[name in self._state] += int(np.prod(shape, dtype=np.int64))
+        return counts[0], counts[1]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._repr_args()})"
+
+    def _repr_args(self) -> str:
+        return ", ".join(f"{k}={v!r}" for k, v in self.config().items())
+
+    def _shape_error(self, expects: str, x) -> LayerShapeError:
+        return LayerShapeError(repr(self), expects, str(shape_of(x)))
+
+
+def seed_layers(model, seed: int, key: str = "") -> None:
+    """seed_layers(model, seed, key="") — give every layer not yet drawn a seed and its path.
+
+    Layers whose arrays already exist (a trained base in transfer learning) and
+    layers given their own seed keep them.
+
+    >>> from toolkit.nn.layers import Dense
+    >>> d = Dense(2, 2); seed_layers(d, 5); d.seed
+    5
+    """
+    if isinstance(model, Layer):
+        shapes = model._shapes()
+        drawn = shapes is not None and bool(shapes) and model.is_built()
+        if model.seed is None and not drawn:
+            model.seed, model.key = seed, key
+    for name, child in _children(model):
+        seed_layers(child, seed, f"{key}.{name}" if key else name)
+
+
+def _children(model):
+    if isinstance(model, Module):
+        for name in model._fields:
+            value = model.__dict__.get(name)
+            if isinstance(value, Module | list | tuple | dict):
+                yield name, value
+    elif isinstance(model, list | tuple):
+        yield from ((str(i), v) for i, v in enumerate(model))
+    elif isinstance(model, dict):
+        yield from ((str(k), v) for k, v in model.items())
+
+
+def sublayers(model):
+    """sublayers(model) -> every Module inside ``model`` (itself included), depth first.
+
+    >>> from toolkit.nn.layers import Chain, Dense
+    >>> [type(m).__name__ for m in sublayers(Chain(Dense(1, 1)))]
+    ['Chain', 'Dense']
+    """
+    if isinstance(model, Module):
+        yield model
+    for _, child in _children(model):
+        yield from sublayers(child)
+
+
+def _set_mode(model, mode: str):
+    if mode not in _MODES:
+        raise UnknownNameError(f"mode {mode!r} is not known; " + did_you_mean(mode, _MODES))
+    for layer in sublayers(model):
+        if "mode" in getattr(layer, "__dict__", {}):
+            layer.mode = mode
+    return model
+
+
+def trainmode(model, mode: str = "train"):
+    """trainmode(model, mode="train") -> model: Dropout and BatchNorm act as in training.
+
+    ``mode="auto"`` restores the default (training behaviour only inside
+    ``tk.gradient``). Changes the model in place.
+
+    >>> from toolkit.nn.layers import Chain, Dense, Dropout
+    >>> trainmode(Chain(Dense(2, 2), Dropout(0.5)))[1].mode
+    'train'
+    """
+    return _set_mode(model, mode)
+
+
+def testmode(model, mode: str = "test"):
+    """testmode(model, mode="test") -> model: Dropout off, BatchNorm on its running statistics.
+
+    >>> from toolkit.nn.layers import Chain, Dropout
+    >>> testmode(Chain(Dropout(0.5)))[0].mode
+    'test'
+    """
+    return _set_mode(model, mode)
+
+
+def active(layer, *traced) -> bool:
+    """active(layer, *values) -> whether ``layer`` behaves as in training now.
+
+    ``"auto"`` mode: when any of ``values`` is traced (inside ``tk.gradient``).
+    """
+    if layer.mode == "auto":
+        return any(type(v) is Tracked for v in traced)
+    return layer.mode == "train"
+
+
+def check_mode(mode: str) -> str:
+    """check_mode(mode) -> mode, if it is one of "auto", "train", "test"."""
+    if mode not in _MODES:
+        raise UnknownNameError(f"mode {mode!r} is not known; " + did_you_mean(mode, _MODES))
+    return mode

@@ -1,0 +1,232 @@
+"""Chain, SkipConnection and Parallel: layers made of layers.
+
+>>> import numpy as np
+>>> from toolkit.nn.layers import Dense
+>>> model = Chain(Dense(4, 8, "relu"), Dense(8, 2), seed=1)
+>>> model(np.ones((3, 4), np.float32)).shape
+(3, 2)
+>>> model[:-1]
+Chain(
+  Dense(4 => 8, relu),                  # 40 parameters
+)                   # Total: 2 trainable arrays, 40 parameters, summarysize 0.156 KiB.
+"""
+
+from __future__ import annotations
+
+import operator
+from functools import reduce
+
+from toolkit.errors import DataError, UnknownNameError, did_you_mean
+from toolkit.nn import ops
+from toolkit.nn.layers.base import Layer, LayerShapeError, register, seed_layers
+from toolkit.nn.module import Module
+
+
+def _cat(*xs):
+    return ops.concatenate(list(xs), axis=-1)
+
+
+def _add(*xs):
+    return reduce(operator.add, xs)
+
+
+def _mul(*xs):
+    return reduce(operator.mul, xs)
+
+
+#: How SkipConnection and Parallel combine outputs, by name ("cat" joins the last axis).
+CONNECTIONS = {"add": _add, "mul": _mul, "cat": _cat}
+_ALIASES = {operator.add: "add", operator.mul: "mul", ops.concatenate: "cat"}
+
+
+def _connection(connection) -> tuple[str, object]:
+    if isinstance(connection, str):
+        if connection not in CONNECTIONS:
+            msg = f"unknown connection {connection!r}; " + did_you_mean(connection, CONNECTIONS)
+            raise UnknownNameError(msg)
+        return connection, CONNECTIONS[connection]
+    for name, fn in CONNECTIONS.items():
+        if fn is connection:
+            return name, fn
+    if connection in _ALIASES:
+        name = _ALIASES[connection]
+        return name, CONNECTIONS[name]
+    if not callable(connection):
+        raise DataError(f"a connection must be a function or one of {list(CONNECTIONS)}")
+    return f"<{getattr(connection, '__name__', 'function')}>", connection
+
+
+def _check_member(owner: str, layer) -> None:
+    if not callable(layer):
+        msg = f"{owner}: every member must be a layer or a function, got {layer!r}"
+        raise DataError(msg)
+
+
+class Container(Layer):
+    """Container — base of layers whose ``layers`` field holds sub-layers (a list or a dict)."""
+
+    def named_children(self) -> list[tuple[str, object]]:
+        """named_children() -> [(name, layer)] — list indices as strings, or the names."""
+        layers = self.layers
+        if isinstance(layers, dict):
+            return list(layers.items())
+        return [(str(i), layer) for i, layer in enumerate(layers)]
+
+    def _step(self, name: str) -> str:
+        return f"layers.{name}" if isinstance(self.layers, dict) else f"layers[{name}]"
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __iter__(self):
+        return iter(self.layers.values() if isinstance(self.layers, dict) else self.layers)
+
+    def __repr__(self) -> str:
+        from toolkit.nn.layers.show import render
+
+        return render(self)
+
+
+def _members(owner: str, layers: tuple, named: dict):
+    if layers and named:
+        msg = f"{owner}: give the layers either all by position or all by name, not both"
+        raise DataError(msg)
+    for layer in (*layers, *named.values()):
+        _check_member(owner, layer)
+    return dict(named) if named else list(layers)
+
+
+@register
+class Chain(Container):
+    """Chain(*layers, seed=None) or Chain(name=layer, ..., seed=None): layers in sequence.
+
+    ``model[i]`` is a layer, ``model["name"]`` a named one, ``model[:-2]`` a Chain of
+    the same layer objects (transfer learning: ``Chain(base[:-2], Dense(out=2))``).
+    ``seed`` draws the weights of every layer not yet drawn, each from the seed and
+    its path, so the same seed gives bit-identical weights. A shape mismatch names
+    the layer and where it sits.
+
+    >>> import numpy as np
+    >>> from toolkit.nn.layers import Dense
+    >>> m = Chain(enc=Chain(Dense(4, 3), Dense(3, 2)), head=Dense(2, 1), seed=0)
+    >>> m["enc"][1], len(m), m(np.ones((1, 4), np.float32)).shape
+    (Dense(3 => 2), 2, (1, 1))
+    >>> m(np.ones((1, 5), np.float32))
+    Traceback (most recent call last):
+    ...
+    toolkit.nn.layers.base.LayerShapeError: Dense(4 => 3) at layers.enc.layers[0] expects input (N, 4), got (1, 5)
+    """
+
+    _fields = ("layers",)
+
+    def __init__(self, *layers, seed=None, **named):
+        self.layers = _members("Chain", layers, named)
+        if seed is not None:
+            seed_layers(self, seed)
+
+    def __call__(self, x):
+        for name, layer in self.named_children():
+            try:
+                x = layer(x)
+            except LayerShapeError as err:
+                raise err.locate(self._step(name)) from None
+        return x
+
+    def __getitem__(self, index):
+        layers = self.layers
+        if isinstance(index, slice):
+            if isinstance(layers, dict):
+                return Chain(**dict(list(layers.items())[index]))
+            return Chain(*layers[index])
+        if isinstance(layers, dict) and isinstance(index, int):
+            return list(layers.values())[index]
+        try:
+            return layers[index]
+        except (KeyError, TypeError):
+            msg = f"Chain has no layer {index!r}; " + did_you_mean(str(index), layers)
+            raise UnknownNameError(msg) from None
+
+
+@register
+class SkipConnection(Layer):
+    """SkipConnection(layer, connection): ``connection(layer(x), x)``; connection "add", "cat", "mul".
+
+    >>> import numpy as np
+    >>> from toolkit.nn.layers import Dense
+    >>> SkipConnection(Dense(3, 3, seed=0), "cat")(np.ones((2, 3), np.float32)).shape
+    (2, 6)
+    """
+
+    _fields = ("layer",)
+
+    def __init__(self, layer, connection="add"):
+        _check_member("SkipConnection", layer)
+        self.layer = layer
+        self.connection_name, self.connection = _connection(connection)
+
+    def config(self) -> dict:
+        return {"connection": self.connection_name}
+
+    def __call__(self, x):
+        try:
+            y = self.layer(x)
+        except LayerShapeError as err:
+            raise err.locate("layer") from None
+        return self.connection(y, x)
+
+    def __repr__(self) -> str:
+        from toolkit.nn.layers.show import render
+
+        return render(self)
+
+
+@register
+class Parallel(Container):
+    """Parallel(connection, *layers) or Parallel(connection, name=layer, ...).
+
+    Every layer sees the same input (or, given a tuple of inputs, one each);
+    ``connection`` ("cat", "add", "mul" or a function) combines their outputs.
+
+    >>> import numpy as np
+    >>> from toolkit.nn.layers import Dense
+    >>> Parallel("cat", Dense(2, 3), Dense(2, 1), seed=0)(np.ones((4, 2), np.float32)).shape
+    (4, 4)
+    """
+
+    _fields = ("layers",)
+
+    def __init__(self, connection, *layers, seed=None, **named):
+        self.connection_name, self.connection = _connection(connection)
+        self.layers = _members("Parallel", layers, named)
+        if seed is not None:
+            seed_layers(self, seed)
+
+    def config(self) -> dict:
+        return {"connection": self.connection_name}
+
+    def __call__(self, x):
+        children = self.named_children()
+        xs = x if isinstance(x, tuple) else (x,) * len(children)
+        if len(xs) != len(children):
+            msg = f"Parallel of {len(children)} layers was given {len(xs)} inputs"
+            raise DataError(msg)
+        outs = []
+        for (name, layer), xi in zip(children, xs, strict=True):
+            try:
+                outs.append(layer(xi))
+            except LayerShapeError as err:
+                raise err.locate(self._step(name)) from None
+        return self.connection(*outs)
+
+    def __getitem__(self, index):
+        layers = self.layers
+        if isinstance(layers, dict) and isinstance(index, int):
+            return list(layers.values())[index]
+        return layers[index]
+
+
+def is_container(obj) -> bool:
+    """is_container(obj) -> whether ``obj`` holds sub-layers (printed over several lines)."""
+    return isinstance(obj, Container | SkipConnection) or (
+        isinstance(obj, Module) and not isinstance(obj, Layer)
+    )

@@ -1,0 +1,117 @@
+"""Printing models as Flux does: one line per layer with its parameter count, then totals.
+
+>>> from toolkit.nn.layers import BatchNorm, Chain, Dense
+>>> Chain(Dense(784, 256, "relu"), BatchNorm(256), Dense(256, 10))
+Chain(
+  Dense(784 => 256, relu),              # 200,960 parameters
+  BatchNorm(256),                       # 512 parameters, plus 512 non-trainable
+  Dense(256 => 10),                     # 2,570 parameters
+)                   # Total: 6 trainable arrays, 204,042 parameters,
+                    # plus 2 non-trainable, 512 parameters, summarysize 799.039 KiB.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from toolkit.nn.layers.base import Layer
+from toolkit.nn.module import Module
+
+_COLUMN = 40
+
+
+def render(model) -> str:
+    """render(model) -> the multi-line text of a container layer (its ``repr``)."""
+    rows: list[tuple[str, str]] = []
+    _rows(model, 0, "", rows, last=True)
+    lines = [text if not note else f"{text.ljust(_COLUMN - 2)}  # {note}" for text, note in rows]
+    lines[-1] = lines[-1] + _totals(model)
+    return "\n".join(lines)
+
+
+def _rows(obj, depth: int, label: str, rows: list, last: bool = False) -> None:
+    from toolkit.nn.layers.containers import SkipConnection, is_container
+
+    pad = "  " * depth
+    end = "" if last else ","
+    if not is_container(obj):
+        rows.append((f"{pad}{label}{_short(obj)}{end}", _note(obj)))
+        return
+    rows.append((f"{pad}{label}{type(obj).__name__}(", ""))
+    if isinstance(obj, SkipConnection):
+        _rows(obj.layer, depth + 1, "", rows)
+        rows.append((f"  {pad}{obj.connection_name},", ""))
+    elif isinstance(obj, Layer):
+        if hasattr(obj, "connection_name"):
+            rows.append((f"  {pad}{obj.connection_name},", ""))
+        named = isinstance(obj.layers, dict)
+        for name, child in obj.named_children():
+            _rows(child, depth + 1, f"{name} = " if named else "", rows)
+    else:
+        for name in obj._fields:
+            _rows(getattr(obj, name, None), depth + 1, f"{name} = ", rows)
+    rows.append((f"{pad}){end}", ""))
+
+
+def _short(obj) -> str:
+    if isinstance(obj, Module):
+        return repr(obj)
+    if callable(obj):
+        return getattr(obj, "__name__", repr(obj))
+    if hasattr(obj, "shape"):
+        return f"{type(obj).__name__}{tuple(obj.shape)}"
+    return repr(obj)
+
+
+def _note(obj) -> str:
+    if not isinstance(obj, Layer):
+        return ""
+    if obj._shapes() is None:
+        return "? parameters (sized by the first batch)"
+    trainable, fixed = obj.nparams()
+    if not trainable and not fixed:
+        return ""
+    note = f"{trainable:,} parameters"
+    return note + (f", plus {fixed:,} non-trainable" if fixed else "")
+
+
+def counts(model) -> dict:
+    """counts(model) -> arrays, parameters and bytes, trainable and not, of every layer.
+
+    >>> from toolkit.nn.layers import Dense
+    >>> counts(Dense(2, 3))["parameters"]
+    9
+    """
+    from toolkit.nn.layers.base import sublayers
+
+    out = dict(arrays=0, parameters=0, fixed_arrays=0, fixed=0, bytes=0, unknown=0)
+    for layer in sublayers(model):
+        if not isinstance(layer, Layer):
+            continue
+        shapes = layer._shapes()
+        if shapes is None:
+            out["unknown"] += 1
+            continue
+        for name, shape in shapes.items():
+            n = int(np.prod(shape, dtype=np.int64))
+            fixed = name in layer._state
+            out["fixed_arrays" if fixed else "arrays"] += 1
+            out["fixed" if fixed else "parameters"] += n
+            out["bytes"] += n * _itemsize(layer.__dict__.get(name))
+    return out
+
+
+def _itemsize(array) -> int:
+    return getattr(getattr(array, "dtype", None), "itemsize", 4)
+
+
+def _totals(model) -> str:
+    c = counts(model)
+    pad = " " * 19
+    text = f"{pad}# Total: {c['arrays']} trainable arrays, {c['parameters']:,} parameters,"
+    if c["fixed_arrays"]:
+        text += f"\n{' ' * 20}# plus {c['fixed_arrays']} non-trainable, {c['fixed']:,} parameters,"
+    size = f" summarysize {c['bytes'] / 1024:.3f} KiB."
+    if c["unknown"]:
+        size += f" ({c['unknown']} layers sized by the first batch not counted)"
+    return text + size if not c["fixed_arrays"] else text + size
