@@ -39,6 +39,10 @@ from toolkit.nn.tree import (
 )
 
 
+PENDING = type("Pending", (), {"__repr__": lambda self: "PENDING", "__doc__": "no state yet"})()
+"""The state of a Leaf whose array a lazy layer has not built yet."""
+
+
 class Leaf:
     """Leaf(rule, state, frozen=False) — the optimiser state of one array.
 
@@ -82,11 +86,16 @@ def setup(rule: Rule, model):
         msg = f"setup(rule, model) needs a rule such as tk.Adam(1e-3) first, got {rule!r}"
         raise TypeError(msg)
     leaves, treedef = tree_flatten(model)
-    state = [
-        Leaf(rule, rule.init(x)) if _trainable(x, s) else None
-        for x, s in zip(leaves, treedef.state_mask, strict=True)
-    ]
+    state = [_leaf(rule, x, s) for x, s in zip(leaves, treedef.state_mask, strict=True)]
     return tree_unflatten(treedef, state)
+
+
+def _leaf(rule: Rule, x, is_state: bool) -> Leaf | None:
+    if _trainable(x, is_state):
+        return Leaf(rule, rule.init(x))
+    if x is None and not is_state:  # an array a lazy layer has not built yet
+        return Leaf(rule, PENDING)
+    return None
 
 
 def update(state, model, grads):
@@ -107,17 +116,13 @@ def update(state, model, grads):
     sleaves = tree_flatten(state, _is_leaf)[0]
     if len(sleaves) != len(params):
         _mismatch(state, model)
-    missing = False
     for x, g, leaf in zip(params, gleaves, sleaves, strict=True):
-        if leaf is None:
-            missing = missing or g is not None
+        if leaf is None or g is None or leaf.frozen:
             continue
-        if g is None or leaf.frozen:
-            continue
+        if leaf.state is PENDING:
+            leaf.state = leaf.rule.init(x)
         leaf.state, step = leaf.rule.apply(leaf.state, x, g)
         x -= step
-    if missing:
-        _add_new_leaves(state, model, grads)
     return state, model
 
 
@@ -146,30 +151,15 @@ def _mismatch(state, model):
     raise ShapeError(msg)
 
 
-def _add_new_leaves(state, model, grads) -> None:
-    """Give arrays built since setup (lazy layers) their Leaf, and apply their first step."""
-    rule = _some_rule(state)
-    params = iter(tree_flatten(model)[0])
-    grads_ = iter(tree_flatten(grads)[0])
+def materialise_state(state, model) -> None:
+    """materialise_state(state, model) — make the state of arrays built since ``setup``.
 
-    def fill(leaf, path, is_state):
-        x, g = next(params), next(grads_)
-        if leaf is not None or g is None or not _trainable(x, is_state):
-            return leaf
-        new = Leaf(rule, rule.init(x))
-        new.state, step = rule.apply(new.state, x, g)
-        x -= step
-        return new
-
-    map_inplace(fill, state)  # Leaf objects are leaves of the walk
-
-
-def _some_rule(state) -> Rule:
-    for leaf in tree_leaves(state, _is_leaf):
-        if leaf is not None:
-            return leaf.rule
-    msg = "update: the state holds no rule; build it with tk.setup(rule, model)"
-    raise GradientError(msg)
+    ``update`` does this on the way; checkpoints call it before loading the state.
+    """
+    params = tree_flatten(model)[0]
+    for x, leaf in zip(params, tree_flatten(state, _is_leaf)[0], strict=True):
+        if leaf is not None and leaf.state is PENDING and x is not None:
+            leaf.state = leaf.rule.init(x)
 
 
 def adjust(state, lr: float | None = None, **fields):
@@ -260,6 +250,8 @@ def state_arrays(state) -> dict:
     """
     out = {}
     for path, leaf in _leaf_paths(state):
+        if leaf.state is PENDING:
+            continue
         for sub, value in tree_leaves_with_path(leaf.state):
             if isinstance(value, float | int):
                 out[f"{path}/{sub}"] = np.asarray(value, np.float64)
@@ -292,6 +284,8 @@ def load_state_arrays(state, arrays: dict, where: str = "the checkpoint") -> Non
     [1.0, 1.0]
     """
     for path, leaf in _leaf_paths(state):
+        if leaf.state is PENDING:
+            continue
         leaf.state = map_inplace(_restorer(arrays, path, where), leaf.state)
 
 

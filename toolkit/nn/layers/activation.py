@@ -32,9 +32,11 @@ def table() -> dict:
 
 def resolve(activation):
     """resolve(activation) -> the function for a name, a function, or None (identity)."""
-    if activation is None or callable(activation):
-        return activation
     known = table()
+    if activation is None or activation == "identity" or activation is known.get("identity"):
+        return None
+    if callable(activation):
+        return activation
     if activation not in known:
         msg = f"unknown activation {activation!r}; " + did_you_mean(activation, known)
         raise UnknownNameError(msg)
