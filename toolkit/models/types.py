@@ -123,6 +123,7 @@ class SklearnModel(BaseEstimator):
             self.classes_ = np.asarray(order, dtype=inner.dtype)
             self._proba_order_ = np.asarray([inner.tolist().index(c) for c in order])
 
+    @available_if(_inner_has("predict"))
     def predict(self, X):
         """``predict(X) -> (n_samples,) array``: predictions (labels keep their type)."""
         return self._fitted().predict(self._features(X))
@@ -142,6 +143,16 @@ class SklearnModel(BaseEstimator):
     def transform(self, X):
         """``transform(X) -> array``: the fitted transformation of ``X``."""
         return self._fitted().transform(self._features(X))
+
+    @available_if(_inner_has("get_feature_names_out"))
+    def get_feature_names_out(self, input_features=None):
+        """``get_feature_names_out() -> array of str``: output column names of a transformer."""
+        names = self.feature_names_in_ if input_features is None else input_features
+        inner = self._fitted()
+        try:
+            return inner.get_feature_names_out(names)
+        except (TypeError, ValueError):  # estimators that name outputs by themselves
+            return inner.get_feature_names_out()
 
     def __sklearn_is_fitted__(self) -> bool:
         return getattr(self, "estimator_", None) is not None
