@@ -31,7 +31,7 @@ __all__ = [
     "abs", "argmax", "argmin", "clip", "concatenate", "elu", "exp", "floor", "gelu",
     "leakyrelu", "log", "logsoftmax", "logsumexp", "matmul", "max", "maximum", "mean",
     "min", "minimum", "relu", "reshape", "round", "sigmoid", "sign", "softmax", "softplus",
-    "sqrt", "stack", "sum", "tanh", "transpose", "where", "getitem",
+    "sqrt", "stack", "sum", "tanh", "transpose", "where", "getitem", "identity",
 ]  # fmt: skip
 
 
@@ -65,6 +65,15 @@ sign = _unary(
 floor = _unary(
     P.FLOOR, "floor(x) -> rounded down (not differentiable).\n\n>>> float(floor(1.5))\n1.0\n"
 )
+
+
+def identity(x):
+    """identity(x) -> x, unchanged (the activation that does nothing).
+
+    >>> identity(3.0)
+    3.0
+    """
+    return x
 
 
 def round(x):  # noqa: A001  (numpy's name)

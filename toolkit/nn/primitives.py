@@ -43,7 +43,7 @@ def _mul_vjp(node, g):
 def _div_vjp(node, g):
     a, b = node.xs
     ga = g / b
-    return ga, (-ga * node.out.data / b if node.needs(1) else None)
+    return ga, (-ga * node.out.data if node.needs(1) else None)
 
 
 def _pow_vjp(node, g):

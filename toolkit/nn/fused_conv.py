@@ -1,0 +1,282 @@
+"""Convolution and pooling primitives on channels-last images ``(N, H, W, C)``.
+
+``conv2d`` is an im2col: a strided view of every kernel window
+(``sliding_window_view``), one copy into a ``(N·Ho·Wo, kh·kw·Cin)`` matrix and one
+matmul with the ``(kh, kw, Cin, Cout)`` weights. Its backward pass is two matmuls and a
+col2im that accumulates one kernel offset at a time into strided slices (no
+``np.add.at``). Pools loop over the kernel offsets the same way.
+
+Padding is an int, a pair ``(ph, pw)``, a pair of pairs ``((top, bottom), (left, right))``,
+``"valid"`` (none) or ``"same"`` (``dilation·(k-1)`` split evenly, as Flux's ``SamePad``).
+
+>>> import numpy as np
+>>> x = np.ones((1, 4, 4, 1), np.float32)
+>>> conv2d(x, np.ones((3, 3, 1, 2), np.float32), pad="same").shape
+(1, 4, 4, 2)
+>>> maxpool2d(x, (2, 2)).shape
+(1, 2, 2, 1)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from toolkit.errors import ShapeError
+from toolkit.nn import ops
+from toolkit.nn.autodiff import apply, register
+from toolkit.nn.device import array_module
+from toolkit.nn.fused import _act_backward, _act_forward, fusable
+from toolkit.nn.tracked import Tracked
+
+
+def _pair(v, what: str) -> tuple[int, int]:
+    if isinstance(v, int | np.integer):
+        return int(v), int(v)
+    if isinstance(v, tuple | list) and len(v) == 2:
+        return int(v[0]), int(v[1])
+    raise ShapeError(f"{what} must be an int or a pair of ints; got {v!r}")
+
+
+def padding(pad, kernel, dilation) -> tuple[tuple[int, int], tuple[int, int]]:
+    """padding(pad, kernel, dilation) -> ((top, bottom), (left, right)).
+
+    >>> padding("same", (3, 3), (1, 1)), padding(1, (3, 3), (1, 1))
+    (((1, 1), (1, 1)), ((1, 1), (1, 1)))
+    """
+    if pad == "valid":
+        return (0, 0), (0, 0)
+    if pad == "same":
+        total = [d * (k - 1) for k, d in zip(kernel, dilation, strict=True)]
+        return tuple((t // 2, t - t // 2) for t in total)
+    if (
+        isinstance(pad, tuple | list)
+        and len(pad) == 2
+        and all(isinstance(p, tuple | list) for p in pad)
+    ):
+        return (int(pad[0][0]), int(pad[0][1])), (int(pad[1][0]), int(pad[1][1]))
+    ph, pw = _pair(pad, "pad")
+    return (ph, ph), (pw, pw)
+
+
+def _pad(x, pads, value=0.0):
+    (t, b), (left, r) = pads
+    if t == b == left == r == 0:
+        return x
+    xp = array_module(x)
+    return xp.pad(x, ((0, 0), (t, b), (left, r), (0, 0)), constant_values=value)
+
+
+def _out_size(n: int, k: int, s: int, d: int, where: str) -> int:
+    span = d * (k - 1) + 1
+    if n < span:
+        raise ShapeError(
+            f"{where}: a window of {span} pixels does not fit an input of {n} (after padding)"
+        )
+    return (n - span) // s + 1
+
+
+def _offsets(xpad, kernel, stride, dilation, out_hw):
+    """Yield (i, j, view) for each kernel offset: the strided input slice it multiplies."""
+    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel, stride, dilation, out_hw
+    for i in range(kh):
+        for j in range(kw):
+            top, left = i * dh, j * dw
+            yield (
+                i,
+                j,
+                xpad[
+                    :, top : top + sh * (ho - 1) + 1 : sh, left : left + sw * (wo - 1) + 1 : sw, :
+                ],
+            )
+
+
+# ---------------------------------------------------------------------------- conv2d
+
+
+def _geometry(x, kernel, stride, pad, dilation, where):
+    pads = padding(pad, kernel, dilation)
+    hp = x.shape[1] + pads[0][0] + pads[0][1]
+    wp = x.shape[2] + pads[1][0] + pads[1][1]
+    ho = _out_size(hp, kernel[0], stride[0], dilation[0], where)
+    wo = _out_size(wp, kernel[1], stride[1], dilation[1], where)
+    return pads, (ho, wo)
+
+
+def _im2col(xpad, kernel, stride, dilation, out_hw):
+    """(N, Ho, Wo, kh, kw, C) windows as one contiguous (N·Ho·Wo, kh·kw·C) matrix."""
+    xp = array_module(xpad)
+    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel, stride, dilation, out_hw
+    span = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
+    win = xp.lib.stride_tricks.sliding_window_view(xpad, span, axis=(1, 2))
+    win = win[:, : sh * (ho - 1) + 1 : sh, : sw * (wo - 1) + 1 : sw, :, ::dh, ::dw]
+    cols = xp.ascontiguousarray(win.transpose(0, 1, 2, 4, 5, 3))
+    return cols.reshape(-1, kh * kw * xpad.shape[-1])
+
+
+def _conv_forward(x, W, b, stride, pads, dilation, out_hw, act):
+    kernel = W.shape[:2]
+    cols = _im2col(_pad(x, pads), kernel, stride, dilation, out_hw)
+    z = cols @ W.reshape(-1, W.shape[-1])
+    if b is not None:
+        z += b
+    z = _act_forward(z, act)
+    return z.reshape(x.shape[0], *out_hw, W.shape[-1]), cols
+
+
+def _conv_vjp(node, g):
+    x, W, b = node.xs
+    kw = node.kw
+    cout = W.shape[-1]
+    dz = _act_backward(g, node.out.data, kw["act"]).reshape(-1, cout)
+    dW = (node.res.T @ dz).reshape(W.shape) if node.needs(1) else None
+    db = dz.sum(0) if node.needs(2) else None
+    dx = _col2im(dz @ W.reshape(-1, cout).T, x, W.shape[:2], kw) if node.needs(0) else None
+    return dx, dW, db
+
+
+def _col2im(dcols, x, kernel, kw):
+    """Scatter window gradients back to the input, one kernel offset at a time."""
+    (t, b), (left, r) = kw["pads"]
+    n, h, w, c = x.shape
+    out_hw = kw["out_hw"]
+    dcols = dcols.reshape(n, *out_hw, kernel[0], kernel[1], c)
+    dxpad = array_module(x).zeros((n, h + t + b, w + left + r, c), dtype=dcols.dtype)
+    for i, j, view in _offsets(dxpad, kernel, kw["stride"], kw["dilation"], out_hw):
+        view += dcols[:, :, :, i, j, :]
+    return dxpad[:, t : t + h, left : left + w, :]
+
+
+CONV2D = register("conv2d", _conv_forward, _conv_vjp, residual=True)
+
+
+def conv2d(x, W, b=None, *, stride=1, pad=0, dilation=1, activation=None):
+    """conv2d(x, W, b=None, *, stride=1, pad=0, dilation=1, activation=None) -> (N, Ho, Wo, Cout).
+
+    ``x`` (N, H, W, Cin), ``W`` (kh, kw, Cin, Cout), ``b`` (Cout,) or None. A
+    cross-correlation, as in PyTorch and Flux's ``CrossCor`` (Flux's ``Conv`` flips
+    the kernel). relu/tanh/sigmoid activations are fused.
+
+    >>> import numpy as np
+    >>> x = np.arange(9.0).reshape(1, 3, 3, 1)
+    >>> conv2d(x, np.ones((2, 2, 1, 1))).ravel().tolist()
+    [8.0, 12.0, 20.0, 24.0]
+    """
+    shape, wshape = np.shape(_plain(x)), np.shape(_plain(W))
+    if len(shape) != 4 or len(wshape) != 4 or shape[-1] != wshape[2]:
+        msg = (
+            f"conv2d: expected x (N, H, W, Cin) and W (kh, kw, Cin, Cout) with matching Cin; "
+            f"got x {shape} and W {wshape}"
+        )
+        raise ShapeError(msg)
+    kind, rest = fusable(activation)
+    stride, dilation = _pair(stride, "stride"), _pair(dilation, "dilation")
+    pads, out_hw = _geometry(_plain(x), wshape[:2], stride, pad, dilation, "conv2d")
+    y = apply(CONV2D, x, W, b, stride=stride, pads=pads, dilation=dilation, out_hw=out_hw, act=kind)
+    return y if rest is None else rest(y)
+
+
+def _plain(x):
+    return x.data if type(x) is Tracked else x
+
+
+# ---------------------------------------------------------------------------- pooling
+
+
+def _pool_args(x, window, stride, pad, where):
+    window = _pair(window, "window")
+    stride = window if stride is None else _pair(stride, "stride")
+    data = _plain(x)
+    if np.ndim(data) != 4:
+        raise ShapeError(f"{where}: expected images (N, H, W, C); got shape {np.shape(data)}")
+    pads, out_hw = _geometry(data, window, stride, pad, (1, 1), where)
+    return {"window": window, "stride": stride, "pads": pads, "out_hw": out_hw}
+
+
+def _maxpool_forward(x, window, stride, pads, out_hw):
+    xpad = _pad(x, pads, -np.inf)
+    y = None
+    for _, _, view in _offsets(xpad, window, stride, (1, 1), out_hw):
+        y = view.copy() if y is None else np.maximum(y, view, out=y)
+    return y
+
+
+def _maxpool_vjp(node, g):
+    x, kw = node.xs[0], node.kw
+    y, (t, _), (left, _) = node.out.data, *kw["pads"]
+    xpad = _pad(x, kw["pads"], -np.inf)
+    hits = [
+        (view == y)
+        for _, _, view in _offsets(xpad, kw["window"], kw["stride"], (1, 1), kw["out_hw"])
+    ]
+    count = hits[0].astype(g.dtype)
+    for hit in hits[1:]:
+        count += hit
+    share = g / count  # ties split the gradient
+    dxpad = array_module(x).zeros(xpad.shape, dtype=g.dtype)
+    offsets = _offsets(dxpad, kw["window"], kw["stride"], (1, 1), kw["out_hw"])
+    for hit, (_, _, view) in zip(hits, offsets, strict=True):
+        view += share * hit
+    n, h, w, c = x.shape
+    return (dxpad[:, t : t + h, left : left + w, :],)
+
+
+def _meanpool_forward(x, window, stride, pads, out_hw):
+    y = None
+    for _, _, view in _offsets(_pad(x, pads), window, stride, (1, 1), out_hw):
+        y = view.copy() if y is None else np.add(y, view, out=y)
+    y *= 1.0 / (window[0] * window[1])
+    return y
+
+
+def _meanpool_vjp(node, g):
+    x, kw = node.xs[0], node.kw
+    (t, b), (left, r) = kw["pads"]
+    n, h, w, c = x.shape
+    share = g * (1.0 / (kw["window"][0] * kw["window"][1]))
+    dxpad = array_module(x).zeros((n, h + t + b, w + left + r, c), dtype=g.dtype)
+    for _, _, view in _offsets(dxpad, kw["window"], kw["stride"], (1, 1), kw["out_hw"]):
+        view += share
+    return (dxpad[:, t : t + h, left : left + w, :],)
+
+
+MAXPOOL2D = register("maxpool2d", _maxpool_forward, _maxpool_vjp)
+MEANPOOL2D = register("meanpool2d", _meanpool_forward, _meanpool_vjp)
+
+
+def maxpool2d(x, window=(2, 2), *, stride=None, pad=0):
+    """maxpool2d(x, window=(2, 2), *, stride=window, pad=0) -> the maximum of each window.
+
+    Padding counts as -inf; rows/columns that do not fill a window are dropped, as in
+    Flux and PyTorch. Ties share the gradient.
+
+    >>> import numpy as np
+    >>> maxpool2d(np.arange(16.0).reshape(1, 4, 4, 1)).ravel().tolist()
+    [5.0, 7.0, 13.0, 15.0]
+    """
+    return apply(MAXPOOL2D, x, **_pool_args(x, window, stride, pad, "maxpool2d"))
+
+
+def meanpool2d(x, window=(2, 2), *, stride=None, pad=0):
+    """meanpool2d(x, window=(2, 2), *, stride=window, pad=0) -> the mean of each window.
+
+    Padding counts as zeros in the mean (PyTorch's ``count_include_pad=True``).
+
+    >>> import numpy as np
+    >>> meanpool2d(np.arange(16.0).reshape(1, 4, 4, 1)).ravel().tolist()
+    [2.5, 4.5, 10.5, 12.5]
+    """
+    return apply(MEANPOOL2D, x, **_pool_args(x, window, stride, pad, "meanpool2d"))
+
+
+def global_meanpool(x):
+    """global_meanpool(x) -> the mean over height and width, shape (N, 1, 1, C) as Flux keeps it.
+
+    >>> import numpy as np
+    >>> global_meanpool(np.ones((2, 3, 3, 4))).shape
+    (2, 1, 1, 4)
+    """
+    if np.ndim(_plain(x)) != 4:
+        raise ShapeError(
+            f"global_meanpool: expected images (N, H, W, C); got shape {np.shape(_plain(x))}"
+        )
+    return ops.mean(x, axis=(1, 2), keepdims=True)
