@@ -30,7 +30,9 @@ from toolkit.models.measures import (
     rmse,
 )
 from toolkit.models.registry import ModelsFunction, info, load_model, matching
+from toolkit.models.ranges import Grid, LatinHypercube, RandomSearch, hp_range
 from toolkit.models.resampling import CV, Holdout, StratifiedCV, TimeSeriesCV
+from toolkit.models.tuning import LearningCurve, TunedModel, learning_curve
 
 models = ModelsFunction()  # tk.models(): the registry listing, and the subpackage's names
 
@@ -41,3 +43,5 @@ __all__ += ["report", "transform"]
 __all__ += ["Evaluation", "evaluate", "CV", "Holdout", "StratifiedCV", "TimeSeriesCV"]
 __all__ += ["Measure", "measure", "measures", "accuracy", "auc", "balanced_accuracy", "brier_score"]
 __all__ += ["f1", "f1_macro", "f1_micro", "log_loss", "misclassification_rate", "r2", "rmse"]
+__all__ += ["Grid", "LatinHypercube", "RandomSearch", "hp_range"]
+__all__ += ["LearningCurve", "TunedModel", "learning_curve"]

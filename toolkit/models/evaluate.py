@@ -152,8 +152,20 @@ def run_fold(model, X, y, train, test, measures) -> tuple[list[float], float, fl
         outputs["probabilities"] = fitted.predict_proba(X_test)
     predict_time = perf_counter() - start
     classes = getattr(fitted, "classes_", None)
+    if "probabilities" in outputs and classes is not None:
+        _check_seen(classes, y[test])
     values = [m(outputs[m.needs], y[test], classes=classes) for m in measures]
     return values, fit_time, predict_time
+
+
+def _check_seen(classes, y_test) -> None:
+    unseen = np.setdiff1d(y_test, classes)
+    if unseen.size:
+        msg = (
+            f"test rows hold classes {unseen.tolist()[:5]} that the training rows of this fold "
+            "lack, so they have no probability; use tk.StratifiedCV or shuffle (CV(seed=...))"
+        )
+        raise DataError(msg)
 
 
 def _collect(models, measures, pairs, results, resampling, repeats) -> Evaluation:

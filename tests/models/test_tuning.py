@@ -1,0 +1,134 @@
+"""TunedModel agrees with GridSearchCV; strategies, ranges, nested evaluation, curves."""
+
+import numpy as np
+import pytest
+from sklearn.base import clone, is_classifier
+from sklearn.datasets import load_diabetes, load_wine
+from sklearn.linear_model import Ridge
+from sklearn.model_selection import GridSearchCV, ParameterGrid
+from sklearn.tree import DecisionTreeClassifier
+
+import toolkit as tk
+from toolkit.errors import DataError, NotTrainedError, UnknownNameError
+from toolkit.models.evaluate import evaluate
+from toolkit.models.ranges import Grid, LatinHypercube, RandomSearch, hp_range
+from toolkit.models.resampling import CV, Holdout
+from toolkit.models.tuning import TunedModel, learning_curve
+
+WX, WY = load_wine(return_X_y=True)
+DX, DY = load_diabetes(return_X_y=True)
+TREE = DecisionTreeClassifier(random_state=0)
+
+
+@pytest.mark.parametrize(
+    ("measure", "scoring", "sign"), [("accuracy", "accuracy", 1), ("log_loss", "neg_log_loss", -1)]
+)
+def test_grid_agrees_with_grid_search_cv(measure, scoring, sign):
+    pairs = CV(nfolds=4, seed=0).pairs(len(WY))
+    tuned = TunedModel(
+        TREE, range=hp_range(TREE, "max_depth", lower=1, upper=6), tuning=Grid(resolution=6),
+        resampling=pairs, measure=measure,
+    ).fit(WX, WY)  # fmt: skip
+    search = GridSearchCV(TREE, {"max_depth": list(range(1, 7))}, cv=pairs, scoring=scoring).fit(
+        WX, WY
+    )
+    assert tuned.best_params_ == search.best_params_
+    np.testing.assert_array_equal(
+        tuned.history_["measurement"].to_numpy(), sign * search.cv_results_["mean_test_score"]
+    )
+    assert tuned.best_score_ == sign * search.best_score_
+    np.testing.assert_array_equal(tuned.predict(WX), search.predict(WX))
+
+
+def test_grid_order_is_parameter_grid_order():
+    ranges = [
+        hp_range(TREE, "min_samples_split", values=[2, 5]),
+        hp_range(TREE, "max_depth", lower=1, upper=3),
+    ]
+    points = Grid(resolution=3).candidates(ranges)
+    assert points == list(ParameterGrid({"min_samples_split": [2, 5], "max_depth": [1, 2, 3]}))
+
+
+def test_random_search_and_latin_hypercube():
+    ranges = [
+        hp_range(Ridge(), "alpha", lower=1e-3, upper=1e3, scale="log"),
+        hp_range(TREE, "max_depth", lower=1, upper=5),
+    ]
+    a = RandomSearch(n=20, seed=3).candidates(ranges)
+    assert (
+        a
+        == RandomSearch(n=20, seed=3).candidates(ranges)
+        != RandomSearch(n=20, seed=4).candidates(ranges)
+    )
+    assert all(
+        1e-3 <= p["alpha"] <= 1e3 and type(p["max_depth"]) is int and 1 <= p["max_depth"] <= 5
+        for p in a
+    )
+    assert {p["max_depth"] for p in a} == {1, 2, 3, 4, 5}
+    unit = hp_range(Ridge(), "alpha", lower=0.0, upper=1.0)
+    points = [p["alpha"] for p in LatinHypercube(n=10, seed=1).candidates([unit])]
+    assert sorted(int(v * 10) for v in points) == list(range(10))  # one point per stratum
+
+
+def test_ranges_are_checked():
+    with pytest.raises(UnknownNameError, match="did you mean 'max_depth'"):
+        hp_range(TREE, "max_dept", lower=1, upper=3)
+    with pytest.raises(DataError, match="lower= and upper="):
+        hp_range(TREE, "max_depth", lower=1)
+    with pytest.raises(DataError, match="log scale"):
+        hp_range(Ridge(), "alpha", lower=0.0, upper=1.0, scale="log")
+    with pytest.raises(DataError, match="boolean"):
+        hp_range(Ridge(), "fit_intercept", lower=0, upper=1)
+    assert (
+        hp_range(Ridge(), "alpha", lower=1, upper=3).integer is False
+    )  # the default 1.0 is a float
+    assert (
+        hp_range(TREE, "max_depth", lower=1, upper=3).integer is True
+    )  # default None: bounds decide
+
+
+def test_tuned_model_is_a_model():
+    r = hp_range(TREE, "max_depth", lower=1, upper=3)
+    tuned = TunedModel(TREE, range=r, tuning=Grid(3), resampling=CV(3, seed=0), measure="accuracy")
+    assert is_classifier(tuned) and hasattr(tuned, "predict_proba")
+    assert clone(tuned).get_params()["tuning"].resolution == 3
+    with pytest.raises(NotTrainedError, match="not fitted"):
+        tuned.predict(WX)
+    ev = evaluate(tuned, WX, WY, resampling=CV(nfolds=3, seed=1), measures=[tk.accuracy])  # nested
+    assert len(ev.per_fold[0]) == 3 and 0.6 < ev.measurement[0] <= 1.0
+    with pytest.raises(DataError, match="StratifiedCV"):  # wine is sorted by class
+        evaluate(TREE, WX, WY, resampling=CV(3), measures=[tk.log_loss])
+
+
+def test_parallel_tuning_equals_sequential_and_report():
+    r = hp_range(Ridge(), "alpha", lower=0.01, upper=100.0, scale="log")
+    kwargs = {"range": r, "tuning": Grid(5), "resampling": CV(3), "measure": tk.rmse}
+    a = TunedModel(Ridge(), **kwargs).fit(DX, DY)
+    b = TunedModel(Ridge(), workers=2, executor="threads", **kwargs).fit(DX, DY)
+    assert a.history_.equals(b.history_) and a.best_params_ == b.best_params_
+    report = a.report()
+    assert report["best_params"] == a.best_params_ and report["history"].height == 5
+
+
+def test_machine_report_shows_the_tuning():
+    if not hasattr(tk, "machine"):
+        pytest.skip("machines are not built yet")
+    tuned = TunedModel(
+        Ridge(), range=hp_range(Ridge(), "alpha", values=[0.1, 1.0]), resampling=Holdout(0.7)
+    )
+    mach = tk.fit(tk.machine(tuned, DX, DY))
+    report = tk.report(mach)
+    assert report["best_params"]["alpha"] in (0.1, 1.0) and report["history"].height == 2
+
+
+def test_learning_curve():
+    r = hp_range(TREE, "max_depth", lower=1, upper=5)
+    curve = learning_curve(
+        TREE, WX, WY, range=r, resolution=5, resampling=CV(3), measure=tk.accuracy
+    )
+    assert curve.parameter_values == [1, 2, 3, 4, 5] and curve.measurements.shape == (5,)
+    assert curve.to_polars().columns == ["max_depth", "accuracy", "sd"]
+    with pytest.raises(DataError, match="one hyper-parameter"):
+        learning_curve(
+            TREE, WX, WY, range=[r, hp_range(TREE, "min_samples_leaf", lower=1, upper=3)]
+        )

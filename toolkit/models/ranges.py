@@ -1,0 +1,226 @@
+"""Hyper-parameter ranges and the strategies that pick points from them.
+
+``hp_range(model, "max_depth", lower=1, upper=12)`` is MLJ's ``range``: numeric
+(``lower``, ``upper``, ``scale="linear" | "log"``; integer or float after the type
+of the model's default value, or of ``lower``/``upper`` when the default is
+``None``) or nominal (``values=[...]``). A strategy turns a list of ranges into
+candidate points, each a dict ``{parameter: value}``:
+
+- ``Grid(resolution=10)``: every combination; a numeric range contributes
+  ``resolution`` evenly spaced values (fewer when integer rounding merges some);
+  combinations follow scikit-learn's ``ParameterGrid`` order (parameters sorted
+  by name, the last varying fastest).
+- ``RandomSearch(n=10, seed=None)``: ``n`` independent draws (uniform on the
+  scale; log-uniform for ``scale="log"``; uniform over nominal values).
+- ``LatinHypercube(n=10, seed=None)``: ``n`` points whose projections on each
+  range fall in ``n`` distinct equal strata (one point per stratum).
+
+>>> from sklearn.tree import DecisionTreeClassifier
+>>> r = hp_range(DecisionTreeClassifier(), "max_depth", lower=1, upper=4)
+>>> r
+NumericRange('max_depth', lower=1, upper=4, scale='linear', integer=True)
+>>> Grid(resolution=4).candidates([r])
+[{'max_depth': 1}, {'max_depth': 2}, {'max_depth': 3}, {'max_depth': 4}]
+>>> len(RandomSearch(n=5, seed=1).candidates([r]))
+5
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from toolkit._seed import generator
+from toolkit.errors import DataError, UnknownNameError, did_you_mean
+
+SCALES = ("linear", "log")
+
+
+class NumericRange:
+    """``NumericRange(name, lower, upper, scale, integer)``: made by :func:`hp_range`."""
+
+    def __init__(self, name: str, lower, upper, scale: str, integer: bool):
+        self.name, self.lower, self.upper, self.scale, self.integer = (
+            name,
+            lower,
+            upper,
+            scale,
+            integer,
+        )
+
+    def from_unit(self, u: np.ndarray) -> list:
+        """``from_unit(u)``: the values at positions ``u`` in [0, 1] along the range's scale."""
+        lo, hi = (
+            (np.log(self.lower), np.log(self.upper))
+            if self.scale == "log"
+            else (self.lower, self.upper)
+        )
+        if self.integer and self.scale == "linear":  # equal chances for every integer
+            lo, hi = lo - 0.5, hi + 0.5
+        x = lo + np.asarray(u, dtype=np.float64) * (hi - lo)
+        x = np.exp(x) if self.scale == "log" else x
+        if self.integer:
+            return [int(v) for v in np.clip(np.round(x), self.lower, self.upper)]
+        return [float(v) for v in x]
+
+    def grid(self, resolution: int) -> list:
+        """``grid(resolution)``: ``resolution`` evenly spaced values, ends included."""
+        space = np.geomspace if self.scale == "log" else np.linspace
+        x = space(self.lower, self.upper, resolution)
+        if self.integer:
+            return [int(v) for v in np.unique(np.round(x))]
+        return [float(v) for v in x]
+
+    def __repr__(self) -> str:
+        return (
+            f"NumericRange({self.name!r}, lower={self.lower!r}, upper={self.upper!r}, "
+            f"scale={self.scale!r}, integer={self.integer})"
+        )
+
+
+class NominalRange:
+    """``NominalRange(name, values)``: made by :func:`hp_range` with ``values=[...]``."""
+
+    def __init__(self, name: str, values: list):
+        self.name, self.values = name, list(values)
+
+    def from_unit(self, u: np.ndarray) -> list:
+        """``from_unit(u)``: the value whose equal share of [0, 1) holds each ``u``."""
+        index = np.minimum((np.asarray(u) * len(self.values)).astype(int), len(self.values) - 1)
+        return [self.values[i] for i in index]
+
+    def grid(self, resolution: int) -> list:
+        """``grid(resolution)``: every value (the resolution does not apply)."""
+        return list(self.values)
+
+    def __repr__(self) -> str:
+        return f"NominalRange({self.name!r}, values={self.values!r})"
+
+
+def hp_range(model, name: str, *, lower=None, upper=None, scale: str = "linear", values=None):
+    """``hp_range(model, name; lower, upper, scale="linear")`` or ``hp_range(model, name; values)``.
+
+    ``name`` is any of ``model.get_params(deep=True)`` (nested ``"step__param"``
+    names work). Unknown names and inconsistent bounds are refused.
+
+    >>> from sklearn.linear_model import Ridge
+    >>> hp_range(Ridge(), "alpha", lower=1e-3, upper=10, scale="log")
+    NumericRange('alpha', lower=0.001, upper=10, scale='log', integer=False)
+    >>> hp_range(Ridge(), "fit_intercept", values=[True, False])
+    NominalRange('fit_intercept', values=[True, False])
+    """
+    params = model.get_params(deep=True)
+    if name not in params:
+        where = type(model).__name__
+        raise UnknownNameError(
+            f"{where} has no hyper-parameter {name!r}; {did_you_mean(name, params)}"
+        )
+    if values is not None:
+        if lower is not None or upper is not None:
+            raise DataError(
+                f"hp_range({name!r}): give either values=[...] or lower/upper, not both"
+            )
+        if len(values) == 0:
+            raise DataError(f"hp_range({name!r}): values is empty; list at least one value")
+        return NominalRange(name, values)
+    return _numeric(name, params[name], lower, upper, scale)
+
+
+def _numeric(name, default, lower, upper, scale) -> NumericRange:
+    if lower is None or upper is None:
+        raise DataError(
+            f"hp_range({name!r}) needs lower= and upper= (or values=[...] for a nominal range)"
+        )
+    if not lower < upper:
+        raise DataError(
+            f"hp_range({name!r}): lower must be below upper, got lower={lower}, upper={upper}"
+        )
+    if scale not in SCALES:
+        raise DataError(f"hp_range({name!r}): scale must be one of {SCALES}, got {scale!r}")
+    if scale == "log" and lower <= 0:
+        raise DataError(f"hp_range({name!r}): a log scale needs lower > 0, got {lower}")
+    if isinstance(default, (bool, np.bool_)):
+        raise DataError(f"hp_range({name!r}) is a boolean; use values=[True, False]")
+    if isinstance(default, (int, np.integer)):
+        integer = True
+    elif isinstance(default, (float, np.floating)):
+        integer = False
+    else:  # None or another type: let the bounds decide
+        integer = all(isinstance(b, (int, np.integer)) for b in (lower, upper))
+    return NumericRange(name, lower, upper, scale, integer)
+
+
+def _as_ranges(ranges) -> list:
+    ranges = list(ranges) if isinstance(ranges, (list, tuple)) else [ranges]
+    if not ranges or not all(isinstance(r, (NumericRange, NominalRange)) for r in ranges):
+        raise DataError("range must be one tk.hp_range(...) or a non-empty list of them")
+    names = [r.name for r in ranges]
+    if len(set(names)) != len(names):
+        raise DataError(f"each hyper-parameter may have one range only, got {names}")
+    return ranges
+
+
+class Grid:
+    """``Grid(resolution=10)``: every combination of each range's grid (see the module docs).
+
+    ``resolution`` may be a dict ``{name: resolution}`` for different numbers per range.
+    """
+
+    def __init__(self, resolution: int | dict = 10):
+        self.resolution = resolution
+
+    def _resolution(self, name: str) -> int:
+        res = (
+            self.resolution.get(name, 10) if isinstance(self.resolution, dict) else self.resolution
+        )
+        if not isinstance(res, (int, np.integer)) or res < 1:
+            raise DataError(
+                f"Grid: resolution must be a positive integer, got {res!r} for {name!r}"
+            )
+        return int(res)
+
+    def candidates(self, ranges) -> list[dict]:
+        """``candidates(ranges) -> list[dict]``: the grid points, in ``ParameterGrid`` order."""
+        ranges = sorted(_as_ranges(ranges), key=lambda r: r.name)
+        axes = [r.grid(self._resolution(r.name)) for r in ranges]
+        return [
+            dict(zip([r.name for r in ranges], point, strict=True))
+            for point in itertools.product(*axes)
+        ]
+
+    def __repr__(self) -> str:
+        return f"Grid(resolution={self.resolution!r})"
+
+
+class RandomSearch:
+    """``RandomSearch(n=10, seed=None)``: ``n`` random points (see the module docs)."""
+
+    def __init__(self, n: int = 10, seed: int | None = None):
+        self.n, self.seed = n, seed
+
+    def _units(self, ranges) -> np.ndarray:
+        return generator(self.seed, "RandomSearch").random((self.n, len(ranges)))
+
+    def candidates(self, ranges) -> list[dict]:
+        """``candidates(ranges) -> list[dict]``: ``n`` points drawn from the seeded generator."""
+        ranges = _as_ranges(ranges)
+        if not isinstance(self.n, (int, np.integer)) or self.n < 1:
+            raise DataError(f"{type(self).__name__}: n must be a positive integer, got {self.n!r}")
+        u = self._units(ranges)
+        columns = [r.from_unit(u[:, j]) for j, r in enumerate(ranges)]
+        return [
+            {r.name: col[i] for r, col in zip(ranges, columns, strict=True)} for i in range(self.n)
+        ]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(n={self.n!r}, seed={self.seed!r})"
+
+
+class LatinHypercube(RandomSearch):
+    """``LatinHypercube(n=10, seed=None)``: ``n`` points, one in each of ``n`` strata per range."""
+
+    def _units(self, ranges) -> np.ndarray:
+        rng = generator(self.seed, "LatinHypercube")
+        strata = np.stack([rng.permutation(self.n) for _ in ranges], axis=1)
+        return (strata + rng.random((self.n, len(ranges)))) / self.n

@@ -1,0 +1,264 @@
+"""``tk.TunedModel``: a model that tunes its inner model's hyper-parameters when fitted.
+
+Fitting a ``TunedModel`` evaluates every candidate point of the ranges on the
+same resampling folds (through the same executor as ``tk.evaluate``, so
+``workers`` spreads candidates × folds over local processes), keeps the best by
+the measure's orientation (the first on ties, as ``GridSearchCV`` does), and
+refits it on all rows. It is an ordinary scikit-learn estimator, so it works in
+``tk.machine``, ``cross_validate``, and in ``tk.evaluate`` — which then gives
+nested resampling.
+
+After fitting: ``best_model_`` (fitted), ``best_params_``, ``best_score_`` (the
+mean measurement, in the measure's own orientation), ``best_index_``,
+``history_`` (a polars DataFrame: one row per candidate) and ``report_`` (a dict
+of those, which ``tk.report(mach)`` shows).
+
+>>> from sklearn.datasets import load_iris
+>>> from sklearn.tree import DecisionTreeClassifier
+>>> from toolkit.models.ranges import Grid, hp_range
+>>> from toolkit.models.resampling import CV
+>>> X, y = load_iris(return_X_y=True)
+>>> tree = DecisionTreeClassifier(random_state=0)
+>>> tuned = TunedModel(tree, range=hp_range(tree, "max_depth", lower=1, upper=4),
+...                    tuning=Grid(resolution=4), resampling=CV(3, seed=1), measure="accuracy")
+>>> tuned.fit(X, y).best_params_
+{'max_depth': 4}
+>>> tuned.history_.height, tuned.predict(X[:2]).tolist()
+(4, [0, 0])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+from sklearn.base import BaseEstimator, clone
+from sklearn.utils import get_tags
+from sklearn.utils.metaestimators import available_if
+
+from toolkit.errors import DataError, NotTrainedError
+from toolkit.models.evaluate import _as_inputs, _check_fits, _measures, run_fold
+from toolkit.models.executors import as_executor
+from toolkit.models.frames import n_rows
+from toolkit.models.measures import measure as as_measure
+from toolkit.models.ranges import Grid, _as_ranges
+from toolkit.models.resampling import CV, resample
+
+
+def _inner_has(method: str):
+    return lambda self: hasattr(self.model, method)
+
+
+class TunedModel(BaseEstimator):
+    """``TunedModel(model; range, tuning=Grid(), resampling=CV(6), measure=None, workers=1)``.
+
+    ``range`` is one ``tk.hp_range(...)`` or a list; ``tuning`` is ``tk.Grid``,
+    ``tk.RandomSearch`` or ``tk.LatinHypercube``; ``resampling`` anything
+    ``tk.evaluate`` accepts; ``measure`` one measure (default: ``log_loss`` for a
+    probabilistic classifier, ``accuracy`` for another, ``rmse`` for a regressor);
+    ``executor`` as in ``tk.evaluate``. See the module docs for the fitted attributes.
+    """
+
+    def __init__(
+        self,
+        model=None,
+        *,
+        range=None,
+        tuning=None,
+        resampling=None,
+        measure=None,
+        workers=1,
+        executor=None,
+    ):
+        self.model, self.range, self.tuning = model, range, tuning
+        self.resampling, self.measure, self.workers, self.executor = (
+            resampling,
+            measure,
+            workers,
+            executor,
+        )
+
+    def __sklearn_tags__(self):
+        if self.model is None:
+            return super().__sklearn_tags__()
+        return get_tags(self.model)  # a tuned classifier is a classifier, and so on
+
+    def fit(self, X, y):
+        """``fit(X, y) -> self``: tune on the folds, then refit the best on all rows."""
+        if self.model is None:
+            raise DataError(
+                "TunedModel needs a model to tune: TunedModel(model, range=tk.hp_range(model, ...))"
+            )
+        X, y = _as_inputs(X, y)
+        history, m = tune(self.model, X, y, self.range, self.tuning, self.resampling, self.measure,
+                          self.workers, self.executor)  # fmt: skip
+        means = np.array([h["measurement"] for h in history])
+        self.best_index_ = int(np.argmax(means) if m.greater_is_better else np.argmin(means))
+        self.best_params_ = dict(history[self.best_index_]["params"])
+        self.best_score_ = float(means[self.best_index_])
+        self.best_model_ = clone(self.model).set_params(**self.best_params_).fit(X, y)
+        if hasattr(self.best_model_, "classes_"):
+            self.classes_ = self.best_model_.classes_
+        self.history_ = history_frame(history)
+        self.report_ = {
+            "best_model": self.best_model_, "best_params": self.best_params_, "measure": m.name,
+            "best_measurement": self.best_score_, "history": self.history_,
+        }  # fmt: skip
+        return self
+
+    def _best(self):
+        if not hasattr(self, "best_model_"):
+            raise NotTrainedError(
+                "this TunedModel is not fitted yet; call fit(X, y) (or tk.fit(mach)) first"
+            )
+        return self.best_model_
+
+    def report(self) -> dict:
+        """``report() -> dict``: best model, best params, measure, best measurement, history.
+
+        ``tk.report(mach)`` merges this into a machine's report.
+        """
+        self._best()
+        return dict(self.report_)
+
+    def predict(self, X):
+        """``predict(X)``: the predictions of the best model, refitted on all rows."""
+        return self._best().predict(X)
+
+    @available_if(_inner_has("predict_proba"))
+    def predict_proba(self, X):
+        """``predict_proba(X)``: the best model's class probabilities, columns in ``classes_``."""
+        return self._best().predict_proba(X)
+
+    @available_if(_inner_has("transform"))
+    def transform(self, X):
+        """``transform(X)``: the best model's transform."""
+        return self._best().transform(X)
+
+
+def tune(model, X, y, ranges, tuning, resampling, measure, workers=1, executor=None):
+    """``tune(...) -> (history, measure)``: every candidate measured on the same folds.
+
+    ``history`` is a list of dicts ``{"params", "measurement", "sd", "per_fold"}`` in
+    candidate order. The shared engine of :class:`TunedModel` and ``learning_curve``.
+    """
+    m = _measures(None, model)[0] if measure is None else as_measure(measure)
+    if isinstance(measure, (list, tuple)):
+        raise DataError("TunedModel optimises one measure; pass measure=tk.accuracy, not a list")
+    _check_fits(type(model).__name__, model, (m,))
+    points = (Grid() if tuning is None else tuning).candidates(_as_ranges(ranges))
+    pairs = resample(CV(nfolds=6) if resampling is None else resampling, X, y, n_rows(X))
+    tasks = [(clone(model).set_params(**p), X, y, tr, te, (m,)) for p in points for tr, te in pairs]
+    results = as_executor(workers, executor).map(run_fold, tasks)
+    k = len(pairs)
+    history = []
+    for i, point in enumerate(points):
+        values = np.array([r[0][0] for r in results[i * k : (i + 1) * k]])
+        sd = float(np.std(values, ddof=1)) if k > 1 else float("nan")
+        history.append(
+            {"params": point, "measurement": float(np.mean(values)), "sd": sd, "per_fold": values}
+        )
+    return history, m
+
+
+def history_frame(history: list[dict]) -> pl.DataFrame:
+    """``history_frame(history) -> polars.DataFrame``: one column per parameter, then the results.
+
+    A parameter whose values mix types (``None`` and strings and numbers) becomes text.
+    """
+    names = list(history[0]["params"])
+    columns = {name: _column(name, [h["params"][name] for h in history]) for name in names}
+    columns["measurement"] = pl.Series([h["measurement"] for h in history], dtype=pl.Float64)
+    columns["sd"] = pl.Series([h["sd"] for h in history], dtype=pl.Float64)
+    columns["per_fold"] = pl.Series(
+        [h["per_fold"].tolist() for h in history], dtype=pl.List(pl.Float64)
+    )
+    return pl.DataFrame(columns)
+
+
+def _column(name: str, values: list) -> pl.Series:
+    try:
+        return pl.Series(name, values, strict=True)
+    except (TypeError, pl.exceptions.PolarsError):
+        return pl.Series(name, [repr(v) if not isinstance(v, str) else v for v in values])
+
+
+class LearningCurve:
+    """``LearningCurve``: what :func:`learning_curve` measured, MLJ's named tuple as an object.
+
+    Attributes: ``parameter_name``, ``parameter_scale`` ("linear", "log" or
+    "nominal"), ``parameter_values``, ``measurements`` (means over the folds),
+    ``sd``, ``per_fold`` and ``measure``. ``to_polars()`` gives them as a table;
+    ``plot(ax=None)`` draws them when matplotlib is installed.
+    """
+
+    def __init__(self, r, history: list[dict], m):
+        self.parameter_name = r.name
+        self.parameter_scale = getattr(r, "scale", "nominal")
+        self.parameter_values = [h["params"][r.name] for h in history]
+        self.measurements = np.array([h["measurement"] for h in history])
+        self.sd = np.array([h["sd"] for h in history])
+        self.per_fold = [h["per_fold"] for h in history]
+        self.measure = m
+
+    def to_polars(self) -> pl.DataFrame:
+        """``to_polars()``: one row per parameter value: value, measurement, sd."""
+        return pl.DataFrame(
+            {
+                self.parameter_name: _column(self.parameter_name, self.parameter_values),
+                self.measure.name: self.measurements,
+                "sd": self.sd,
+            }
+        )
+
+    def plot(self, ax=None):
+        """``plot(ax=None)``: the curve on matplotlib axes (needs matplotlib, an optional extra)."""
+        try:
+            import matplotlib.pyplot as plt
+        except ImportError:
+            msg = (
+                "LearningCurve.plot needs matplotlib, which is not installed; use curve.to_polars()"
+            )
+            raise DataError(msg) from None
+        ax = plt.gca() if ax is None else ax
+        ax.errorbar(self.parameter_values, self.measurements, yerr=self.sd, marker="o")
+        if self.parameter_scale == "log":
+            ax.set_xscale("log")
+        ax.set_xlabel(self.parameter_name)
+        ax.set_ylabel(self.measure.name)
+        return ax
+
+    def __repr__(self) -> str:
+        pairs = ", ".join(
+            f"{v!r}: {m:.4g}" for v, m in zip(self.parameter_values, self.measurements, strict=True)
+        )
+        return f"LearningCurve({self.measure.name} over {self.parameter_name}: {pairs})"
+
+
+def learning_curve(
+    model, X, y, *, range, resolution=10, resampling=None, measure=None, workers=1, executor=None
+) -> LearningCurve:
+    """``learning_curve(model, X, y; range, resolution=10, resampling=Holdout(), measure)``.
+
+    The measurement for each value of one hyper-parameter (a grid of ``resolution``
+    points over ``range``, all on the same folds). Default resampling: ``Holdout(0.7)``.
+
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn.linear_model import Ridge
+    >>> from toolkit.models.ranges import hp_range
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> curve = learning_curve(Ridge(), X, y, range=hp_range(Ridge(), "alpha", lower=1e-3,
+    ...                        upper=10.0, scale="log"), resolution=3, measure="rmse")
+    >>> curve.parameter_values
+    [0.001, 0.1, 10.0]
+    >>> bool(curve.measurements[0] < curve.measurements[-1])
+    True
+    """
+    from toolkit.models.resampling import Holdout
+
+    ranges = _as_ranges(range)
+    if len(ranges) != 1:
+        raise DataError(f"learning_curve varies one hyper-parameter; got {len(ranges)} ranges")
+    X, y = _as_inputs(X, y)
+    resampling = Holdout(0.7) if resampling is None else resampling
+    history, m = tune(model, X, y, ranges, Grid(resolution), resampling, measure, workers, executor)
+    return LearningCurve(ranges[0], history, m)
