@@ -29,8 +29,8 @@ from toolkit.models.measures import (
     r2,
     rmse,
 )
-from toolkit.models.registry import ModelsFunction, info, load_model, matching
 from toolkit.models.ranges import Grid, LatinHypercube, RandomSearch, hp_range
+from toolkit.models.registry import ModelsFunction, info, load_model, matching
 from toolkit.models.resampling import CV, Holdout, StratifiedCV, TimeSeriesCV
 from toolkit.models.tuning import LearningCurve, TunedModel, learning_curve
 
