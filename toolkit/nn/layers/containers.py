@@ -87,6 +87,18 @@ class Container(Layer):
         return render(self)
 
 
+def _expect(cls, config: dict, keys: tuple, children: dict, kids: tuple) -> None:
+    if set(config) != set(keys) or set(children) != set(kids):
+        msg = (
+            f"{cls.__name__} takes config keys {list(keys)} and children {list(kids)}; "
+            f"got {sorted(config)} and {sorted(children)}"
+        )
+        raise DataError(msg)
+    for value in config.values():
+        if not isinstance(value, str) or value not in CONNECTIONS:
+            raise DataError(f"{cls.__name__}: connection must be one of {list(CONNECTIONS)}")
+
+
 def _members(owner: str, layers: tuple, named: dict):
     if layers and named:
         msg = f"{owner}: give the layers either all by position or all by name, not both"
@@ -123,6 +135,13 @@ class Chain(Container):
         self.layers = _members("Chain", layers, named)
         if seed is not None:
             seed_layers(self, seed)
+
+    @classmethod
+    def from_config(cls, config: dict, children: dict) -> Chain:
+        """from_config(config, children) -> a Chain (weights files): children {"layers": ...}."""
+        _expect(cls, config, (), children, ("layers",))
+        layers = children["layers"]
+        return cls(**layers) if isinstance(layers, dict) else cls(*layers)
 
     def __call__(self, x):
         for name, layer in self.named_children():
@@ -167,6 +186,12 @@ class SkipConnection(Layer):
     def config(self) -> dict:
         return {"connection": self.connection_name}
 
+    @classmethod
+    def from_config(cls, config: dict, children: dict) -> SkipConnection:
+        """from_config(config, children) -> a SkipConnection (weights files)."""
+        _expect(cls, config, ("connection",), children, ("layer",))
+        return cls(children["layer"], config["connection"])
+
     def __call__(self, x):
         try:
             y = self.layer(x)
@@ -203,6 +228,15 @@ class Parallel(Container):
 
     def config(self) -> dict:
         return {"connection": self.connection_name}
+
+    @classmethod
+    def from_config(cls, config: dict, children: dict) -> Parallel:
+        """from_config(config, children) -> a Parallel (weights files)."""
+        _expect(cls, config, ("connection",), children, ("layers",))
+        layers = children["layers"]
+        if isinstance(layers, dict):
+            return cls(config["connection"], **layers)
+        return cls(config["connection"], *layers)
 
     def __call__(self, x):
         children = self.named_children()
