@@ -132,3 +132,16 @@ def test_mismatched_models_and_measures_are_refused():
         evaluate(Ridge(), DX, DY, resampling=CV(3), measures=[tk.accuracy])
     with pytest.raises(DataError, match="rows but y has"):
         evaluate(Ridge(), DX, DY[:-1])
+
+
+def test_arrow_and_pandas_tables():
+    import pyarrow as pa
+
+    pd = pytest.importorskip("pandas")
+    names = [f"f{i}" for i in range(WX.shape[1])]
+    kwargs = {"resampling": CV(nfolds=3, seed=1), "measures": [tk.accuracy]}
+    expected = evaluate(FOREST, WX, WY, **kwargs).per_fold[0]
+    for table in (pa.table(dict(zip(names, WX.T, strict=True))), pd.DataFrame(WX, columns=names)):
+        np.testing.assert_array_equal(
+            evaluate(FOREST, table, list(WY), **kwargs).per_fold[0], expected
+        )

@@ -1,0 +1,89 @@
+"""tk.evaluate vs scikit-learn's cross_validate on the same 5 folds.
+
+Run under the shared benchmark lock:
+
+    flock /tmp/toolkit-bench.lock env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \\
+        .venv/bin/python benchmarks/bench_models.py
+
+Two workloads, as issue 4 asks: a random forest of 100 trees on the digits, and a
+logistic regression on the wine data. Both tools get the same (train, test) pairs,
+the same model and the same two measures (accuracy, log loss), and run one after
+the other, alternating, several times; the medians and their ratio are printed
+(target: tk.evaluate ≤ 1.05× cross_validate), with whether every per-fold score
+is identical.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import warnings
+
+import numpy as np
+from sklearn.datasets import load_digits, load_wine
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import cross_validate
+from threadpoolctl import threadpool_info
+
+import toolkit as tk
+
+
+def _blas() -> str:
+    pools = [
+        f"{p['internal_api']} {p.get('version')} ({p['num_threads']} threads)"
+        for p in threadpool_info()
+    ]
+    return "; ".join(pools) or "none found"
+
+
+def _time(fn) -> tuple[float, object]:
+    start = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - start, out
+
+
+def bench(name: str, model, X, y, repeats: int) -> None:
+    """Time both tools on the same folds, alternating, and print medians, ratio and equality."""
+    pairs = tk.CV(nfolds=5, shuffle=True, seed=0).pairs(len(y))
+    ours, theirs = [], []
+    for _ in range(repeats):
+        t, ev = _time(
+            lambda: tk.evaluate(model, X, y, resampling=pairs, measures=[tk.accuracy, tk.log_loss])
+        )
+        ours.append(t)
+        t, cv = _time(
+            lambda: cross_validate(model, X, y, cv=pairs, scoring=["accuracy", "neg_log_loss"])
+        )
+        theirs.append(t)
+    same = np.array_equal(ev.per_fold[0], cv["test_accuracy"]) and np.array_equal(
+        ev.per_fold[1], -cv["test_neg_log_loss"]
+    )
+    a, b = statistics.median(ours), statistics.median(theirs)
+    print(f"{name:<34} {a:>10.3f} s {b:>14.3f} s {a / b:>8.3f}x   {'yes' if same else 'NO'}")
+
+
+def main() -> None:
+    print(f"BLAS: {_blas()}")
+    head = f"{'workload (5 folds, median)':<34} {'tk.evaluate':>12} {'cross_validate':>16}"
+    print(f"{head} {'ratio':>9}   identical")
+    X, y = load_digits(return_X_y=True)
+    bench(
+        "RandomForest(100 trees), digits",
+        RandomForestClassifier(100, random_state=0),
+        X,
+        y,
+        repeats=5,
+    )
+    X, y = load_wine(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter(
+            "ignore", ConvergenceWarning
+        )  # unscaled wine; both tools see the same
+        bench("LogisticRegression, wine", LogisticRegression(max_iter=5000), X, y, repeats=15)
+    print("target: ratio <= 1.05")
+
+
+if __name__ == "__main__":
+    main()
