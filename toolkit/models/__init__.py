@@ -1,5 +1,6 @@
 """toolkit.models — see docs/architecture.md for what this layer owns."""
 
+from toolkit.models.compose import FillImputer, OneHotEncoder, Standardizer
 from toolkit.models.evaluate import evaluate
 from toolkit.models.evaluation import Evaluation
 from toolkit.models.machine import (
@@ -45,3 +46,4 @@ __all__ += ["Measure", "measure", "measures", "accuracy", "auc", "balanced_accur
 __all__ += ["f1", "f1_macro", "f1_micro", "log_loss", "misclassification_rate", "r2", "rmse"]
 __all__ += ["Grid", "LatinHypercube", "RandomSearch", "hp_range"]
 __all__ += ["LearningCurve", "TunedModel", "learning_curve"]
+__all__ += ["FillImputer", "OneHotEncoder", "Standardizer"]

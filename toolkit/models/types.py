@@ -44,6 +44,41 @@ def refuse_unknown(model: str, given, valid) -> None:
         raise UnknownNameError(msg)
 
 
+def checked_init(init):
+    """Decorator for ``__init__``: unknown keyword arguments refused listing the valid ones."""
+    valid = [n for n in inspect.signature(init).parameters if n != "self"]
+
+    @functools.wraps(init)  # keeps the signature, which scikit-learn reads for get_params
+    def __init__(self, *args, **kwargs):
+        refuse_unknown(type(self).__name__, kwargs, valid)
+        init(self, *args, **kwargs)
+
+    return __init__
+
+
+class StrictParams:
+    """Mixin: ``set_params`` refuses unknown names with :class:`UnknownNameError` listing the valid ones."""
+
+    def set_params(self, **params):
+        """``set_params(**params) -> self``: change hyper-parameters; unknown names refused."""
+        refuse_unknown(type(self).__name__, (k.split("__")[0] for k in params), self._get_param_names())
+        return super().set_params(**params)
+
+
+class Composable:
+    """Mixin giving models the ``>>`` operator, which builds a ``tk`` pipeline."""
+
+    def __rshift__(self, other):
+        from toolkit.models.compose import pipeline
+
+        return pipeline(self, other)
+
+    def __rrshift__(self, other):
+        from toolkit.models.compose import pipeline
+
+        return pipeline(other, self)
+
+
 def _inner_has(method: str):
     def check(self) -> bool:
         inner = getattr(self, "estimator_", None)
@@ -54,7 +89,7 @@ def _inner_has(method: str):
     return check
 
 
-class SklearnModel(BaseEstimator):
+class SklearnModel(Composable, StrictParams, BaseEstimator):
     """Base of the generated wrappers; see the module docstring."""
 
     _entry = None  # the registry Entry of the wrapped estimator, set per generated class
@@ -62,11 +97,6 @@ class SklearnModel(BaseEstimator):
     @property
     def _sklearn_class(self):
         return self._entry.sklearn_class
-
-    def set_params(self, **params):
-        """``set_params(**params) -> self``: change hyper-parameters; unknown names refused."""
-        refuse_unknown(type(self).__name__, (k.split("__")[0] for k in params), self._get_param_names())
-        return super().set_params(**params)
 
     def __sklearn_tags__(self):
         tags = get_tags(self._sklearn_class(**self.get_params(deep=False)))
