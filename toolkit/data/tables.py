@@ -290,10 +290,13 @@ class Table(Dataset):
 
     def _check_keys(self) -> None:
         keys = self.frame.get_column(self.key)
-        bad = keys.is_null() | keys.is_duplicated()
+        bad = keys.is_null() | ~keys.is_first_distinct()
         if bad.any():
             first = int(bad.arg_max())
-            what = "missing" if keys[first] is None else f"{keys[first]!r}, a duplicate"
+            what = "missing"
+            if keys[first] is not None:
+                earlier = int((keys == keys[first]).arg_max())
+                what = f"{keys[first]!r}, a duplicate of {_where(self.source, earlier, self._lines).split(': ')[-1]}"
             msg = (
                 f"{_where(self.source, first, self._lines)}: column {self.key!r} (the key) is {what}; "
                 "keys must be unique and present (or leave key=None to use row numbers)"
