@@ -25,7 +25,38 @@ from toolkit.nn.losses import (
     mae,
     mse,
 )
+from toolkit.nn.io import loadweights
+from toolkit.nn.layers import (
+    BatchNorm,
+    Chain,
+    Conv,
+    Dense,
+    Dropout,
+    Flatten,
+    GlobalMeanPool,
+    LayerNorm,
+    MaxPool,
+    MeanPool,
+    Parallel,
+    SkipConnection,
+    testmode,
+    trainmode,
+)
 from toolkit.nn.module import Module
+from toolkit.nn.optimise import adjust, freeze, setup, thaw, update
+from toolkit.nn.rules import (
+    Adam,
+    AdamW,
+    ClipGrad,
+    ClipNorm,
+    Descent,
+    Momentum,
+    Nesterov,
+    OptimiserChain,
+    RMSProp,
+    WeightDecay,
+)
+from toolkit.nn.train import History, train
 from toolkit.nn.tree import (
     tree_flatten,
     tree_leaves,
@@ -41,4 +72,9 @@ __all__: list[str] = [
     "logsoftmax", "identity",
     "mse", "mae", "huber", "crossentropy", "logitcrossentropy", "binarycrossentropy",
     "logitbinarycrossentropy",
+    "Dense", "Conv", "MaxPool", "MeanPool", "GlobalMeanPool", "Flatten", "Dropout",
+    "BatchNorm", "LayerNorm", "Chain", "SkipConnection", "Parallel", "trainmode", "testmode",
+    "Descent", "Momentum", "Nesterov", "Adam", "AdamW", "RMSProp", "WeightDecay", "ClipGrad",
+    "ClipNorm", "OptimiserChain", "setup", "update", "adjust", "freeze", "thaw",
+    "train", "History", "loadweights",
 ]  # fmt: skip

@@ -38,7 +38,6 @@ from toolkit.nn.tree import (
     tree_unflatten,
 )
 
-
 PENDING = type("Pending", (), {"__repr__": lambda self: "PENDING", "__doc__": "no state yet"})()
 """The state of a Leaf whose array a lazy layer has not built yet."""
 
