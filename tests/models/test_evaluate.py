@@ -145,3 +145,15 @@ def test_arrow_and_pandas_tables():
         np.testing.assert_array_equal(
             evaluate(FOREST, table, list(WY), **kwargs).per_fold[0], expected
         )
+
+
+def test_evaluate_a_machine():
+    if not hasattr(tk, "machine"):
+        pytest.skip("machines are not built yet")
+    mach = tk.machine(FOREST, WX, WY)
+    ev = evaluate(mach, resampling=CV(nfolds=3), measures=[tk.accuracy])
+    np.testing.assert_array_equal(
+        ev.per_fold[0], evaluate(FOREST, WX, WY, resampling=CV(3), measures=tk.accuracy).per_fold[0]
+    )
+    with pytest.raises(DataError, match="needs data"):
+        evaluate(FOREST)

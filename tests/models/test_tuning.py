@@ -132,3 +132,15 @@ def test_learning_curve():
         learning_curve(
             TREE, WX, WY, range=[r, hp_range(TREE, "min_samples_leaf", lower=1, upper=3)]
         )
+
+
+def test_a_param_grid_dict_is_a_range():
+    pairs = CV(nfolds=3, seed=0).pairs(len(WY))
+    grid = {"max_depth": [2, 4], "criterion": ["gini", "entropy"]}
+    tuned = TunedModel(TREE, range=grid, resampling=pairs, measure="accuracy").fit(WX, WY)
+    search = GridSearchCV(
+        TREE, {"max_depth": [2, 4], "criterion": ["gini", "entropy"]}, cv=pairs
+    ).fit(WX, WY)
+    assert tuned.best_params_ == search.best_params_
+    with pytest.raises(UnknownNameError):
+        TunedModel(TREE, range={"depth": [1]}).fit(WX, WY)

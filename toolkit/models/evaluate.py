@@ -35,8 +35,8 @@ __all__ = ["evaluate"]
 
 def evaluate(
     model,
-    X,
-    y,
+    X=None,
+    y=None,
     *,
     resampling=None,
     measures=None,
@@ -60,7 +60,11 @@ def evaluate(
 
     ``X`` may be a numpy array, a polars/pandas DataFrame, an Arrow table (read as
     polars) or a list; tables stay tables so that pipelines see their columns.
+    ``evaluate(mach, ...)`` (MLJ's ``evaluate!``) takes the model and data of a
+    ``tk.machine``; the machine itself is left as it was.
     """
+    if X is None and y is None:
+        model, X, y = _from_machine(model)
     models = model if isinstance(model, dict) else {type(model).__name__: model}
     if not models:
         raise DataError("evaluate got an empty dict of models; pass at least one model")
@@ -72,6 +76,14 @@ def evaluate(
     tasks = [(m, X, y, tr, te, chosen) for m in models.values() for tr, te in pairs]
     results = as_executor(workers, executor).map(run_fold, tasks)
     return _collect(models, chosen, pairs, results, resampling, repeats)
+
+
+def _from_machine(mach):
+    args = getattr(mach, "args", None)
+    if not hasattr(mach, "model") or not args or len(args) != 2:
+        msg = "evaluate needs data: evaluate(model, X, y, ...) or evaluate(tk.machine(model, X, y))"
+        raise DataError(msg)
+    return mach.model, args[0], args[1]
 
 
 def _as_inputs(X, y):

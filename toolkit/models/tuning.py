@@ -40,7 +40,7 @@ from toolkit.models.evaluate import _as_inputs, _check_fits, _measures, run_fold
 from toolkit.models.executors import as_executor
 from toolkit.models.frames import n_rows
 from toolkit.models.measures import measure as as_measure
-from toolkit.models.ranges import Grid, _as_ranges
+from toolkit.models.ranges import Grid, _as_ranges, hp_range
 from toolkit.models.resampling import CV, resample
 
 
@@ -51,7 +51,8 @@ def _inner_has(method: str):
 class TunedModel(BaseEstimator):
     """``TunedModel(model; range, tuning=Grid(), resampling=CV(6), measure=None, workers=1)``.
 
-    ``range`` is one ``tk.hp_range(...)`` or a list; ``tuning`` is ``tk.Grid``,
+    ``range`` is one ``tk.hp_range(...)``, a list of them, or scikit-learn's
+    ``{"name": [values, ...]}``; ``tuning`` is ``tk.Grid``,
     ``tk.RandomSearch`` or ``tk.LatinHypercube``; ``resampling`` anything
     ``tk.evaluate`` accepts; ``measure`` one measure (default: ``log_loss`` for a
     probabilistic classifier, ``accuracy`` for another, ``rmse`` for a regressor);
@@ -145,6 +146,8 @@ def tune(model, X, y, ranges, tuning, resampling, measure, workers=1, executor=N
     if isinstance(measure, (list, tuple)):
         raise DataError("TunedModel optimises one measure; pass measure=tk.accuracy, not a list")
     _check_fits(type(model).__name__, model, (m,))
+    if isinstance(ranges, dict):  # scikit-learn's param_grid spelling: {name: [values]}
+        ranges = [hp_range(model, name, values=list(values)) for name, values in ranges.items()]
     points = (Grid() if tuning is None else tuning).candidates(_as_ranges(ranges))
     pairs = resample(CV(nfolds=6) if resampling is None else resampling, X, y, n_rows(X))
     tasks = [(clone(model).set_params(**p), X, y, tr, te, (m,)) for p in points for tr, te in pairs]
