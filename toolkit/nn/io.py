@@ -159,8 +159,13 @@ def arrays(model) -> dict:
     for path, value in tree_leaves_with_path(model):
         if hasattr(value, "shape") and hasattr(value, "dtype"):
             host = value.get() if hasattr(value, "get") and not isinstance(value, np.ndarray) else value
-            out[path] = np.ascontiguousarray(host)
+            out[path] = contiguous(host)
     return out
+
+
+def contiguous(array) -> np.ndarray:
+    """contiguous(array) -> a C-contiguous numpy array of the same shape (0-d stays 0-d)."""
+    return np.ascontiguousarray(array).reshape(np.shape(array))
 
 
 def assign(model, tensors: dict, where: str, error=ShapeError, in_place: bool = True) -> None:

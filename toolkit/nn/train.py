@@ -170,7 +170,7 @@ class _Run:
             return
         tensors = {f"model/{k}": v for k, v in io.arrays(self.model).items()}
         for key, value in state_arrays(self.state).items():
-            tensors[f"optimiser/{key}"] = np.ascontiguousarray(_host(value))
+            tensors[f"optimiser/{key}"] = io.contiguous(_host(value))
         meta = {"format": _FORMAT, "epoch": str(epoch), "step": str(step),
                 "data_epoch": json.dumps(self.data_epoch),
                 "history": json.dumps({"loss": self.history.loss, "steps": self.history.steps})}

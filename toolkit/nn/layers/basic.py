@@ -143,7 +143,7 @@ class Dropout(Layer):
         self.calls = np.zeros((), np.int64)
 
     def config(self) -> dict:
-        return {"p": self.p}
+        return {"p": self.p, "mode": self.mode}
 
     def __call__(self, x):
         if self.p == 0 or not active(self, x):

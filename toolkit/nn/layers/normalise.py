@@ -52,7 +52,8 @@ class BatchNorm(Layer):
 
     def config(self) -> dict:
         return {"channels": self.channels, "activation": act.name_of(self.activation),
-                "momentum": self.momentum, "eps": self.eps, "affine": self.affine}
+                "momentum": self.momentum, "eps": self.eps, "affine": self.affine,
+                "mode": self.mode}
 
     def _shapes(self):
         if self.channels is None:
@@ -79,7 +80,8 @@ class BatchNorm(Layer):
 
     def _repr_args(self) -> str:
         name = act.name_of(self.activation)
-        return f"{'?' if self.channels is None else self.channels}" + (f", {name}" if name else "")
+        text = f"{'?' if self.channels is None else self.channels}" + (f", {name}" if name else "")
+        return text + ("" if self.mode == "auto" else f", mode={self.mode!r}")
 
 
 @register
