@@ -2,6 +2,7 @@
 
 from toolkit.models.compose import FillImputer, OneHotEncoder, Standardizer
 from toolkit.models.evaluate import evaluate
+from toolkit.models.neural import MLP, NeuralNetworkClassifier, NeuralNetworkRegressor
 from toolkit.models.evaluation import Evaluation
 from toolkit.models.machine import (
     Machine,
@@ -47,3 +48,4 @@ __all__ += ["f1", "f1_macro", "f1_micro", "log_loss", "misclassification_rate", 
 __all__ += ["Grid", "LatinHypercube", "RandomSearch", "hp_range"]
 __all__ += ["LearningCurve", "TunedModel", "learning_curve"]
 __all__ += ["FillImputer", "OneHotEncoder", "Standardizer"]
+__all__ += ["MLP", "NeuralNetworkClassifier", "NeuralNetworkRegressor"]

@@ -131,7 +131,7 @@ def save_machine(path, mach: Machine) -> None:
     safetensors file with JSON metadata. Saving refuses what loading would refuse.
     """
     fitted = mach.fitted_model if isinstance(mach, Machine) else None
-    if hasattr(fitted, "save_weights"):
+    if getattr(type(fitted), "_toolkit_neural", False):
         from toolkit.models import neural
 
         return neural.save_machine(path, mach)
