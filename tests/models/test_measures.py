@@ -83,6 +83,10 @@ def test_f1_binary_refuses_many_classes_with_the_fix():
 def test_variants_and_their_options():
     assert tk.f1(average="macro") is tk.f1_macro
     assert tk.f1_macro(average="binary") is tk.f1
+    assert tk.balanced_accuracy() is tk.balanced_accuracy
+    assert tk.f1(average="weighted").name == "f1_weighted"
+    with pytest.raises(UnknownNameError, match="no option"):
+        tk.accuracy(average="macro")
     with pytest.raises(UnknownNameError, match="average"):
         tk.f1(avg="macro")
     with pytest.raises(DataError, match="not one of"):

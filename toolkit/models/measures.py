@@ -67,9 +67,8 @@ class Measure:
         self.orientation, self.needs = orientation, needs
         self.options = dict(options or {})
         self._variants = variants  # {option name: valid values} that __call__ accepts
-        self.__doc__ = (
-            f"{name}: {doc} ({'higher' if orientation == 'higher' else 'lower'} is better)"
-        )
+        self.description = doc
+        self.__doc__ = f"{name}: {doc} ({orientation} is better)"
 
     @property
     def greater_is_better(self) -> bool:
@@ -93,6 +92,8 @@ class Measure:
         return float(self.function(yhat, y, classes, **self.options))
 
     def _variant(self, **options) -> Measure:
+        if not options:
+            return self
         valid = self._variants or {}
         for key, value in options.items():
             if key not in valid:
@@ -102,11 +103,12 @@ class Measure:
             if value not in valid[key]:
                 raise DataError(f"{self.name}: {key}={value!r} is not one of {valid[key]}")
         merged = {**self.options, **options}
-        suffix = "".join(f"_{v}" for k, v in merged.items() if v != "binary")
-        base = self.name.split("_")[0]
-        return _REGISTRY.get(base + suffix) or Measure(
-            base + suffix, self.function, orientation=self.orientation, needs=self.needs,
-            doc=self.__doc__, options=merged, variants=self._variants,
+        name = "f1" + "".join(
+            f"_{v}" for v in merged.values() if v != "binary"
+        )  # f1: the one family
+        return _REGISTRY.get(name) or Measure(
+            name, self.function, orientation=self.orientation, needs=self.needs,
+            doc=self.description, options=merged, variants=self._variants,
         )  # fmt: skip
 
     def __repr__(self) -> str:
@@ -325,7 +327,5 @@ def measures() -> pl.DataFrame:
     >>> "auc" in measures()["name"].to_list()
     True
     """
-    rows = [
-        (m.name, m.orientation, m.needs, m.__doc__.split(": ", 1)[1]) for m in _REGISTRY.values()
-    ]
+    rows = [(m.name, m.orientation, m.needs, m.description) for m in _REGISTRY.values()]
     return pl.DataFrame(rows, schema=["name", "orientation", "needs", "description"], orient="row")
