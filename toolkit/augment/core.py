@@ -27,7 +27,7 @@ import threading
 
 import numpy as np
 
-from toolkit._seed import derive_int, generator
+from toolkit._seed import generator
 from toolkit.augment._albu import albumentations
 from toolkit.augment.errors import TransformError
 from toolkit.errors import ShapeError, UnknownNameError, did_you_mean
@@ -104,8 +104,7 @@ class _Runner:
             step._check(image.shape)
         compose = self._compose()
         # One shared stream for all steps: two equal steps still draw different values.
-        py_random = random.Random(derive_int(seed, "augment", "python"))
-        compose.set_random_state(generator(seed, "augment", "numpy"), py_random)
+        compose.set_random_state(generator(seed, "augment"), random.Random(seed))
         try:
             out = compose(image=image)["image"]
         except Exception as err:  # e.g. a crop larger than the image: name the pipeline
