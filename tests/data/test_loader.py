@@ -120,13 +120,22 @@ def test_augmentation_differs_between_epochs_for_one_item():
     assert not np.array_equal(x0, x1)
 
 
-def test_numpy_global_rng_is_neither_read_nor_moved():
+@pytest.mark.parametrize("augment", [False, True])
+def test_global_rngs_are_neither_read_nor_moved(augment):
+    import random
+
+    import toolkit as tk
+
+    transform = tk.augment.HorizontalFlip(p=0.5) | tk.augment.Rotate(limit=20) if augment \
+        else Jitter()
+
     def run(global_seed):
         np.random.seed(global_seed)
-        state = np.random.get_state()[1].copy()
-        out = epoch_batches(DataLoader(Images(), 4, shuffle=True, seed=2, transform=Jitter(),
-                                       workers=2))
-        assert np.array_equal(np.random.get_state()[1], state)
+        random.seed(global_seed)
+        state, py_state = np.random.get_state()[1].copy(), random.getstate()
+        out = epoch_batches(DataLoader(Images(shape=(9, 9, 3)), 4, shuffle=True, seed=2,
+                                       transform=transform, workers=2))
+        assert np.array_equal(np.random.get_state()[1], state) and random.getstate() == py_state
         return out
     assert same(run(0), run(1))
 

@@ -115,7 +115,16 @@ class DataLoader:
         return f"DataLoader({', '.join(parts)})"
 
     def set_epoch(self, epoch: int) -> None:
-        """``loader.set_epoch(n)``: the next ``iter(loader)`` yields epoch ``n`` (to resume)."""
+        """``loader.set_epoch(n)``: the next ``iter(loader)`` yields epoch ``n`` (to resume).
+
+        >>> import numpy as np
+        >>> from toolkit.data.arrays import ArrayDataset
+        >>> loader = DataLoader(ArrayDataset(np.arange(6)[:, None]), 3, shuffle=True, seed=0)
+        >>> epochs = [np.concatenate([x for x, _ in loader]) for _ in range(3)]
+        >>> loader.set_epoch(1)
+        >>> bool((np.concatenate([x for x, _ in loader]) == epochs[1]).all()), loader.epoch
+        (True, 2)
+        """
         self.epoch = _check_int("epoch", epoch, 0, "the epoch the next iteration starts")
 
     def __iter__(self):
@@ -131,7 +140,14 @@ class DataLoader:
         return _threaded(job, plan, self.workers, self.prefetch)
 
     def order(self, epoch: int) -> np.ndarray:
-        """``loader.order(e)``: the item indices of epoch ``e`` in the order they are served."""
+        """``loader.order(e)``: the item indices of epoch ``e`` in the order they are served.
+
+        >>> import numpy as np
+        >>> from toolkit.data.arrays import ArrayDataset
+        >>> loader = DataLoader(ArrayDataset(np.zeros((5, 1))), 2, shuffle=True, seed=3)
+        >>> sorted(loader.order(0).tolist()), loader.order(0).tolist() == loader.order(1).tolist()
+        ([0, 1, 2, 3, 4], False)
+        """
         n = len(self.ds)
         if not self.shuffle:
             return np.arange(n)
