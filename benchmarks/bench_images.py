@@ -15,6 +15,7 @@ at 64x64x3 in [0, 1], with the labels:
                 Dataset doing PIL open -> convert("RGB") -> resize(64, 64) -> float32 / 255
   bare cv2      one thread: np.fromfile -> cv2.imdecode -> cv2.resize (INTER_AREA) ->
                 BGR->RGB, stacked and scaled per batch: the simplest honest loop
+  (toolkit workers=0, for information: the loader in the calling thread only)
 
 then the same with HorizontalFlip(p=0.5) | Rotate(limit=20) (p=0.5 each, the
 defaults) after the resize (toolkit: tk.augment; torch: PIL transpose + rotate
@@ -124,14 +125,13 @@ def torch_loader(paths, labels, augment=False):
     return n
 
 
-def toolkit_loader(root, augment=False, cache=None):
+def toolkit_loader(root, augment=False, cache=None, workers=2):
     import toolkit as tk
 
-    ds = tk.ImageFolder(root, image_size=(SIZE, SIZE), cache=cache) if cache else \
-        tk.ImageFolder(root, image_size=(SIZE, SIZE))
+    ds = tk.ImageFolder(root, image_size=(SIZE, SIZE), cache=cache or False)
     transform = (tk.augment.HorizontalFlip(p=0.5) | tk.augment.Rotate(limit=20)) if augment \
         else None
-    loader = tk.DataLoader(ds, BATCH, seed=7, transform=transform, workers=2)
+    loader = tk.DataLoader(ds, BATCH, seed=7, transform=transform, workers=workers)
 
     def one_pass():
         n = 0
@@ -201,7 +201,8 @@ def main() -> None:
         Path(path).read_bytes()
     plain = measure({"toolkit": toolkit_loader(root),
                      "torch+PIL": lambda: torch_loader(paths, labels),
-                     "bare cv2": lambda: bare_cv2(paths, labels)}, repeats)
+                     "bare cv2": lambda: bare_cv2(paths, labels),
+                     "toolkit workers=0": toolkit_loader(root, workers=0)}, repeats)
     show("one pass, no augmentation", plain, {"torch+PIL": 3, "bare cv2": 0.9})
     aug = measure({"toolkit": toolkit_loader(root, augment=True),
                    "torch+PIL": lambda: torch_loader(paths, labels, augment=True)}, repeats)
