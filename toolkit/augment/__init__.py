@@ -12,6 +12,7 @@ albumentations (the MIT 2.0.x line) does the pixel work; it is imported on first
 True
 """
 
+from toolkit.augment.batch import apply_batch
 from toolkit.augment.color import (
     ColorJitter,
     Normalize,
@@ -50,6 +51,7 @@ __all__ = [
     "Transform",
     "TransformError",
     "VerticalFlip",
+    "apply_batch",
     "from_dict",
     "from_yaml",
     "lookup",
