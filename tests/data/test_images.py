@@ -519,3 +519,10 @@ def test_indexing_checks_its_bounds(tmp_path):
     with pytest.raises(IndexError, match="out of range"):
         ds[2]
     assert len(list(ds)) == 2
+
+
+def test_a_folder_without_images_is_refused_saying_what_was_there(tmp_path):
+    (tmp_path / "cat").mkdir()
+    (tmp_path / "cat" / "notes.txt").write_text("x")
+    with pytest.raises(DataError, match=r"found no images.*cat/notes\.txt"):
+        tk.ImageFolder(tmp_path, 8)

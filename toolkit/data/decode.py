@@ -28,7 +28,9 @@ setting is process-wide, and changing it from a library would slow down the
 user's own cv2 code. Per-image work here is small, and OpenCV's pthreads
 pool runs a ``parallel_for_`` issued while the pool is busy in the calling
 thread, so several Python threads decoding at once do not oversubscribe the
-cores (measured: no gain from ``setNumThreads(1)`` with a thread pool).
+cores (measured with two loader threads on a busy 2-core machine: no consistent
+difference between cv2's default, ``setNumThreads(1)`` and ``setNumThreads(0)``).
+A user who wants cv2 single-threaded can call ``cv2.setNumThreads(1)`` themselves.
 
 Colour. ``color="rgb"`` gives ``(H, W, 3)`` in RGB order, ``"gray"`` ``(H, W, 1)``,
 ``"rgba"`` ``(H, W, 4)`` (alpha 255 where the file has none). Grey, palette and

@@ -418,7 +418,13 @@ class ImageFolder(Dataset):
     ``ds.subset()``. The module documentation (``toolkit.data.images``) gives
     the details: labels, bad files, the cache.
 
-    >>> ds = ImageFolder("datasets/digits", (8, 8), color="gray")  # doctest: +SKIP
+    >>> import cv2, numpy as np, tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> (root / "dog").mkdir()
+    >>> _ = cv2.imwrite(str(root / "dog" / "rex.webp"), np.zeros((64, 48, 3), np.uint8))
+    >>> ds = ImageFolder(root, (16, 16), color="gray", crop_to_aspect_ratio=True)
+    >>> ds.load_image(0).shape, ds.classes, ds.counts
+    ((16, 16, 1), ('dog',), {'found': 1, 'loaded': 1, 'skipped': 0})
     """
 
     kind = "image"
@@ -435,6 +441,8 @@ class ImageFolder(Dataset):
                                   bool(pad_to_aspect_ratio), interpolation)
         root = _check_root(root)
         found, found_classes = _scan(root, labels, classes)
+        if not found.paths and not any(bad for _, _, bad in found.skipped):
+            _refuse_empty(root, found.skipped)
         if on_error == "raise":
             _raise_first_bad(root, found.skipped)
         self.on_error, self.settings = on_error, settings
@@ -652,6 +660,15 @@ def _raise_first_bad(root: Path, skipped) -> None:
     if bad:
         more = f"; {len(bad) - 1} more bad files" if len(bad) > 1 else ""
         raise BadFileError(root / bad[0][0], f"{bad[0][1]}{more} (on_error='skip' leaves them out)")
+
+
+def _refuse_empty(root: Path, skipped) -> None:
+    shown = "; ".join(f"{p}: {r}" for p, r, _ in skipped[:3])
+    other = f" ({len(skipped)} other files were skipped: {shown})" if skipped else ""
+    msg = (f"ImageFolder found no images under {str(root)!r}{other}; images need one of the "
+           f"extensions {' '.join(IMAGE_EXTENSIONS)}, inside one sub-folder per class "
+           "(or pass labels=None)")
+    raise DataError(msg)
 
 
 def _path_reason(rows) -> pl.DataFrame:
