@@ -131,3 +131,19 @@ def test_failures_inside_albumentations_name_the_pipeline():
                        r".*image of shape \(32, 32, 3\)"):
         aug.apply(IMAGE, 0)
     assert issubclass(TransformError, ToolkitError)
+
+
+def test_per_channel_values_must_match_the_channels():
+    grey = IMAGE[..., :1].copy()
+    with pytest.raises(ShapeError, match=r"Rotate: fill has 3 values but the image has 1 channel"):
+        Rotate(fill=[1, 2, 3]).apply(grey, 0)
+    with pytest.raises(ShapeError, match=r"fill has 2 values but the image has 3 channel"):
+        (HorizontalFlip() | Rotate(fill=[1, 2])).apply(IMAGE, 0)
+    assert Rotate(limit=[45, 45], fill=[7], p=1.0).apply(grey, 0)[0, 0, 0] == 7
+
+
+def test_transforms_are_immutable_values_under_copy():
+    import copy
+
+    aug = HorizontalFlip() | Rotate(limit=[-5, 5])
+    assert copy.deepcopy(aug) is aug and copy.copy(aug[1]) is aug[1]

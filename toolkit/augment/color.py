@@ -162,14 +162,7 @@ class Normalize(Transform):
                          max_pixel_value=P.number("Normalize", "max_pixel_value",
                                                   max_pixel_value, low=1e-12))
 
-    def _check(self, shape: tuple) -> None:
-        channels = _channels(shape)
-        for name in ("mean", "std"):
-            value = self._params[name]
-            if isinstance(value, tuple) and len(value) not in (1, channels):
-                msg = (f"Normalize: {name} has {len(value)} values but the image has "
-                       f"{channels} channel(s); give one per channel, or a single number")
-                raise ShapeError(msg)
+    _per_channel = ("mean", "std")
 
     def _build(self):
         params = self._params

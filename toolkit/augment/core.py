@@ -158,8 +158,25 @@ class Transform:
     def _build(self):
         raise NotImplementedError(f"{self.name} does not define _build()")
 
+    _per_channel: tuple[str, ...] = ("fill",)  # parameters that may hold one value per channel
+
     def _check(self, shape: tuple) -> None:
-        """Refuse an input image shape this transform cannot handle (default: none)."""
+        """Refuse an input image shape this transform cannot handle: by default, one whose
+        channel count does not match a per-channel parameter (albumentations would
+        silently drop or pad the values)."""
+        channels = shape[2] if len(shape) == 3 else 1
+        for name in self._per_channel:
+            value = self._params.get(name)
+            if isinstance(value, tuple) and len(value) not in (1, channels):
+                msg = (f"{self.name}: {name} has {len(value)} values but the image has "
+                       f"{channels} channel(s); give one per channel, or a single number")
+                raise ShapeError(msg)
+
+    def __copy__(self):
+        return self  # immutable: parameters are numbers, strings and tuples
+
+    def __deepcopy__(self, memo):
+        return self
 
     def to_dict(self) -> dict:
         """to_dict() -> {name: {param: value}}: plain values, ready for YAML or JSON."""
@@ -254,6 +271,12 @@ class Pipeline:
         if isinstance(other, (Transform, Pipeline)):
             return Pipeline([self, other])
         return NotImplemented
+
+    def __copy__(self):
+        return self  # immutable, as its transforms are
+
+    def __deepcopy__(self, memo):
+        return self
 
     def __eq__(self, other) -> bool:
         return isinstance(other, Pipeline) and self._steps == other._steps
