@@ -147,3 +147,9 @@ def test_transforms_are_immutable_values_under_copy():
 
     aug = HorizontalFlip() | Rotate(limit=[-5, 5])
     assert copy.deepcopy(aug) is aug and copy.copy(aug[1]) is aug[1]
+
+
+def test_negative_seeds_differ_from_their_absolute_value():
+    aug = HorizontalFlip() | VerticalFlip() | Rotate(limit=40)
+    differ = sum(not np.array_equal(aug.apply(IMAGE, s), aug.apply(IMAGE, -s)) for s in range(1, 9))
+    assert differ >= 6

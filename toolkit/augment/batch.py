@@ -19,11 +19,10 @@ True
 from __future__ import annotations
 
 import importlib.util
-import random
 
 import numpy as np
 
-from toolkit.augment.core import Pipeline, Transform
+from toolkit.augment.core import Pipeline, Transform, python_random
 from toolkit.augment.errors import TransformError
 from toolkit.errors import ShapeError
 
@@ -59,7 +58,7 @@ def _choices(steps: list[Transform], seeds) -> np.ndarray:
     one draw for the Compose, then one per step whose p lies strictly inside (0, 1)."""
     chosen = np.empty((len(seeds), len(steps)), dtype=bool)
     for i, seed in enumerate(seeds):
-        draws = random.Random(int(seed))
+        draws = python_random(seed)
         draws.random()
         for j, step in enumerate(steps):
             p = step.params.get("p", 1.0)

@@ -74,6 +74,12 @@ def _check_image(owner: str, image) -> None:
         raise TransformError(msg)
 
 
+def python_random(seed: int) -> random.Random:
+    """python_random(seed) -> the random.Random that draws the albumentations choices
+    (whether each step acts); distinct for every 64-bit seed, negative ones included."""
+    return random.Random(int(seed) & 0xFFFF_FFFF_FFFF_FFFF)
+
+
 def _check_seed(owner: str, seed) -> int:
     if not isinstance(seed, numbers.Integral) or isinstance(seed, bool):
         raise TransformError(f"{owner}: seed must be an integer, got {seed!r}")
@@ -104,7 +110,7 @@ class _Runner:
             step._check(image.shape)
         compose = self._compose()
         # One shared stream for all steps: two equal steps still draw different values.
-        compose.set_random_state(generator(seed, "augment"), random.Random(seed))
+        compose.set_random_state(generator(seed, "augment"), python_random(seed))
         try:
             out = compose(image=image)["image"]
         except Exception as err:  # e.g. a crop larger than the image: name the pipeline
