@@ -14,7 +14,8 @@ int arrays. The folds relate to scikit-learn's splitters as follows:
   pass the same pairs to both: ``cross_validate(..., cv=CV(5, shuffle=True,
   seed=1).pairs(n))``, or pass a scikit-learn splitter to ``tk.evaluate`` itself.
 
-As in MLJ, giving a ``seed`` turns shuffling on unless ``shuffle=False`` is said.
+As in MLJ, giving a ``seed`` turns shuffling on unless ``shuffle=False`` is said;
+``shuffle=True`` without a seed uses seed 0, so that every run is repeatable.
 
 >>> [t.tolist() for _, t in CV(nfolds=3).pairs(7)]
 [[0, 1, 2], [3, 4], [5, 6]]
@@ -92,7 +93,8 @@ class Holdout(_Strategy):
             raise DataError(
                 f"Holdout: fraction_train must lie strictly between 0 and 1, got {fraction_train!r}"
             )
-        self.fraction_train, self.shuffle, self.seed = fraction_train, shuffle, seed
+        self.fraction_train, self.seed = fraction_train, seed
+        self.shuffle = _shuffled(shuffle, seed)
 
     def pairs(self, n: int, y=None, repeat: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
         """``pairs(n, y=None, repeat=0)``: one ``(train, test)`` pair of row indices."""
@@ -121,7 +123,7 @@ class CV(_Strategy):
     """
 
     def __init__(self, nfolds: int = 6, shuffle: bool | None = None, seed: int | None = None):
-        self.nfolds, self.shuffle, self.seed = nfolds, shuffle, seed
+        self.nfolds, self.shuffle, self.seed = nfolds, _shuffled(shuffle, seed), seed
 
     def pairs(self, n: int, y=None, repeat: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
         """``pairs(n, y=None, repeat=0)``: ``nfolds`` pairs; every row tests exactly once."""
@@ -151,7 +153,7 @@ class StratifiedCV(_Strategy):
     """
 
     def __init__(self, nfolds: int = 6, shuffle: bool | None = None, seed: int | None = None):
-        self.nfolds, self.shuffle, self.seed = nfolds, shuffle, seed
+        self.nfolds, self.shuffle, self.seed = nfolds, _shuffled(shuffle, seed), seed
 
     def pairs(self, n: int, y=None, repeat: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
         """``pairs(n, y, repeat=0)``: ``nfolds`` stratified pairs; needs the targets ``y``."""
