@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from toolkit import augment, data, errors, models, nn
 from toolkit.errors import ToolkitError
+from toolkit.io import load, save
 
 __version__ = "0.1.0"
 
@@ -30,4 +31,4 @@ def _reexport(*modules) -> list[str]:
     return list(names)
 
 
-__all__ = ["augment", "ToolkitError", *_reexport(data, nn, models)]
+__all__ = ["augment", "ToolkitError", "save", "load", *_reexport(data, nn, models)]
