@@ -11,9 +11,11 @@ import textwrap
 import numpy as np
 import pytest
 
+import toolkit.data.cache
 from toolkit.data.cache import ImageCache, cache_key, default_cache_dir
 
 SHAPE = (5, 4, 3)
+CACHE_PY = toolkit.data.cache.__file__
 
 
 def image(i: int) -> np.ndarray:
@@ -66,8 +68,12 @@ def test_an_unfinished_cache_of_another_opener_is_never_trusted(tmp_path):
 
 def test_a_crash_mid_fill_leaves_nothing_trusted(tmp_path):
     script = textwrap.dedent(f"""
-        import os, numpy as np
-        from toolkit.data.cache import ImageCache
+        import importlib.util, os, numpy as np
+        # cache.py needs only numpy: load it alone, not the whole toolkit, to keep this quick
+        spec = importlib.util.spec_from_file_location("cache", {CACHE_PY!r})
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        ImageCache = module.ImageCache
         cache = ImageCache({str(tmp_path)!r}, "k", 4, {SHAPE!r})
         for i in range(3):
             cache.put(i, np.full({SHAPE!r}, 9, np.uint8))
