@@ -1,7 +1,11 @@
 """Fold properties, and identity with scikit-learn's splitters where promised."""
 
+import warnings
+
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from sklearn.model_selection import KFold, StratifiedKFold, TimeSeriesSplit
 
 from toolkit.errors import DataError
@@ -97,3 +101,24 @@ def test_bad_fold_counts_are_refused():
         StratifiedCV(3).pairs(10)
     with pytest.raises(DataError, match="largest class"):
         StratifiedCV(20).pairs(len(Y), Y)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(2, 120), k=st.integers(2, 10), seed=st.none() | st.integers(0, 2**31))
+def test_cv_partitions_any_size(n, k, seed):
+    k = min(k, n)
+    pairs = CV(nfolds=k, seed=seed).pairs(n)
+    _partition(pairs, n)
+    sizes = [len(test) for _, test in pairs]
+    assert max(sizes) - min(sizes) <= 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(labels=st.lists(st.sampled_from("abc"), min_size=6, max_size=80), k=st.integers(2, 5))
+def test_unshuffled_stratified_cv_is_stratified_kfold_for_any_labels(labels, k):
+    y = np.array(labels)
+    assume(k <= np.unique(y, return_counts=True)[1].max())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # scikit-learn warns about small classes
+        theirs = list(StratifiedKFold(k).split(np.zeros(len(y)), y))
+    _same(StratifiedCV(nfolds=k).pairs(len(y), y), theirs)
