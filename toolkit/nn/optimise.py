@@ -29,6 +29,7 @@ import numpy as np
 
 from toolkit.errors import GradientError, ShapeError, UnknownNameError, did_you_mean
 from toolkit.nn.device import array_module
+from toolkit.nn.module import Module
 from toolkit.nn.rules import Rule
 from toolkit.nn.tree import (
     map_inplace,
@@ -42,18 +43,19 @@ PENDING = type("Pending", (), {"__repr__": lambda self: "PENDING", "__doc__": "n
 """The state of a Leaf whose array a lazy layer has not built yet."""
 
 
-class Leaf:
+class Leaf(Module):
     """Leaf(rule, state, frozen=False) — the optimiser state of one array.
 
     ``rule`` is the (immutable) rule, ``state`` what ``rule.init`` made and
     ``rule.apply`` returned last, ``frozen`` whether updates skip this array.
+    ``state`` is a tree field, so ``tk.gpu(state)`` / ``tk.cpu(state)`` move it.
 
     >>> from toolkit.nn.rules import Momentum
     >>> Leaf(Momentum(), None)
     Leaf(Momentum(lr=0.01, rho=0.9))
     """
 
-    __slots__ = ("rule", "state", "frozen")
+    _fields = ("state",)
 
     def __init__(self, rule: Rule, state, frozen: bool = False):
         self.rule, self.state, self.frozen = rule, state, frozen
@@ -259,15 +261,21 @@ def state_arrays(state) -> dict:
     return out
 
 
-def _leaf_paths(state) -> list:
+def _leaf_paths(state, path: str = "") -> list:
+    """[(path, Leaf)] of a state tree, the paths those of the model's arrays."""
+    if isinstance(state, Leaf):
+        return [(path, state)]
+    if isinstance(state, Module):
+        items = [(name, getattr(state, name, None)) for name in state._fields]
+    elif isinstance(state, list | tuple):
+        items = list(enumerate(state))
+    elif isinstance(state, dict):
+        items = list(state.items())
+    else:
+        return []
     found = []
-
-    def visit(leaf, path, is_state):
-        if leaf is not None:
-            found.append((path, leaf))
-        return leaf
-
-    map_inplace(visit, state)
+    for key, child in items:
+        found += _leaf_paths(child, f"{path}.{key}" if path else str(key))
     return found
 
 

@@ -31,6 +31,7 @@ import numpy as np
 
 from toolkit._seed import generator
 from toolkit.errors import ShapeError, UnknownNameError, did_you_mean
+from toolkit.nn.device import array_module
 from toolkit.nn.module import Module
 from toolkit.nn.tracked import Tracked
 
@@ -136,6 +137,15 @@ class Layer(Module):
         for name, shape in shapes.items():
             self.__dict__.setdefault(name, self._draw(name, shape, rng))
         return self
+
+    def build_like(self, x) -> None:
+        """build_like(x) — draw the arrays now (sizes just inferred) on the device of ``x``."""
+        self.materialise()
+        data = x.data if type(x) is Tracked else x
+        xp = array_module(data)
+        if xp is not np:
+            for name in self._shapes() or {}:
+                self.__dict__[name] = xp.asarray(self.__dict__[name])
 
     def is_built(self) -> bool:
         """is_built() -> whether the arrays exist (drawn, loaded or assigned).

@@ -85,6 +85,7 @@ class Dense(Layer):
         shape = shape_of(x)
         if self.in_ is None and len(shape) >= 1:
             self.in_ = int(shape[-1])
+            self.build_like(x)
         if len(shape) < 1 or shape[-1] != self.in_:
             raise self._shape_error(f"(N, {self.in_})", x)
         return fused.dense(x, self.weight, self.bias if self.use_bias else None, self.activation)

@@ -106,6 +106,7 @@ class Conv(Layer):
         shape = shape_of(x)
         if self.in_ is None and len(shape) == 4:
             self.in_ = int(shape[-1])
+            self.build_like(x)
         _images(self, x, self.in_)
         return fused_conv.conv2d(x, self.weight, self.bias if self.use_bias else None,
                                  stride=self.stride, pad=self.pad, dilation=self.dilation,

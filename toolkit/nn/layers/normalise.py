@@ -69,6 +69,7 @@ class BatchNorm(Layer):
         shape = shape_of(x)
         if self.channels is None and len(shape) >= 2:
             self.channels = int(shape[-1])
+            self.build_like(x)
         if len(shape) < 2 or shape[-1] != self.channels:
             raise self._shape_error(f"(N, ..., {self.channels})", x)
         training = active(self, x, self.scale)
@@ -126,6 +127,7 @@ class LayerNorm(Layer):
         shape = shape_of(x)
         if self.size is None and len(shape) >= 1:
             self.size = (int(shape[-1]),)
+            self.build_like(x)
         n = len(self.size)
         if len(shape) < n + 1 or tuple(shape[-n:]) != self.size:
             raise self._shape_error(f"(N, ..., {', '.join(map(str, self.size))})", x)
