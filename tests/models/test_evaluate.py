@@ -4,6 +4,7 @@ import numpy as np
 import polars as pl
 import pytest
 from sklearn.datasets import load_diabetes, load_wine
+from sklearn.decomposition import PCA
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import Ridge, RidgeClassifier
 from sklearn.model_selection import KFold, cross_validate
@@ -130,6 +131,8 @@ def test_mismatched_models_and_measures_are_refused():
         evaluate(FOREST, WX, WY, resampling=CV(3), measures=[tk.rmse])
     with pytest.raises(DataError, match="not a classifier"):
         evaluate(Ridge(), DX, DY, resampling=CV(3), measures=[tk.accuracy])
+    with pytest.raises(DataError, match="needs fit and predict"):
+        evaluate(PCA(), DX, DY)
     with pytest.raises(DataError, match="rows but y has"):
         evaluate(Ridge(), DX, DY[:-1])
 

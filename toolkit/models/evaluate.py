@@ -112,6 +112,9 @@ def _measures(measures, model) -> tuple:
 
 
 def _check_fits(name: str, model, measures) -> None:
+    if not (hasattr(model, "fit") and hasattr(model, "predict")):
+        msg = f"model {name!r} ({type(model).__name__}) needs fit and predict to be evaluated"
+        raise DataError(f"{msg}; pass a classifier or a regressor")
     for m in measures:
         if m.needs == "probabilities" and not hasattr(model, "predict_proba"):
             raise DataError(
