@@ -181,10 +181,11 @@ def environment() -> None:
     import torch
 
     blas = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
-    kernel = (f"{blas[0]['internal_api']} {blas[0]['version']} ({blas[0]['architecture']}), "
-              f"{blas[0]['num_threads']} threads") if blas else "?"
-    print(f"numpy {np.__version__}, BLAS {kernel}; opencv {cv2.__version__} "
-          f"({cv2.getNumThreads()} threads); torch {torch.__version__}")
+    kernels = "; ".join(f"{Path(i['filepath']).name}: {i['internal_api']} {i['version']} "
+                        f"({i.get('architecture', '?')}), {i['num_threads']} threads"
+                        for i in blas) or "?"
+    print(f"numpy {np.__version__}, BLAS {kernels}")
+    print(f"opencv {cv2.__version__} ({cv2.getNumThreads()} threads), torch {torch.__version__}")
 
 
 def main() -> None:
