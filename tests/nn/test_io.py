@@ -74,7 +74,7 @@ def test_save_refuses_what_load_could_not_rebuild(tmp_path):
         def __call__(self, x):
             return x
 
-    with pytest.raises(UnsafeFileError, match=r"Custom at model.layers\[0\]: it is not a registered"):
+    with pytest.raises(UnsafeFileError, match=r"Custom at model.layers\[0\]: it is not"):
         io.save(tmp_path / "d", tk.Chain(Custom()))
 
 

@@ -115,7 +115,8 @@ def test_shape_errors_name_the_layer_and_where_it_sits():
         "Dense(64 => 10) at layers[1].layers[1] expects input (N, 64), got (32, 32)"
     )
     assert isinstance(err.value, tk.ToolkitError) and isinstance(err.value, ValueError)
-    with pytest.raises(LayerShapeError, match=r"Conv\(\(3, 3\), 3 => 2\) expects input \(N, H, W, 3\)"):
+    expected = r"Conv\(\(3, 3\), 3 => 2\) expects input \(N, H, W, 3\)"
+    with pytest.raises(LayerShapeError, match=expected):
         tk.Conv((3, 3), 3, 2)(np.zeros((1, 5, 5, 1), np.float32))
 
 
@@ -136,7 +137,8 @@ def test_printing_counts_trainable_and_non_trainable_apart():
     text = repr(tk.Chain(tk.Conv((3, 3), 1, 8, tk.relu), tk.BatchNorm(8), tk.Flatten(),
                          tk.Dense(out=10)))
     lines = text.splitlines()
-    assert lines[1].startswith('  Conv((3, 3), 1 => 8, relu),') and lines[1].endswith("# 80 parameters")
+    assert lines[1].startswith("  Conv((3, 3), 1 => 8, relu),")
+    assert lines[1].endswith("# 80 parameters")
     assert lines[2].endswith("# 16 parameters, plus 16 non-trainable")
     assert "? parameters" in lines[4]
     assert "Total: 4 trainable arrays, 96 parameters," in lines[5]
@@ -242,7 +244,7 @@ def test_conv_matches_torch(stride, pad, dilation):
     if isinstance(pad, str):
         d = (dilation, dilation) if isinstance(dilation, int) else dilation
         total = [di * 2 for di in d]
-        pads = ((total[0] // 2, total[0] - total[0] // 2), (total[1] // 2, total[1] - total[1] // 2))
+        pads = tuple((t // 2, t - t // 2) for t in total)
         pads = ((0, 0), (0, 0)) if pad == "valid" else pads
     elif isinstance(pad, int):
         pads = ((pad, pad), (pad, pad))

@@ -141,7 +141,8 @@ def _build_children(value, path, depth):
 
 def _function(name, path):
     if not isinstance(name, str) or name not in act.table():
-        raise _refuse(path, f"unknown activation {name!r} (known: {', '.join(sorted(act.table()))})")
+        known = ", ".join(sorted(act.table()))
+        raise _refuse(path, f"unknown activation {name!r} (known: {known})")
     return act.table()[name]
 
 
@@ -158,9 +159,13 @@ def arrays(model) -> dict:
     out = {}
     for path, value in tree_leaves_with_path(model):
         if hasattr(value, "shape") and hasattr(value, "dtype"):
-            host = value.get() if hasattr(value, "get") and not isinstance(value, np.ndarray) else value
-            out[path] = contiguous(host)
+            out[path] = contiguous(host(value))
     return out
+
+
+def host(value):
+    """host(value) -> a numpy array of ``value`` (copied from the GPU for a cupy array)."""
+    return value if isinstance(value, np.ndarray) or not hasattr(value, "get") else value.get()
 
 
 def contiguous(array) -> np.ndarray:

@@ -190,7 +190,8 @@ def _check_fields(leaves, fields) -> None:
         known |= _rule_fields(leaf.rule)
     for name in fields:
         if name not in known:
-            msg = f"adjust: no rule in this state has a field {name!r}; " + did_you_mean(name, known)
+            msg = f"adjust: no rule in this state has a field {name!r}; "
+            msg += did_you_mean(name, known)
             raise UnknownNameError(msg)
 
 

@@ -161,6 +161,7 @@ class Nesterov(Rule):
 
 
 def _check_betas(rule) -> None:
+    object.__setattr__(rule, "beta", tuple(rule.beta))  # YAML gives lists
     _check(rule, len(rule.beta) == 2, "beta must be a pair (beta1, beta2)", rule.beta)
     for b in rule.beta:
         _check_unit(rule, "each beta", b)
@@ -373,6 +374,28 @@ class OptimiserChain(Rule):
 
     def adjusted(self, **fields) -> Rule:
         return OptimiserChain(*(r.adjusted(**fields) for r in self.rules))
+
+
+def make(name: str, **config) -> Rule:
+    """make(name, **config) -> a rule built from its name and keywords (YAML), checked.
+
+    >>> make("Adam", lr=0.01, beta=[0.8, 0.9])
+    Adam(lr=0.01, beta=(0.8, 0.9), eps=1e-08)
+    >>> make("Adam", learning_rate=0.01)
+    Traceback (most recent call last):
+    ...
+    toolkit.errors.UnknownNameError: Adam has no option 'learning_rate'; Valid names: beta, eps, lr
+    """
+    from toolkit.errors import UnknownNameError, did_you_mean
+
+    if name not in RULES:
+        raise UnknownNameError(f"unknown optimiser rule {name!r}; " + did_you_mean(name, RULES))
+    cls = RULES[name]
+    fields = list(getattr(cls, "__dataclass_fields__", {}))
+    for key in config:
+        if cls is not OptimiserChain and key not in fields:
+            raise UnknownNameError(f"{name} has no option {key!r}; " + did_you_mean(key, fields))
+    return cls(**config)
 
 
 RULES = {

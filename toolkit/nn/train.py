@@ -170,7 +170,7 @@ class _Run:
             return
         tensors = {f"model/{k}": v for k, v in io.arrays(self.model).items()}
         for key, value in state_arrays(self.state).items():
-            tensors[f"optimiser/{key}"] = io.contiguous(_host(value))
+            tensors[f"optimiser/{key}"] = io.contiguous(io.host(value))
         meta = {"format": _FORMAT, "epoch": str(epoch), "step": str(step),
                 "data_epoch": json.dumps(self.data_epoch),
                 "history": json.dumps({"loss": self.history.loss, "steps": self.history.steps})}
@@ -204,7 +204,3 @@ class _Run:
         if unsized:
             batch = next(iter(self.data))
             self.loss(self.model, *(batch if isinstance(batch, tuple | list) else (batch,)))
-
-
-def _host(value):
-    return value.get() if hasattr(value, "get") and not isinstance(value, np.ndarray) else value

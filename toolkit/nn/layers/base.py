@@ -51,6 +51,36 @@ def register(cls):
     return cls
 
 
+def make(name: str, **config):
+    """make(name, **config) -> a registered layer built from its name and keywords (YAML).
+
+    Unknown layer names and keywords are refused, listing the valid ones.
+
+    >>> make("Dense", out=10)
+    Dense(? => 10)
+    >>> make("Dense", outs=10)
+    Traceback (most recent call last):
+    ...
+    toolkit.errors.UnknownNameError: Dense has no option 'outs'; did you mean 'out'? ...
+    """
+    if name not in LAYERS:
+        raise UnknownNameError(f"unknown layer {name!r}; " + did_you_mean(name, LAYERS))
+    return LAYERS[name](**_checked_options(LAYERS[name], name, config))
+
+
+def _checked_options(cls, name: str, config: dict) -> dict:
+    import inspect
+
+    params = inspect.signature(cls).parameters
+    valid = [p for p, v in params.items() if v.kind in (v.POSITIONAL_OR_KEYWORD, v.KEYWORD_ONLY)]
+    if any(v.kind == v.VAR_KEYWORD for v in params.values()):
+        return config
+    for key in config:
+        if key not in valid:
+            raise UnknownNameError(f"{name} has no option {key!r}; " + did_you_mean(key, valid))
+    return config
+
+
 class param:
     """param() — a descriptor for one lazily drawn array field of a :class:`Layer`.
 
@@ -254,6 +284,9 @@ def testmode(model, mode: str = "test"):
     'test'
     """
     return _set_mode(model, mode)
+
+
+testmode.__test__ = False  # a name starting with "test" that pytest must not collect
 
 
 def active(layer, *traced) -> bool:

@@ -126,7 +126,7 @@ class Chain(Container):
     >>> m(np.ones((1, 5), np.float32))
     Traceback (most recent call last):
     ...
-    toolkit.nn.layers.base.LayerShapeError: Dense(4 => 3) at layers.enc.layers[0] expects input (N, 4), got (1, 5)
+    toolkit.nn.layers.base.LayerShapeError: Dense(4 => 3) at layers.enc.layers[0] expects input ...
     """
 
     _fields = ("layers",)
@@ -168,7 +168,10 @@ class Chain(Container):
 
 @register
 class SkipConnection(Layer):
-    """SkipConnection(layer, connection): ``connection(layer(x), x)``; connection "add", "cat", "mul".
+    """SkipConnection(layer, connection="add"): ``connection(layer(x), x)``.
+
+    ``connection`` is "add", "cat" (join the last axis), "mul" or a function.
+
 
     >>> import numpy as np
     >>> from toolkit.nn.layers import Dense

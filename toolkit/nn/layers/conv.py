@@ -78,7 +78,8 @@ class Conv(Layer):
             if not (value is None and name == "in_"):
                 _positive_int("Conv", name, value)
         self.in_, self.out, self.activation = in_, out, act.resolve(activation)
-        self.stride, self.dilation = _pair("Conv", "stride", stride), _pair("Conv", "dilation", dilation)
+        self.stride = _pair("Conv", "stride", stride)
+        self.dilation = _pair("Conv", "dilation", dilation)
         self.pad, self.use_bias, self.seed = _pad("Conv", pad), bool(bias), seed
         self.init_name, self._init = initialiser(init)
 
@@ -128,7 +129,8 @@ class _Pool(Layer):
 
     def __init__(self, window=(2, 2), *, stride=None, pad=0):
         self.window = _pair(type(self).__name__, "window", window)
-        self.stride = self.window if stride is None else _pair(type(self).__name__, "stride", stride)
+        name = type(self).__name__
+        self.stride = self.window if stride is None else _pair(name, "stride", stride)
         self.pad = _pad(type(self).__name__, pad)
 
     def config(self) -> dict:

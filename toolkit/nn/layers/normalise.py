@@ -24,7 +24,8 @@ def _positive(owner: str, name: str, value) -> None:
 
 @register
 class BatchNorm(Layer):
-    """BatchNorm(channels=None, activation=None, *, momentum=0.1, eps=1e-5, affine=True, mode="auto").
+    """BatchNorm(channels=None, activation=None, *, momentum=0.1, eps=1e-5, affine=True,
+    mode="auto").
 
     Normalises each channel (the last axis) over the batch (and the spatial axes of
     images), then applies ``scale``, ``shift`` and ``activation``. In training it
@@ -44,7 +45,7 @@ class BatchNorm(Layer):
                  affine=True, mode="auto"):
         _positive("BatchNorm", "channels", channels)
         if not 0 <= momentum <= 1 or eps <= 0:
-            msg = f"BatchNorm: momentum must lie in [0, 1] and eps be positive, got {momentum}, {eps}"
+            msg = f"BatchNorm: momentum must lie in [0, 1], eps be positive; got {momentum}, {eps}"
             raise DataError(msg)
         self.channels, self.activation = channels, act.resolve(activation)
         self.momentum, self.eps, self.affine = float(momentum), float(eps), bool(affine)
@@ -63,7 +64,8 @@ class BatchNorm(Layer):
         return {**shapes, "mean": c, "var": c}
 
     def _draw(self, name, shape, rng):
-        return np.ones(shape, np.float32) if name in ("scale", "var") else np.zeros(shape, np.float32)
+        fill = np.ones if name in ("scale", "var") else np.zeros
+        return fill(shape, np.float32)
 
     def __call__(self, x):
         shape = shape_of(x)
