@@ -236,7 +236,9 @@ class _ImageJob:
             chunks = [np.arange(len(idx))]  # a cached gather is one vectorised copy
             work = self._gather
         else:
-            chunks = np.array_split(np.arange(len(idx)), max(1, min(self.loader.workers, len(idx))))
+            # two pieces per thread: a thread that stalls holds up less of the batch
+            pieces = max(1, min(2 * self.loader.workers, len(idx)))
+            chunks = np.array_split(np.arange(len(idx)), pieces)
             work = self._fill
         for slots in chunks:
             args = (batch, slots)
