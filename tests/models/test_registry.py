@@ -146,3 +146,14 @@ def test_generated_docstrings_name_the_sklearn_class():
     doc = tk.load_model("Ridge").__doc__
     assert doc.startswith("``Ridge(*, alpha=1.0") and "sklearn.linear_model.Ridge" in doc
     assert sklearn.__version__  # the registry reads whatever version is installed
+
+
+def test_a_text_numpy_array_is_refused_with_the_fix():
+    with pytest.raises(SchemaError, match=r"dtype <U1 \(scientific type Textual\).*astype\(float\)"):
+        tk.load_model("Ridge")().fit(np.array([["a"], ["b"]]), [1.0, 2.0])
+
+
+def test_missing_values_in_numpy_name_the_column():
+    X = np.array([[1.0, 2.0], [3.0, np.nan]])
+    with pytest.raises(SchemaError, match="column 'x1' has 1 missing values"):
+        tk.load_model("Ridge")().fit(X, [1.0, 2.0])

@@ -86,26 +86,35 @@ def _fits(column: pl.Series, has: str, accepts) -> bool:
     return has in accepts or (numeric and "Continuous" in accepts)
 
 
-def _check_table(df: pl.DataFrame, model: str, accepts, allow_nan: bool) -> None:
+def _check_table(df: pl.DataFrame, model: str, accepts) -> None:
+    numeric = all(t.is_numeric() or t == pl.Boolean for t in df.schema.dtypes())
+    if numeric and "Continuous" in accepts:
+        return  # the common case needs no scitype inference
     from toolkit.data.scitypes import scitypes
 
     for name, kind in scitypes(df).items():
-        column, has = df.get_column(name), kind.__name__
-        if not _fits(column, has, accepts):
-            raise _mismatch(model, name, has, accepts, column.dtype)
-        missing = column.null_count() + (column.is_nan().sum() if column.dtype.is_float() else 0)
-        if missing and not allow_nan:
-            raise _missing(model, name, int(missing))
+        column = df.get_column(name)
+        if not _fits(column, kind.__name__, accepts):
+            raise _mismatch(model, name, kind.__name__, accepts, column.dtype)
 
 
-def _check_array(X: np.ndarray, model: str, accepts, allow_nan: bool) -> None:
-    has = _dtype_scitype(X)
-    if has not in accepts and has != "Binary":
-        raise _mismatch(model, "x0", has, accepts, X.dtype)
-    if not allow_nan and X.dtype.kind == "f":
+def _check_missing(X: np.ndarray, names, model: str) -> None:
+    if X.dtype.kind == "f":
         bad = np.isnan(X).sum(axis=0)
         if bad.any():
-            raise _missing(model, f"x{int(np.flatnonzero(bad)[0])}", int(bad.max()))
+            first = int(np.flatnonzero(bad)[0])
+            raise _missing(model, names[first], int(bad[first]))
+
+
+def _check_array(X: np.ndarray, model: str, accepts) -> None:
+    has = _dtype_scitype(X)
+    if has not in accepts and has != "Binary":
+        msg = (
+            f"{model} needs {' or '.join(accepts)} columns, but this numpy array has dtype "
+            f"{X.dtype} (scientific type {has}). Fix: X.astype(float) if it holds numbers; "
+            f"otherwise make it a table and encode it: tk.OneHotEncoder() >> {model}()"
+        )
+        raise SchemaError(msg)
 
 
 def features(X, model: str, *, accepts=NUMERIC, allow_nan: bool = False) -> np.ndarray:
@@ -119,11 +128,16 @@ def features(X, model: str, *, accepts=NUMERIC, allow_nan: bool = False) -> np.n
         if X.ndim != 2:
             msg = f"{model} needs features of shape (n_samples, n_features), got shape {X.shape}"
             raise DataError(msg)
-        _check_array(X, model, accepts, allow_nan)
-        return X if X.dtype.kind == "f" else X.astype(np.float64)
-    df = as_polars(X)
-    _check_table(df, model, accepts, allow_nan)
-    return df.to_numpy().astype(np.float64, copy=False)
+        _check_array(X, model, accepts)
+        X = X if X.dtype.kind == "f" else X.astype(np.float64)
+        names = column_names(X)
+    else:
+        df = as_polars(X)
+        _check_table(df, model, accepts)
+        X, names = df.to_numpy().astype(np.float64, copy=False), df.columns
+    if not allow_nan:  # polars nulls are NaN by now
+        _check_missing(X, names, model)
+    return X
 
 
 def labels(y) -> np.ndarray:
