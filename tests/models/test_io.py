@@ -163,3 +163,17 @@ def test_trusted_types_are_classes_of_listed_modules_only():
     assert not io.trusted_type("toolkit.models.types.NoSuchModel")
     assert not io.trusted_type("sklearn.tree._tree.NoSuchThing")
     assert not io.trusted_type("builtins.exec")
+
+
+def _double(x):
+    return 2 * x
+
+
+def test_saving_refuses_what_loading_would_refuse(tmp_path):
+    from sklearn.preprocessing import FunctionTransformer
+
+    model = FunctionTransformer(func=_double)  # a function of ours inside: loading would refuse it
+    mach = tk.fit(tk.machine(model, np.ones((3, 1))))
+    with pytest.raises(UnsafeFileError, match="not saved.*test_io._double"):
+        io.save_machine(tmp_path / "f.skops", mach)
+    assert not (tmp_path / "f.skops").exists()

@@ -99,15 +99,23 @@ def trusted_type(name: str) -> bool:
     return False
 
 
-def _refuse_untrusted(untrusted, path) -> None:
+def _refuse_untrusted(untrusted, path, saving: bool = False) -> None:
     refused = sorted(t for t in untrusted if not trusted_type(t))
-    if refused:
+    if not refused:
+        return
+    if saving:
+        msg = (
+            f"{path}: not saved, because loading it would be refused: it would hold types that "
+            f"are not trusted: {', '.join(refused)}. Machines save scikit-learn's and toolkit's "
+            "own model types only (toolkit classes can opt in with toolkit.models.io.trust)"
+        )
+    else:
         msg = (
             f"{path}: refused to load types that are not trusted: {', '.join(refused)}. "
             "toolkit loads only scikit-learn's and toolkit's own model types; a file naming "
             "anything else may run code when loaded"
         )
-        raise UnsafeFileError(msg)
+    raise UnsafeFileError(msg)
 
 
 def _payload(mach: Machine) -> dict:
@@ -138,7 +146,7 @@ def save_machine(path, mach: Machine) -> None:
     import skops.io as sio
 
     data = sio.dumps(_payload(mach))
-    _refuse_untrusted(sio.get_untrusted_types(data=data), path)
+    _refuse_untrusted(sio.get_untrusted_types(data=data), path, saving=True)
     Path(path).write_bytes(data)
 
 
