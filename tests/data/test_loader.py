@@ -202,6 +202,14 @@ def test_transform_that_drops_the_channel_axis_of_grey_images_is_reshaped():
     assert x.shape == (3, 4, 4, 1)
 
 
+def test_transform_with_a_fixed_output_size_sets_the_batch_shape():
+    import toolkit as tk
+
+    crop = tk.augment.RandomCrop(height=4, width=3)
+    x, _ = next(iter(DataLoader(Images(), 5, seed=1, transform=crop, workers=2)))
+    assert x.shape == (5, 4, 3, 3)
+
+
 def test_transform_changing_the_size_of_some_images_is_a_shape_error():
     class Crop:
         def apply(self, image, seed):

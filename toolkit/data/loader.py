@@ -187,7 +187,9 @@ class DataLoader:
             if self.transform is None:
                 self._out_spec = (shape, np.dtype(np.uint8))
             else:
-                probe = _as_image(self.transform.apply(np.zeros(shape, np.uint8), 0), shape)
+                probe = np.asarray(self.transform.apply(np.zeros(shape, np.uint8), 0))
+                if probe.ndim == 2:  # cv2 drops a single channel axis
+                    probe = probe[..., None]
                 self._out_spec = (probe.shape, probe.dtype)
         return self._out_spec
 
