@@ -269,6 +269,8 @@ def test_bad_file_with_skip_shortens_its_batch_only():
     np.testing.assert_allclose(x, ds.pixels[[4, 6, 7]] / 255.0, rtol=1e-6)
     assert y.tolist() == ds.targets[[4, 6, 7]].tolist()
     assert loader.skipped == [ds.keys()[5]]
+    list(loader)  # the next epoch meets it again; it is listed once
+    assert loader.skipped == [ds.keys()[5]]
 
 
 def test_bad_file_with_raise_stops_the_epoch_naming_the_file():
@@ -315,6 +317,7 @@ def test_prefetch_builds_batches_ahead_of_the_consumer():
     ({"workers": -1}, DataError, r"workers= must be an integer >= 0"),
     ({"prefetch": 0}, DataError, r"prefetch= must be an integer >= 1"),
     ({"label_mode": "one-hot"}, DataError, r"did you mean 'onehot'"),
+    ({"seed": "1"}, DataError, r"seed= must be an integer or None"),
     ({"num_workers": 2}, ToolkitError, r"unknown argument 'num_workers'; did you mean 'workers'"),
     ({"transform": lambda im: im}, DataError, r"apply\(image, seed\)"),
 ])

@@ -1,6 +1,6 @@
 """The batch loader: a deterministic order, threads, prefetch, preallocated batches.
 
-``DataLoader(ds, batch_size, *, shuffle=False, seed=None, transform=None,
+``DataLoader(ds, batch_size=32, *, shuffle=False, seed=None, transform=None,
 workers=0, drop_last=False, label_mode="int", prefetch=2, epoch=0)`` yields
 ``(x, y)`` pairs of numpy arrays, batch first:
 
@@ -41,7 +41,8 @@ out to be bad mid-epoch by raising :class:`~toolkit.errors.BadFileError` from
 ``load_image`` (and records it in ``ds.bad_files``); the loader leaves that item
 out, so its batch is one shorter, the other batches are untouched, and the
 epoch goes on. (Replacing the item by another would show some image twice and
-shift what every later batch holds.) ``loader.skipped`` lists the keys left out.
+shift what every later batch holds.) ``loader.skipped`` lists the keys left out,
+each once over all epochs.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ _INV255 = np.float32(1.0 / 255.0)
 
 
 class DataLoader:
-    """``DataLoader(ds, batch_size, *, shuffle=False, seed=None, transform=None, workers=0,
+    """``DataLoader(ds, batch_size=32, *, shuffle=False, seed=None, transform=None, workers=0,
     drop_last=False, label_mode="int", prefetch=2, epoch=0)``: batches ``(x, y)`` of ``ds``.
 
     See the module documentation (``toolkit.data.loader``) for what ``x`` and
@@ -92,7 +93,7 @@ class DataLoader:
         self.label_mode = _check_label_mode(label_mode, ds)
         self.transform = _check_transform(transform, ds)
         self.shuffle, self.drop_last = bool(shuffle), bool(drop_last)
-        self.seed = int(np.random.SeedSequence().entropy) if seed is None else int(seed)
+        self.seed = _check_seed(seed)
         self.skipped: list[str] = []
         self._key_ints = None
         self._out_spec = None
@@ -254,8 +255,8 @@ class _ImageJob:
         if bad:
             keep = np.setdiff1d(np.arange(len(idx)), bad)
             idx, out = idx[keep], out[keep]
-            keys = self.loader.ds.keys()
-            self.loader.skipped.extend(keys[i] for i in batch.idx[bad])
+            keys, skipped = self.loader.ds.keys(), self.loader.skipped
+            skipped.extend(k for k in (keys[i] for i in batch.idx[bad]) if k not in skipped)
         y = None if self.targets is None else self.loader._labels(self.targets[idx])
         return out, y
 
@@ -362,6 +363,15 @@ def _check_int(name: str, value, low: int, meaning: str) -> int:
         msg = f"DataLoader {name}= must be an integer >= {low} ({meaning}), got {value!r}"
         raise DataError(msg)
     return int(value)
+
+
+def _check_seed(seed) -> int:
+    if seed is None:  # fresh entropy from the OS, never numpy's global RNG
+        return int(np.random.SeedSequence().entropy)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        msg = f"DataLoader seed= must be an integer or None, got {seed!r}; e.g. seed=1"
+        raise DataError(msg)
+    return int(seed)
 
 
 def _check_label_mode(label_mode, ds) -> str:
