@@ -300,7 +300,7 @@ def test_prefetch_builds_batches_ahead_of_the_consumer():
     ds = Images(n=80)
     it = iter(DataLoader(ds, 4, workers=2, prefetch=3))
     next(it)
-    for _ in range(200):  # the next batches are built while the consumer holds this one
+    for _ in range(1000):  # the next batches are built while the consumer holds this one
         if ds.loads >= 16:
             break
         threading.Event().wait(0.005)
