@@ -6,6 +6,8 @@ import threading
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from toolkit.data.arrays import ArrayDataset
 from toolkit.data.dataset import Dataset
@@ -460,3 +462,23 @@ def test_the_cached_epoch_matches_the_decoded_one(tmp_path, digits_dir):
     assert same(first, epoch_batches(loader))
     assert same(epoch_batches(DataLoader(sub, 64, seed=1, workers=2, shuffle=True)),
                 [(x.copy(), y.copy()) for x, y in DataLoader(sub, 64, seed=1, shuffle=True)])
+
+
+# --- properties ---------------------------------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(0, 40), batch_size=st.integers(1, 12), shuffle=st.booleans(),
+       drop_last=st.booleans(), workers=st.integers(0, 2), seed=st.integers(0, 2**40))
+def test_every_item_is_served_once_per_epoch(n, batch_size, shuffle, drop_last, workers, seed):
+    ds = ArrayDataset(np.arange(n, dtype=np.float64)[:, None], np.arange(n) % 2 if n else None)
+    loader = DataLoader(ds, batch_size, shuffle=shuffle, drop_last=drop_last, workers=workers,
+                        seed=seed)
+    sizes = [x.shape[0] for x, _ in loader]
+    assert len(sizes) == len(loader)
+    assert all(s == batch_size for s in sizes[:-1]) and (not sizes or 0 < sizes[-1] <= batch_size)
+    served = np.concatenate([x[:, 0] for x, _ in loader]) if sizes else np.array([])
+    expected = n - n % batch_size if drop_last else n
+    assert len(served) == expected and len(set(served.tolist())) == expected
+    if drop_last:
+        assert sizes == [batch_size] * (n // batch_size)
