@@ -33,6 +33,20 @@ SKIP = {
     "MultiTaskLassoCV": "needs a 2-D target",
     "GaussianProcessRegressor": "inherently slow (cubic in rows: ~3 s on 442 rows)",
 }
+# Smaller settings for the slowest models: the test checks the contract, not accuracy.
+FAST = {
+    "LogisticRegressionCV": {"Cs": 2, "cv": 2, "max_iter": 30},
+    "HistGradientBoostingClassifier": {"max_iter": 10},
+    "HistGradientBoostingRegressor": {"max_iter": 10},
+    "GradientBoostingClassifier": {"n_estimators": 10},
+    "GradientBoostingRegressor": {"n_estimators": 10},
+    "RandomForestClassifier": {"n_estimators": 10},
+    "RandomForestRegressor": {"n_estimators": 10},
+    "ExtraTreesClassifier": {"n_estimators": 10},
+    "ExtraTreesRegressor": {"n_estimators": 10},
+    "GaussianProcessClassifier": {"max_iter_predict": 20},
+    "CalibratedClassifierCV": {"cv": 2},
+}
 SUPERVISED = [e.name for e in registry.entries() if e.kind in ("classifier", "regressor")]
 
 
@@ -65,12 +79,12 @@ def test_fit_predict_save_load(name, wine, diabetes, tmp_path):
         warnings.simplefilter("ignore", ConvergenceWarning)
         if name == "LogisticRegressionCV":  # scikit-learn announces changes of its defaults
             warnings.simplefilter("ignore", FutureWarning)
-        mach = tk.fit(tk.machine(tk.load_model(name)(), X, y))
+        mach = tk.fit(tk.machine(tk.load_model(name)(**FAST.get(name, {})), X, y))
     before = tk.predict(mach, X)
     assert len(before) == X.height
     if entry.kind == "classifier":
         assert set(np.unique(before).tolist()) <= {"class_0", "class_1", "class_2"}
-    path = tmp_path / f"{name}.skops"
+    path = tmp_path / f"{name}.{'safetensors' if entry.package.startswith('toolkit') else 'skops'}"
     io.save_machine(path, mach)
     loaded = io.load_machine(path)
     np.testing.assert_array_equal(tk.predict(loaded, X), before)
@@ -161,6 +175,8 @@ def test_a_pickle_renamed_to_skops_is_refused_unread(tmp_path):
 def test_trusted_types_are_classes_of_listed_modules_only():
     assert io.trusted_type("toolkit.models.types.DecisionTreeClassifier")
     assert not io.trusted_type("toolkit.models.types.NoSuchModel")
+    assert not io.trusted_type("toolkit.models.types.NeuralNetworkClassifier")  # not a wrapper
+    assert io.trusted_type("toolkit.models.neural.NeuralNetworkClassifier")
     assert not io.trusted_type("sklearn.tree._tree.NoSuchThing")
     assert not io.trusted_type("builtins.exec")
 

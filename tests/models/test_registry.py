@@ -29,10 +29,21 @@ def test_tk_models_is_the_function_and_the_subpackage_still_imports():
 
 def test_the_registry_follows_the_installed_scikit_learn():
     installed = {name for name, _ in all_estimators()}
-    listed = set(tk.models()["name"].to_list())
+    table = tk.models()
+    listed = set(table.filter(pl.col("package").str.starts_with("sklearn"))["name"].to_list())
     assert listed | set(registry.skipped()) == installed
     assert not listed & set(registry.skipped())
     assert {"DecisionTreeClassifier", "RandomForestRegressor", "KMeans", "PCA"} <= listed
+
+
+def test_toolkit_own_models_are_registered_too():
+    table = tk.models().filter(pl.col("package") == "toolkit.models")
+    assert set(table["name"]) == {"NeuralNetworkClassifier", "NeuralNetworkRegressor", "FillImputer", "Standardizer"}
+    assert tk.load_model("NeuralNetworkClassifier") is tk.NeuralNetworkClassifier
+    X = pl.DataFrame({"a": [1.0, 2.0, 3.0]})
+    assert "NeuralNetworkRegressor" in tk.models(tk.matching(X, pl.Series([1.0, 2.0, 3.0])))["name"].to_list()
+    assert "FillImputer" in tk.models(tk.matching(pl.DataFrame({"s": ["x", None]})))["name"].to_list()
+    assert "epochs = 10" in repr(tk.info("NeuralNetworkClassifier"))
 
 
 def test_kinds_and_probabilistic_come_from_tags():

@@ -92,7 +92,8 @@ def trusted_type(name: str) -> bool:
     if module == "toolkit.models.types":
         from toolkit.models.registry import _build
 
-        return attr in _build()[0]
+        found = _build()[0].get(attr)
+        return found is not None and found.package.startswith("sklearn")
     if module in _SKLEARN_STATE_MODULES:
         obj = _class_of(module, attr)
         return inspect.isclass(obj) and obj.__module__ == module

@@ -25,6 +25,11 @@ How a row is derived (``tk.models()`` columns):
 - ``multi_output``: the ``target_tags.multi_output`` tag; ``needs_2d_target``
   when ``target_tags.single_output`` is false (the ``MultiTask*`` models).
 
+toolkit's own models are registered beside them (package ``toolkit.models``):
+``NeuralNetworkClassifier``, ``NeuralNetworkRegressor``, ``FillImputer`` and
+``Standardizer`` (``tk.OneHotEncoder`` is not: in the registry that name is
+scikit-learn's ``OneHotEncoder``); ``tk.load_model`` returns their classes.
+
 Estimators left out, with the reason (see :func:`skipped`): meta-estimators
 with mandatory constructor arguments (``Pipeline``, ``VotingClassifier``,
 ``OneVsRestClassifier`` ...: build them from scikit-learn yourself and use them
@@ -60,7 +65,7 @@ class Entry:
     """One registered scikit-learn estimator and what it accepts."""
 
     name: str
-    sklearn_class: type
+    model_class: type
     kind: str
     probabilistic: bool
     input_scitypes: tuple[str, ...]
@@ -74,7 +79,7 @@ class Entry:
     @property
     def hyperparameters(self) -> dict:
         """Hyper-parameter names and their defaults, in signature order."""
-        return _defaults(self.sklearn_class)
+        return _defaults(self.model_class)
 
 
 def _defaults(cls) -> dict:
@@ -147,7 +152,7 @@ def _entry(name: str, cls) -> Entry | str:
     package = _public_module(cls)
     return Entry(
         name=name,
-        sklearn_class=cls,
+        model_class=cls,
         kind=kind,
         probabilistic=kind == "classifier" and hasattr(instance, "predict_proba"),
         input_scitypes=_input_scitypes(tags),
@@ -171,7 +176,32 @@ def _build() -> tuple[dict[str, Entry], dict[str, str]]:
             entries[name] = result
         else:
             skipped[name] = result
+    entries.update({e.name: e for e in _toolkit_entries()})
     return entries, skipped
+
+
+def _toolkit_entry(cls, kind: str, inputs, missing: bool, probabilistic: bool = False) -> Entry:
+    targets = _target_scitypes(kind, None) if kind in ("classifier", "regressor") else ()
+    return Entry(
+        name=cls.__name__, model_class=cls, kind=kind, probabilistic=probabilistic,
+        input_scitypes=inputs, missing=missing, target_scitypes=targets,
+        multi_output=kind == "regressor", needs_2d_target=False, package="toolkit.models",
+        docs=f"help(tk.{cls.__name__})",
+    )  # fmt: skip
+
+
+def _toolkit_entries() -> list[Entry]:
+    """toolkit's own models (its OneHotEncoder is left out: the name is scikit-learn's here)."""
+    from toolkit.models.compose import FillImputer, Standardizer
+    from toolkit.models.neural import NeuralNetworkClassifier, NeuralNetworkRegressor
+
+    tables = (*NUMERIC, *FINITE, "Textual")
+    return [
+        _toolkit_entry(NeuralNetworkClassifier, "classifier", NUMERIC, False, probabilistic=True),
+        _toolkit_entry(NeuralNetworkRegressor, "regressor", NUMERIC, False),
+        _toolkit_entry(FillImputer, "transformer", tables, True),
+        _toolkit_entry(Standardizer, "transformer", tables, True),
+    ]
 
 
 def entry(name: str) -> Entry:
@@ -347,7 +377,8 @@ def load_model(name: str) -> type:
     """
     from toolkit.models.types import model_type
 
-    return model_type(name)
+    found = entry(name)
+    return found.model_class if found.package.startswith("toolkit") else model_type(name)
 
 
 class ModelsFunction:

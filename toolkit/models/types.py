@@ -96,7 +96,7 @@ class SklearnModel(Composable, StrictParams, BaseEstimator):
 
     @property
     def _sklearn_class(self):
-        return self._entry.sklearn_class
+        return self._entry.model_class
 
     def __sklearn_tags__(self):
         tags = get_tags(self._sklearn_class(**self.get_params(deep=False)))
@@ -214,7 +214,7 @@ def _init_for(entry):
 
 
 def _doc(entry) -> str:
-    summary = (entry.sklearn_class.__doc__ or "").strip().split("\n\n")[0]
+    summary = (entry.model_class.__doc__ or "").strip().split("\n\n")[0]
     params = ", ".join(f"{k}={v!r}" for k, v in entry.hyperparameters.items())
     return (
         f"``{entry.name}(*, {params})``\n\n"
@@ -229,6 +229,8 @@ def model_type(name: str) -> type:
     from toolkit.models.registry import entry as registry_entry
 
     entry = registry_entry(name)
+    if entry.package.startswith("toolkit"):
+        raise UnknownNameError(f"{name} is toolkit's own model, not a generated wrapper: use tk.{name}")
     namespace = {
         "__init__": _init_for(entry),
         "__doc__": _doc(entry),
