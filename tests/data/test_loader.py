@@ -428,7 +428,8 @@ def _small_folder(root, bad_name):
     for i in range(6):
         folder = root / ("a" if i % 2 else "b")
         folder.mkdir(exist_ok=True)
-        cv2.imwrite(str(folder / f"{i}.png"), np.full((10, 10, 3), 40 * i, np.uint8))
+        ramp = np.tile(np.arange(10, dtype=np.uint8)[None, :, None] * 20 + 5 * i, (10, 1, 3))
+        cv2.imwrite(str(folder / f"{i}.png"), ramp)  # a flip shows
     ok, png = cv2.imencode(".png", np.full((10, 10, 3), 9, np.uint8))
     (root / "a" / bad_name).write_bytes(png.tobytes()[:60])  # truncated, found only when decoded
     return root
@@ -444,6 +445,16 @@ def test_a_bad_file_found_mid_epoch_does_not_kill_it(tmp_path):
     assert ds.keys()[3] == "a/9.png" and sizes == [3, 3]  # its batch is one shorter
     assert loader.skipped == ["a/9.png"]
     assert ds.bad_files["path"].to_list() == ["a/9.png"]
+    aug = tk.augment.HorizontalFlip(p=0.5)
+    loader = DataLoader(ds, 4, seed=3, transform=aug)
+    assert [x.shape[0] for x, _ in loader] == [3, 3]
+    ds.verify()  # drops the bad file: the loader's next epoch follows the new keys
+    assert len(ds) == 6 and len(loader) == 2
+    fresh = DataLoader(tk.ImageFolder(tmp_path, image_size=(4, 4), on_error="skip"), 4, seed=3,
+                       transform=aug)
+    fresh.ds.verify()
+    fresh.set_epoch(1)
+    assert same(epoch_batches(loader), epoch_batches(fresh))
     strict = tk.ImageFolder(tmp_path, image_size=(4, 4))
     with pytest.raises(BadFileError, match="9.png"):
         list(DataLoader(strict, 4, workers=2))

@@ -177,7 +177,8 @@ class DataLoader:
         return y.astype(np.float32 if y.dtype.kind == "f" else np.int64, copy=False)
 
     def _hashed_keys(self) -> list[int]:
-        if self._key_ints is None:  # hash every key once, not once per epoch
+        # hash every key once, not once per epoch; again if ds.verify() dropped items since
+        if self._key_ints is None or len(self._key_ints) != len(self.ds):
             self._key_ints = [_key_int(k) for k in self.ds.keys()]
         return self._key_ints
 
