@@ -216,20 +216,10 @@ class OneHot:
 
     def check_unseen(self, frame: pl.DataFrame, exprs: dict[str, pl.Expr], where=None) -> None:
         """Raise naming the column, value and row of the first value not seen when fitting."""
-        hits = {c: (exprs[c].is_not_null() & ~exprs[c].is_in(levels)) for c, levels in self.levels_.items()}
-        if not hits:
-            return
-        found = _select(frame, {c: h.arg_true().first() for c, h in hits.items()}).row(0, named=True)
-        for c, row in found.items():
-            if row is not None:
-                value = _select(frame.slice(row, 1), {c: exprs[c]}).item()
-                place = where(row) if where else f"row {row}"
-                msg = (
-                    f"column {c!r}: {place} holds {value!r}, a category not seen when fitting "
-                    f"(levels: {self.levels_[c][:10]!r}{'...' if len(self.levels_[c]) > 10 else ''}); "
-                    "refit on data that has it, or use unseen='zeros' for an all-zero row"
-                )
-                raise DataError(msg)
+        flags = _select(frame, self.unseen_flags(exprs))
+        for c in flags.columns:
+            if flags.get_column(c).any():
+                self.raise_unseen(frame, c, flags.get_column(c), where)
 
     def expressions(self, exprs: dict[str, pl.Expr]) -> dict[str, pl.Expr]:
         """``expressions(exprs) -> exprs``: each fitted column replaced by its 0/1 columns."""
@@ -239,9 +229,32 @@ class OneHot:
             if c not in self.levels_:
                 out[c] = e
                 continue
-            for level in self.levels_[c]:
-                out[f"{c}__{level}"] = (e == level).fill_null(False).cast(pl.Float32)
+            codes = self._codes(c, e)
+            for k, level in enumerate(self.levels_[c]):
+                out[f"{c}__{level}"] = (codes == k).fill_null(False).cast(pl.Float32)
         return out
+
+    def _codes(self, column: str, expr: pl.Expr) -> pl.Expr:
+        # one cast to the fitted levels (unseen → null), shared by the K outputs through polars' CSE
+        return expr.cast(pl.Enum(self.levels_[column]), strict=False).to_physical()
+
+    def unseen_flags(self, exprs: dict[str, pl.Expr]) -> dict[str, pl.Expr]:
+        """``unseen_flags(exprs) -> {column: bool expr}``: True where a value was not seen when fitting."""
+        _require(self, "levels_")
+        return {c: self._codes(c, exprs[c]).is_null() & exprs[c].is_not_null() for c in self.levels_}
+
+    def raise_unseen(self, frame: pl.DataFrame, column: str, flags: pl.Series, where=None) -> None:
+        """Raise for the first row that ``flags`` marks in ``column``, naming the value and the row."""
+        row = int(flags.arg_max())
+        value = frame.get_column(column)[row]
+        place = where(row) if where else f"row {row}"
+        levels = self.levels_[column]
+        msg = (
+            f"column {column!r}: {place} holds {value!r}, a category not seen when fitting "
+            f"(levels: {levels[:10]!r}{'...' if len(levels) > 10 else ''}); "
+            "refit on data that has it, or use unseen='zeros' for an all-zero row"
+        )
+        raise DataError(msg)
 
     def transform(self, X) -> pl.DataFrame:
         """``transform(X) -> pl.DataFrame``: X with the categorical columns one-hot encoded."""
@@ -431,13 +444,22 @@ class FeaturePrep:
         frame = _table_frame(X)
         exprs = input_exprs(frame, self.numeric_, self.categorical_)
         exprs = {c: exprs[c] for c in self.columns_}
-        if self.unseen == "error":
-            onehot = next(s for s in self.steps_ if isinstance(s, OneHot)) if self.categorical_ else None
-            if onehot is not None:
-                filled = self.steps_[0].expressions(exprs) if isinstance(self.steps_[0], Imputer) else exprs
-                onehot.check_unseen(frame, filled, _where(X))
         outputs = {n: e.cast(pl.Float32) for n, e in self._outputs(exprs).items()}
-        return _select(frame, outputs).to_numpy()
+        flags = self._unseen_flags(exprs)
+        result = _select(frame, {**outputs, **flags})
+        for name in flags:  # checked in the same pass that encodes
+            if result.get_column(name).any():
+                onehot = next(s for s in self.steps_ if isinstance(s, OneHot))
+                column = name.split("\x00")[-1]
+                onehot.raise_unseen(_table_frame(X), column, result.get_column(name), _where(X))
+        return result.drop(list(flags)).to_numpy(order="c")
+
+    def _unseen_flags(self, exprs: dict[str, pl.Expr]) -> dict[str, pl.Expr]:
+        if self.unseen != "error" or not self.categorical_:
+            return {}
+        filled = self.steps_[0].expressions(exprs) if isinstance(self.steps_[0], Imputer) else exprs
+        onehot = next(s for s in self.steps_ if isinstance(s, OneHot))
+        return {f"\x00unseen\x00{c}": e for c, e in onehot.unseen_flags(filled).items()}
 
     def fit_transform(self, X) -> np.ndarray:
         """``fit_transform(X)``: ``fit(X)`` then ``transform(X)``."""

@@ -106,24 +106,23 @@ def locate_problem(path, *, separator: str = ",", typed: dict | None = None, mis
     return None
 
 
-def _count(path: Path, separator: bytes) -> tuple[int, int, bool, bool]:
-    """Separators, newlines, whether a quote occurs, and whether the file ends in a newline."""
-    seps = lines = 0
-    quoted, last = False, b"\n"
+def _count(path: Path, separator: bytes) -> tuple[int, bool]:
+    """The number of separators in the file, and whether a quote occurs (numpy, in 16 MiB chunks)."""
+    seps, quoted, code = 0, False, np.uint8(separator[0])
+    buffer = bytearray(_CHUNK)
     with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            seps += chunk.count(separator)
-            lines += chunk.count(b"\n")
-            quoted = quoted or b'"' in chunk
-            last = chunk[-1:]
-    return seps, lines, quoted, last == b"\n"
+        while n := handle.readinto(buffer):
+            chunk = np.frombuffer(buffer, dtype=np.uint8, count=n)
+            seps += int(np.count_nonzero(chunk == code))
+            quoted = quoted or buffer.find(b'"', 0, n) != -1
+    return seps, quoted
 
 
 def _check_short_rows(path: Path, frame: pl.DataFrame, separator: str, typed: dict, missing) -> None:
     """Rows with too few fields: polars fills them with nulls, so only a null-ending row can be one."""
     if frame.width < 2 or frame.get_column(frame.columns[-1]).null_count() == 0:
         return
-    seps, newlines, quoted, _ = _count(path, separator.encode())
+    seps, quoted = _count(path, separator.encode())
     # polars raised on every too-long row, so a separator deficit means a short (or blank) row
     if not quoted and seps == (frame.height + 1) * (frame.width - 1):
         return
