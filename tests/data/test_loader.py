@@ -240,6 +240,20 @@ def test_row_dataset_regression_and_unlabelled():
     assert y is None
 
 
+def test_a_csv_table_batches_like_arrays(wine_csv):
+    import toolkit as tk
+
+    table = tk.CSV(wine_csv, target="cultivar")
+    batches = epoch_batches(DataLoader(table, 50, shuffle=True, seed=1, workers=2,
+                                       label_mode="onehot"))
+    assert [x.shape for x, _ in batches] == [(50, 13)] * 3 + [(28, 13)]
+    assert all(y.shape == (x.shape[0], 3) for x, y in batches)
+    X, y = table.batch(np.arange(len(table)))
+    order = DataLoader(table, 50, shuffle=True, seed=1).order(0)
+    np.testing.assert_array_equal(np.concatenate([x for x, _ in batches]), X[order])
+    assert np.concatenate([b.argmax(1) for _, b in batches]).tolist() == y[order].tolist()
+
+
 def test_row_and_image_workers_agree():
     ds = ArrayDataset(np.random.default_rng(0).normal(size=(50, 4)), np.arange(50) % 2)
     a = epoch_batches(DataLoader(ds, 7, shuffle=True, seed=5))
