@@ -231,7 +231,7 @@ class _ImageJob:
         self.loader, self.epoch, self.images = loader, epoch, images
         targets = loader.ds.targets
         self.targets = None if targets is None else np.asarray(targets)
-        self.shape, self.dtype = loader.output_spec()
+        self.shape = loader.output_spec()[0]
         self.keys = None if loader.transform is None else loader._hashed_keys()
 
     def start(self, idx, pool) -> _Batch:
