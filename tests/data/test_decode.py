@@ -277,3 +277,12 @@ def test_decoding_in_threads_matches_decoding_in_turn():
     with cf.ThreadPoolExecutor(4) as pool:
         threaded = list(pool.map(lambda b: decode_image(b, settings), bufs))
     assert all((a == b).all() for a, b in zip(serial, threaded, strict=True))
+
+
+@pytest.mark.parametrize("source", [(100, 90), (127, 64), (120, 200), (300, 260)])
+def test_area_shrink_stays_within_a_grey_level_of_a_direct_inter_area(source):
+    image = smooth(*source, seed=7)
+    out = decode_image(encode(".png", image), DecodeSettings((64, 64)))
+    direct = cv2.cvtColor(cv2.resize(image, (64, 64), interpolation=cv2.INTER_AREA),
+                          cv2.COLOR_BGR2RGB)
+    assert np.abs(out.astype(int) - direct.astype(int)).mean() < 1.0
