@@ -51,8 +51,15 @@ def test_polars_every_scitype_and_missing_counts():
     s = tk.schema(X)
     assert s.columns == ["column", "dtype", "scitype", "missing"]
     assert kinds(X) == {
-        "f": "Continuous", "i": "Count", "b": "Binary", "c": "Multiclass", "c2": "Binary",
-        "e": "OrderedFactor", "s": "Textual", "n": "Unknown", "d": "Unknown",
+        "f": "Continuous",
+        "i": "Count",
+        "b": "Binary",
+        "c": "Multiclass",
+        "c2": "Binary",
+        "e": "OrderedFactor",
+        "s": "Textual",
+        "n": "Unknown",
+        "d": "Unknown",
     }
     assert s["missing"].to_list() == [1, 1, 1, 1, 0, 0, 1, 4, 0]
     assert kinds(X.lazy()) == kinds(X)
@@ -70,8 +77,12 @@ def test_pandas_frame_with_nan_category_and_ordered_category():
         }
     )
     assert kinds(X) == {
-        "f": "Continuous", "i": "Count", "s": "Textual", "cat": "Multiclass",
-        "ord": "OrderedFactor", "b": "Binary",
+        "f": "Continuous",
+        "i": "Count",
+        "s": "Textual",
+        "cat": "Multiclass",
+        "ord": "OrderedFactor",
+        "b": "Binary",
     }
     assert tk.schema(X)["missing"].to_list() == [1, 0, 1, 0, 0, 0]
 
@@ -86,7 +97,10 @@ def test_numpy_arrays():
     assert kinds(np.zeros((3, 2))) == {"column_0": "Continuous", "column_1": "Continuous"}
     assert kinds(np.array([[1, 2]], dtype=np.int8)) == {"column_0": "Count", "column_1": "Count"}
     assert tk.schema(np.array([[np.nan, 1.0], [2.0, np.nan]]))["missing"].to_list() == [1, 1]
-    assert kinds(np.array([["a", "b"]], dtype=object)) == {"column_0": "Textual", "column_1": "Textual"}
+    assert kinds(np.array([["a", "b"]], dtype=object)) == {
+        "column_0": "Textual",
+        "column_1": "Textual",
+    }
     with pytest.raises(SchemaError, match="1-D or 2-D"):
         tk.schema(np.zeros((2, 2, 2)))
 
@@ -105,10 +119,24 @@ def test_schema_refuses_what_is_not_a_table():
 
 
 def test_coerce_polars_each_target():
-    X = pl.DataFrame({"i": [1, 2, 3], "f": [1.0, 2.0, 1.0], "s": ["10", "20", "30"], "t": ["S", "L", "M"]})
-    out = tk.coerce(X, {"i": tk.Multiclass, "f": tk.Count, "s": tk.Continuous,
-                        "t": tk.OrderedFactor(levels=["S", "M", "L"])})
-    assert scitypes(out) == {"i": tk.Multiclass, "f": tk.Count, "s": tk.Continuous, "t": tk.OrderedFactor}
+    X = pl.DataFrame(
+        {"i": [1, 2, 3], "f": [1.0, 2.0, 1.0], "s": ["10", "20", "30"], "t": ["S", "L", "M"]}
+    )
+    out = tk.coerce(
+        X,
+        {
+            "i": tk.Multiclass,
+            "f": tk.Count,
+            "s": tk.Continuous,
+            "t": tk.OrderedFactor(levels=["S", "M", "L"]),
+        },
+    )
+    assert scitypes(out) == {
+        "i": tk.Multiclass,
+        "f": tk.Count,
+        "s": tk.Continuous,
+        "t": tk.OrderedFactor,
+    }
     assert out["i"].cast(pl.String).to_list() == ["1", "2", "3"]
     assert out["f"].to_list() == [1, 2, 1] and out["s"].to_list() == [10.0, 20.0, 30.0]
     assert out["t"].to_physical().to_list() == [0, 2, 1]
@@ -168,8 +196,13 @@ def test_autotype_rules():
     )
     assert few_levels(n) == 14
     assert kinds(tk.autotype(X)) == {
-        "few_ints": "Multiclass", "many_ints": "Count", "two": "Binary", "few_strings": "Multiclass",
-        "free_text": "Textual", "floats": "Continuous", "binary_floats": "Binary",
+        "few_ints": "Multiclass",
+        "many_ints": "Count",
+        "two": "Binary",
+        "few_strings": "Multiclass",
+        "free_text": "Textual",
+        "floats": "Continuous",
+        "binary_floats": "Binary",
     }
     every = kinds(tk.autotype(X, rules=("string_to_multiclass", "discrete_to_continuous")))
     assert every["free_text"] == "Multiclass" and every["many_ints"] == "Continuous"
@@ -178,7 +211,9 @@ def test_autotype_rules():
 
 def test_autotype_on_pandas_numpy_and_bad_rules():
     pdf = pd.DataFrame({"k": [1, 2, 1, 2, 3] * 4})
-    assert kinds(tk.autotype(pdf)) == {"k": "Multiclass"} and isinstance(tk.autotype(pdf), pd.DataFrame)
+    assert kinds(tk.autotype(pdf)) == {"k": "Multiclass"} and isinstance(
+        tk.autotype(pdf), pd.DataFrame
+    )
     out = tk.autotype(np.array([[0, 5], [1, 6], [0, 7], [1, 8]]))
     assert isinstance(out, pl.DataFrame) and kinds(out)["column_0"] == "Binary"
     with pytest.raises(SchemaError, match="did you mean 'two_to_binary'"):

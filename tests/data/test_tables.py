@@ -24,7 +24,11 @@ def test_each_missing_marker_reads_as_missing_in_numbers_and_text(tmp_path, mark
     assert t.frame["x"].dtype == pl.Float64
     assert t.frame["x"].to_list() == [1.5, None, 2.5]
     assert t.frame["s"].to_list() == ["a", None, "b"]
-    assert dict(zip(t.schema()["column"], t.schema()["missing"], strict=True)) == {"x": 1, "s": 1, "y": 0}
+    assert dict(zip(t.schema()["column"], t.schema()["missing"], strict=True)) == {
+        "x": 1,
+        "s": 1,
+        "y": 0,
+    }
 
 
 def test_the_missing_list_can_be_changed(tmp_path):
@@ -170,10 +174,17 @@ def test_batch_refuses_text_features_and_names_the_fix(tmp_path):
 def test_key_column_gives_stable_splits_when_rows_are_added(tmp_path):
     rng = np.random.default_rng(0)
     ids = [f"id{i:04d}" for i in range(300)]
-    rows = [f"{k},{v:.3f},{'ab'[i % 2]}" for i, (k, v) in enumerate(zip(ids, rng.random(300), strict=True))]
-    small = tk.CSV(write(tmp_path, "id,x,y\n" + "\n".join(rows) + "\n", "a.csv"), target="y", key="id")
+    rows = [
+        f"{k},{v:.3f},{'ab'[i % 2]}"
+        for i, (k, v) in enumerate(zip(ids, rng.random(300), strict=True))
+    ]
+    small = tk.CSV(
+        write(tmp_path, "id,x,y\n" + "\n".join(rows) + "\n", "a.csv"), target="y", key="id"
+    )
     shuffled = rows[::-1] + [f"new{i},0.5,a" for i in range(100)]
-    big = tk.CSV(write(tmp_path, "id,x,y\n" + "\n".join(shuffled) + "\n", "b.csv"), target="y", key="id")
+    big = tk.CSV(
+        write(tmp_path, "id,x,y\n" + "\n".join(shuffled) + "\n", "b.csv"), target="y", key="id"
+    )
     tr1, va1 = small.split(0.75, seed=3)
     tr2, va2 = big.split(0.75, seed=3)
     assert set(tr1.keys()) <= set(tr2.keys()) and set(va1.keys()) <= set(va2.keys())
@@ -192,7 +203,9 @@ def test_subset_keeps_targets_classes_and_row_keys(wine_csv):
 
 
 def test_duplicate_or_missing_keys_are_named(tmp_path):
-    with pytest.raises(TableError, match=r"line 4: column 'id' \(the key\) is 'a', a duplicate of line 2"):
+    with pytest.raises(
+        TableError, match=r"line 4: column 'id' \(the key\) is 'a', a duplicate of line 2"
+    ):
         tk.CSV(write(tmp_path, "id,x\na,1\nb,2\na,3\n"), key="id")
     with pytest.raises(TableError, match="line 3.*missing"):
         tk.CSV(write(tmp_path, "id,x\na,1\n,2\n", "m.csv"), key="id")

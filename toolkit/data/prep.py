@@ -1,4 +1,4 @@
-"""Feature preparation: impute, one-hot, standardize — fitted once, applied to new rows, saved as JSON.
+"""Feature preparation: impute, one-hot, standardize; fitted once, applied to new rows, JSON.
 
 :class:`FeaturePrep` turns a table with missing values and text columns into a
 float32 matrix ``(N, F)``. It is composed of three separable steps, each of
@@ -76,7 +76,10 @@ def input_exprs(frame: pl.DataFrame, numeric, categorical) -> dict[str, pl.Expr]
     names = frame.columns
     for c in (*numeric, *categorical):
         if c not in names:
-            raise SchemaError(f"the data has no column {c!r}, which was there when fitting; {did_you_mean(c, names)}")
+            raise SchemaError(
+                f"the data has no column {c!r}, which was there when fitting; "
+                f"{did_you_mean(c, names)}"
+            )
     exprs = {c: pl.col(c).cast(pl.Float64) for c in numeric}
     exprs.update({c: pl.col(c).cast(pl.String) for c in categorical})
     return exprs
@@ -87,12 +90,16 @@ def _select(frame: pl.DataFrame, exprs: dict[str, pl.Expr]) -> pl.DataFrame:
         return frame.lazy().select([e.alias(n) for n, e in exprs.items()]).collect()
     except pl.exceptions.PolarsError as error:
         first = str(error).splitlines()[0]
-        raise SchemaError(f"a column could not be read as fitted (numbers or text): {first}") from error
+        raise SchemaError(
+            f"a column could not be read as fitted (numbers or text): {first}"
+        ) from error
 
 
 def _require(step, attribute: str) -> None:
     if not hasattr(step, attribute):
-        raise NotTrainedError(f"{type(step).__name__} is not fitted yet; call .fit(training_rows) first")
+        raise NotTrainedError(
+            f"{type(step).__name__} is not fitted yet; call .fit(training_rows) first"
+        )
 
 
 # ---------------------------------------------------------------- the steps
@@ -126,7 +133,9 @@ class Imputer:
         value = self.fill_value
         if isinstance(value, dict):
             if name not in value:
-                raise DataError(f"fill_value has no entry for column {name!r}; give one for every column")
+                raise DataError(
+                    f"fill_value has no entry for column {name!r}; give one for every column"
+                )
             value = value[name]
         elif isinstance(value, str) == numeric:  # a number fills numbers, a string fills text
             value = None
@@ -142,7 +151,7 @@ class Imputer:
         return expr.drop_nulls().mode().sort().first()
 
     def fit(self, X, exprs: dict[str, pl.Expr] | None = None) -> Imputer:
-        """``fit(X, exprs=None)``: learn the fill values; ``exprs`` maps columns to the values to read."""
+        """``fit(X, exprs=None)``: learn the fill values (``exprs``: column → values to read)."""
         frame = _frame(X)
         exprs = exprs or _default_exprs(frame, self.columns)
         numeric = {c: _expr_is_numeric(frame, e) for c, e in exprs.items()}
@@ -152,7 +161,10 @@ class Imputer:
             row = _select(frame, stats).row(0, named=True)
             empty = [c for c, v in row.items() if v is None]
             if empty:
-                raise DataError(f"column {empty[0]!r} has no values to learn a fill value from; drop it or use strategy='constant'")
+                raise DataError(
+                    f"column {empty[0]!r} has no values to learn a fill value from; "
+                    "drop it or use strategy='constant'"
+                )
             fill.update(row)
         self.fill_ = {c: fill[c] for c in exprs}
         return self
@@ -160,7 +172,10 @@ class Imputer:
     def expressions(self, exprs: dict[str, pl.Expr]) -> dict[str, pl.Expr]:
         """``expressions(exprs) -> exprs``: the fitted columns filled; the others unchanged."""
         _require(self, "fill_")
-        return {c: (e.fill_null(pl.lit(self.fill_[c])) if c in self.fill_ else e) for c, e in exprs.items()}
+        return {
+            c: (e.fill_null(pl.lit(self.fill_[c])) if c in self.fill_ else e)
+            for c, e in exprs.items()
+        }
 
     def transform(self, X) -> pl.DataFrame:
         """``transform(X) -> pl.DataFrame``: X with the missing values filled."""
@@ -182,7 +197,7 @@ class Imputer:
 
 
 class OneHot:
-    """``OneHot(columns=None, unseen="error")``: one 0/1 column per level of each categorical column.
+    """``OneHot(columns=None, unseen="error")``: a 0/1 column per level of each categorical column.
 
     The levels are the sorted distinct non-missing values seen when fitting
     (``levels_``); output columns are named ``column__level`` and replace the
@@ -210,7 +225,9 @@ class OneHot:
         if exprs is None:
             chosen = self.columns or [c for c, t in frame.schema.items() if is_categorical(t)]
             exprs = {c: pl.col(c).cast(pl.String) for c in chosen}
-        row = _select(frame, {c: e.drop_nulls().unique().sort().implode() for c, e in exprs.items()})
+        row = _select(
+            frame, {c: e.drop_nulls().unique().sort().implode() for c, e in exprs.items()}
+        )
         self.levels_ = {c: row.get_column(c)[0].to_list() for c in exprs}
         return self
 
@@ -239,12 +256,14 @@ class OneHot:
         return expr.cast(pl.Enum(self.levels_[column]), strict=False).to_physical()
 
     def unseen_flags(self, exprs: dict[str, pl.Expr]) -> dict[str, pl.Expr]:
-        """``unseen_flags(exprs) -> {column: bool expr}``: True where a value was not seen when fitting."""
+        """``unseen_flags(exprs) -> {column: bool expr}``: True where a value is new."""
         _require(self, "levels_")
-        return {c: self._codes(c, exprs[c]).is_null() & exprs[c].is_not_null() for c in self.levels_}
+        return {
+            c: self._codes(c, exprs[c]).is_null() & exprs[c].is_not_null() for c in self.levels_
+        }
 
     def raise_unseen(self, frame: pl.DataFrame, column: str, flags: pl.Series, where=None) -> None:
-        """Raise for the first row that ``flags`` marks in ``column``, naming the value and the row."""
+        """Raise for the first row ``flags`` marks in ``column``, naming the value and the row."""
         row = int(flags.arg_max())
         value = frame.get_column(column)[row]
         place = where(row) if where else f"row {row}"
@@ -260,14 +279,21 @@ class OneHot:
         """``transform(X) -> pl.DataFrame``: X with the categorical columns one-hot encoded."""
         _require(self, "levels_")
         frame = _frame(X)
-        base = {c: (pl.col(c).cast(pl.String) if c in self.levels_ else pl.col(c)) for c in frame.columns}
+        base = {
+            c: (pl.col(c).cast(pl.String) if c in self.levels_ else pl.col(c))
+            for c in frame.columns
+        }
         if self.unseen == "error":
             self.check_unseen(frame, base)
         return _select(frame, self.expressions(base))
 
     def to_dict(self) -> dict:
         _require(self, "levels_")
-        return {"step": "OneHot", "params": {"columns": self.columns, "unseen": self.unseen}, "levels": self.levels_}
+        return {
+            "step": "OneHot",
+            "params": {"columns": self.columns, "unseen": self.unseen},
+            "levels": self.levels_,
+        }
 
     @classmethod
     def from_dict(cls, d: dict) -> OneHot:
@@ -306,22 +332,30 @@ class Standardize:
         return self
 
     def expressions(self, exprs: dict[str, pl.Expr]) -> dict[str, pl.Expr]:
-        """``expressions(exprs) -> exprs``: the fitted columns standardized; the others unchanged."""
+        """``expressions(exprs) -> exprs``: fitted columns standardized; the others unchanged."""
         _require(self, "mean_")
         return {
-            c: ((e - self.mean_[c]) / self.scale_[c] if c in self.mean_ else e) for c, e in exprs.items()
+            c: ((e - self.mean_[c]) / self.scale_[c] if c in self.mean_ else e)
+            for c, e in exprs.items()
         }
 
     def transform(self, X) -> pl.DataFrame:
         """``transform(X) -> pl.DataFrame``: X with the numeric columns standardized."""
         _require(self, "mean_")
         frame = _frame(X)
-        base = {c: (pl.col(c).cast(pl.Float64) if c in self.mean_ else pl.col(c)) for c in frame.columns}
+        base = {
+            c: (pl.col(c).cast(pl.Float64) if c in self.mean_ else pl.col(c)) for c in frame.columns
+        }
         return _select(frame, self.expressions(base))
 
     def to_dict(self) -> dict:
         _require(self, "mean_")
-        return {"step": "Standardize", "params": {"columns": self.columns}, "mean": self.mean_, "scale": self.scale_}
+        return {
+            "step": "Standardize",
+            "params": {"columns": self.columns},
+            "mean": self.mean_,
+            "scale": self.scale_,
+        }
 
     @classmethod
     def from_dict(cls, d: dict) -> Standardize:
@@ -345,7 +379,8 @@ def _default_exprs(frame: pl.DataFrame, columns) -> dict[str, pl.Expr]:
 
 
 class FeaturePrep:
-    """``FeaturePrep(impute="mean", fill_value=None, onehot=True, standardize=True, unseen="error", columns=None)``
+    """``FeaturePrep(impute="mean", fill_value=None, onehot=True, standardize=True,
+    unseen="error", columns=None)``
 
     Fitted, reusable preparation of a table's features into a float32 matrix:
     ``fit`` on the training rows, ``transform(new_rows) -> float32 (N, F)``,
@@ -373,8 +408,15 @@ class FeaturePrep:
     [[2.0, 0.0, 0.0]]
     """
 
-    def __init__(self, impute="mean", fill_value=None, onehot=True, standardize=True, unseen="error",
-                 columns=None):
+    def __init__(
+        self,
+        impute="mean",
+        fill_value=None,
+        onehot=True,
+        standardize=True,
+        unseen="error",
+        columns=None,
+    ):
         if impute is not None:
             _choose("impute", impute, IMPUTE)
         _choose("unseen", unseen, UNSEEN)
@@ -383,9 +425,16 @@ class FeaturePrep:
         self.columns = None if columns is None else list(columns)
 
     def __repr__(self) -> str:
-        state = f", {len(self.feature_names_)} outputs" if hasattr(self, "feature_names_") else ", unfitted"
-        return (f"FeaturePrep(impute={self.impute!r}, onehot={self.onehot}, standardize={self.standardize}, "
-                f"unseen={self.unseen!r}{state})")
+        state = (
+            f", {len(self.feature_names_)} outputs"
+            if hasattr(self, "feature_names_")
+            else ", unfitted"
+        )
+        return (
+            f"FeaturePrep(impute={self.impute!r}, onehot={self.onehot}, "
+            f"standardize={self.standardize}, "
+            f"unseen={self.unseen!r}{state})"
+        )
 
     # -- fitting
 
@@ -398,15 +447,24 @@ class FeaturePrep:
         numeric, categorical = [], []
         for c in columns:
             if c not in frame.schema:
-                raise SchemaError(f"columns=: the data has no column {c!r}; {did_you_mean(c, frame.columns)}")
+                raise SchemaError(
+                    f"columns=: the data has no column {c!r}; {did_you_mean(c, frame.columns)}"
+                )
             dtype = frame.schema[c]
             if is_numeric(dtype):
                 numeric.append(c)
             elif is_categorical(dtype) and self.onehot:
                 categorical.append(c)
             else:
-                fix = "set onehot=True" if is_categorical(dtype) else "convert it (tk.coerce) or leave it out"
-                msg = f"column {c!r} is {dtype}, which FeaturePrep cannot turn into numbers; {fix} (columns=[...])"
+                fix = (
+                    "set onehot=True"
+                    if is_categorical(dtype)
+                    else "convert it (tk.coerce) or leave it out"
+                )
+                msg = (
+                    f"column {c!r} is {dtype}, which FeaturePrep cannot turn into numbers; "
+                    f"{fix} (columns=[...])"
+                )
                 raise SchemaError(msg)
         return numeric, categorical
 
@@ -418,14 +476,19 @@ class FeaturePrep:
         """
         frame = _table_frame(X)
         self.numeric_, self.categorical_ = self._kinds(frame, self._columns(X, frame))
-        self.columns_ = [c for c in self._columns(X, frame) if c in self.numeric_ or c in self.categorical_]
+        self.columns_ = [
+            c for c in self._columns(X, frame) if c in self.numeric_ or c in self.categorical_
+        ]
         exprs = input_exprs(frame, self.numeric_, self.categorical_)
+        exprs = {c: exprs[c] for c in self.columns_}
         self.steps_ = []
         if self.impute is not None:
             self.steps_.append(Imputer(self.impute, self.fill_value).fit(frame, exprs))
             exprs = self.steps_[-1].expressions(exprs)
         if self.categorical_:
-            self.steps_.append(OneHot(unseen=self.unseen).fit(frame, {c: exprs[c] for c in self.categorical_}))
+            self.steps_.append(
+                OneHot(unseen=self.unseen).fit(frame, {c: exprs[c] for c in self.categorical_})
+            )
         if self.standardize and self.numeric_:
             self.steps_.append(Standardize().fit(frame, {c: exprs[c] for c in self.numeric_}))
         self.feature_names_ = list(self._outputs(exprs))
@@ -439,7 +502,7 @@ class FeaturePrep:
         return exprs
 
     def transform(self, X) -> np.ndarray:
-        """``transform(X) -> float32 array of shape (n_rows, n_features)`` with the fitted preparation."""
+        """``transform(X) -> float32 array of shape (n_rows, n_features)``, C-contiguous."""
         _require(self, "steps_")
         frame = _table_frame(X)
         exprs = input_exprs(frame, self.numeric_, self.categorical_)
@@ -466,7 +529,9 @@ class FeaturePrep:
         return self.fit(X).transform(X)
 
     def apply(self, table):
-        """``apply(table) -> tk.ArrayDataset``: the prepared features with the table's targets, classes and keys."""
+        """``apply(table) -> tk.ArrayDataset``: prepared features, with the table's targets,
+        classes and keys.
+        """
         from toolkit.data.arrays import ArrayDataset
 
         X = self.transform(table)
@@ -481,11 +546,24 @@ class FeaturePrep:
     def to_dict(self) -> dict:
         """``to_dict()``: the parameters and the fitted state as plain JSON-able values."""
         _require(self, "steps_")
-        params = {"impute": self.impute, "fill_value": self.fill_value, "onehot": self.onehot,
-                  "standardize": self.standardize, "unseen": self.unseen, "columns": self.columns}
-        return {"format": "toolkit.FeaturePrep", "version": 1, "params": params,
-                "numeric": self.numeric_, "categorical": self.categorical_, "order": self.columns_,
-                "features": self.feature_names_, "steps": [s.to_dict() for s in self.steps_]}
+        params = {
+            "impute": self.impute,
+            "fill_value": self.fill_value,
+            "onehot": self.onehot,
+            "standardize": self.standardize,
+            "unseen": self.unseen,
+            "columns": self.columns,
+        }
+        return {
+            "format": "toolkit.FeaturePrep",
+            "version": 1,
+            "params": params,
+            "numeric": self.numeric_,
+            "categorical": self.categorical_,
+            "order": self.columns_,
+            "features": self.feature_names_,
+            "steps": [s.to_dict() for s in self.steps_],
+        }
 
     def to_json(self) -> str:
         """``to_json() -> str``: :meth:`to_dict` as JSON text."""
@@ -501,9 +579,15 @@ class FeaturePrep:
     def from_dict(cls, d: dict) -> FeaturePrep:
         """``FeaturePrep.from_dict(d)``: the fitted preparation :meth:`to_dict` described."""
         if not isinstance(d, dict) or d.get("format") != "toolkit.FeaturePrep":
-            raise DataError("not a saved FeaturePrep: expected a JSON object with format 'toolkit.FeaturePrep'")
+            raise DataError(
+                "not a saved FeaturePrep: expected a JSON object with format 'toolkit.FeaturePrep'"
+            )
         prep = cls(**d["params"])
-        prep.numeric_, prep.categorical_, prep.columns_ = list(d["numeric"]), list(d["categorical"]), list(d["order"])
+        prep.numeric_, prep.categorical_, prep.columns_ = (
+            list(d["numeric"]),
+            list(d["categorical"]),
+            list(d["order"]),
+        )
         prep.feature_names_ = list(d["features"])
         prep.steps_ = [_step_from_dict(s) for s in d["steps"]]
         return prep
@@ -522,7 +606,9 @@ class FeaturePrep:
 def _step_from_dict(d: dict):
     name = d.get("step")
     if name not in STEPS:
-        raise DataError(f"unknown preparation step {name!r} in a saved FeaturePrep; {did_you_mean(name, STEPS)}")
+        raise DataError(
+            f"unknown preparation step {name!r} in a saved FeaturePrep; {did_you_mean(name, STEPS)}"
+        )
     return STEPS[name].from_dict(d)
 
 

@@ -297,7 +297,9 @@ def _coerce_expr(frame, name: str, dtype, kind: type, levels) -> pl.Expr:
     if kind is OrderedFactor:
         if levels is None:
             levels = _levels(frame, name)  # numbers sort as numbers, before becoming strings
-            levels = [str(int(v)) if isinstance(v, float) and v.is_integer() else str(v) for v in levels]
+            levels = [
+                str(int(v)) if isinstance(v, float) and v.is_integer() else str(v) for v in levels
+            ]
         return text.cast(pl.Enum([str(v) for v in levels]))
     return text.cast(pl.Categorical)
 
@@ -305,15 +307,21 @@ def _coerce_expr(frame, name: str, dtype, kind: type, levels) -> pl.Expr:
 def _check_fits(frame, name: str, dtype, kind: type, levels) -> None:
     if kind is Count and dtype.is_float():
         parts = frame.select(pl.col(name).filter(pl.col(name) != pl.col(name).round(0)).head(3))
-        parts = (parts.collect() if isinstance(parts, pl.LazyFrame) else parts).to_series().to_list()
+        parts = (
+            (parts.collect() if isinstance(parts, pl.LazyFrame) else parts).to_series().to_list()
+        )
         if parts:
-            msg = f"column {name!r} holds fractions such as {parts!r}, so it cannot be Count; use Continuous"
+            msg = f"column {name!r} holds fractions such as {parts!r}, so it cannot be Count; "
+            msg += "use Continuous"
             raise SchemaError(msg)
     if levels is not None and kind in (Multiclass, Binary, OrderedFactor):
         wanted = {str(v) for v in levels}
-        found = [v for v in _levels(frame.select(pl.col(name).cast(pl.String)), name) if v not in wanted]
+        found = [
+            v for v in _levels(frame.select(pl.col(name).cast(pl.String)), name) if v not in wanted
+        ]
         if found:
-            msg = f"column {name!r}: values {found[:5]!r} are not among levels={list(levels)!r}; add them"
+            msg = f"column {name!r}: values {found[:5]!r} are not among levels={list(levels)!r}; "
+            msg += "add them"
             raise SchemaError(msg)
     if kind is Binary:
         n = len(_levels(frame, name))
@@ -346,8 +354,14 @@ def _back_to_pandas(X, out: pl.DataFrame, names):
         series = out[str(name)]
         if isinstance(series.dtype, (pl.Enum, pl.Categorical)):
             ordered = isinstance(series.dtype, pl.Enum)
-            cats = series.dtype.categories.to_list() if ordered else sorted(series.drop_nulls().unique())
-            values = pd.Categorical(series.cast(pl.String).to_list(), categories=cats, ordered=ordered)
+            cats = (
+                series.dtype.categories.to_list()
+                if ordered
+                else sorted(series.drop_nulls().unique())
+            )
+            values = pd.Categorical(
+                series.cast(pl.String).to_list(), categories=cats, ordered=ordered
+            )
             result[name] = pd.Series(values, index=X.index)
         else:
             result[name] = pd.Series(series.to_numpy(), index=X.index)
@@ -384,7 +398,12 @@ def coerce(X, spec: dict):
 
 # ---------------------------------------------------------------- autotype
 
-AUTOTYPE_RULES = ("few_to_finite", "two_to_binary", "string_to_multiclass", "discrete_to_continuous")
+AUTOTYPE_RULES = (
+    "few_to_finite",
+    "two_to_binary",
+    "string_to_multiclass",
+    "discrete_to_continuous",
+)
 
 
 def few_levels(n_rows: int) -> int:
@@ -437,7 +456,9 @@ def autotype(X, rules=("few_to_finite", "two_to_binary")):
         raise SchemaError(f"autotype: unknown rule {bad!r}; {did_you_mean(bad, AUTOTYPE_RULES)}")
     frame = as_polars(X)
     kinds = scitypes(frame)
-    counts = frame.select([pl.col(c).drop_nulls().n_unique() for c in kinds] + [pl.len().alias("\x00n")])
+    counts = frame.select(
+        [pl.col(c).drop_nulls().n_unique() for c in kinds] + [pl.len().alias("\x00n")]
+    )
     counts = (counts.collect() if isinstance(counts, pl.LazyFrame) else counts).row(0, named=True)
     few = few_levels(counts.pop("\x00n"))
     plan = {c: _autotype_one(k, counts[c], few, rules) for c, k in kinds.items()}

@@ -2,12 +2,17 @@
 
 >>> import pathlib, tempfile
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "pets.csv"
->>> _ = path.write_text("id,weight,legs,kind\\n1,4.5,4,cat\\n2,NA,4,dog\\n3,30.1,,dog\\n4,0.2,2,bird\\n")
+>>> text = "id,weight,legs,kind\\n1,4.5,4,cat\\n2,NA,4,dog\\n3,30.1,,dog\\n4,0.2,2,bird\\n"
+>>> _ = path.write_text(text)
 >>> t = CSV(path, target="kind", key="id")
 >>> len(t), t.classes, t.features, t.targets.tolist()
 (4, ('bird', 'cat', 'dog'), ['weight', 'legs'], [1, 2, 2, 0])
->>> t.schema().rows()
-[('id', 'Int64', 'Count', 0, 'key'), ('weight', 'Float64', 'Continuous', 1, 'feature'), ('legs', 'Int64', 'Count', 1, 'feature'), ('kind', 'Categorical', 'Multiclass', 0, 'target')]
+>>> for row in t.schema().rows():
+...     print(row)
+('id', 'Int64', 'Count', 0, 'key')
+('weight', 'Float64', 'Continuous', 1, 'feature')
+('legs', 'Int64', 'Count', 1, 'feature')
+('kind', 'Categorical', 'Multiclass', 0, 'target')
 >>> train, val = t.split(0.5, seed=1)
 >>> sorted(train.keys() + val.keys())
 ['1', '2', '3', '4']
@@ -68,7 +73,8 @@ def _row_problem(row: list[str], header: list[str], typed: dict, missing: set) -
         if len(row) > len(header):
             where = f"too many fields: the extra ones come after the last column {header[-1]!r}"
         else:
-            where = f"too few fields: column {header[len(row)]!r} (column {len(row) + 1}) and on are absent"
+            absent = f"column {header[len(row)]!r} (column {len(row) + 1})"
+            where = f"too few fields: {absent} and the ones after it are absent"
         return (
             f"has {len(row)} fields but the header has {len(header)} (a ragged row, {where}); "
             "fix the row, or quote fields that hold the separator"
@@ -85,7 +91,9 @@ def _row_problem(row: list[str], header: list[str], typed: dict, missing: set) -
 
 
 def locate_problem(path, *, separator: str = ",", typed: dict | None = None, missing=MISSING):
-    """``locate_problem(path, separator=",", typed={col: dtype}, missing=MISSING) -> TableError | None``
+    """``locate_problem(path, separator=",", typed={col: dtype}, missing=MISSING)``
+
+    Returns a TableError or None.
 
     The first malformed line of a CSV file, found with Python's csv module (slow,
     exact, quote-aware): a row with the wrong number of fields, or a cell of a
@@ -107,7 +115,7 @@ def locate_problem(path, *, separator: str = ",", typed: dict | None = None, mis
 
 
 def _count(path: Path, separator: bytes) -> tuple[int, bool]:
-    """The number of separators in the file, and whether a quote occurs (numpy, in 16 MiB chunks)."""
+    """The number of separators in the file and whether a quote occurs (numpy, 16 MiB chunks)."""
     seps, quoted, code = 0, False, np.uint8(separator[0])
     buffer = bytearray(_CHUNK)
     with open(path, "rb") as handle:
@@ -118,8 +126,10 @@ def _count(path: Path, separator: bytes) -> tuple[int, bool]:
     return seps, quoted
 
 
-def _check_short_rows(path: Path, frame: pl.DataFrame, separator: str, typed: dict, missing) -> None:
-    """Rows with too few fields: polars fills them with nulls, so only a null-ending row can be one."""
+def _check_short_rows(
+    path: Path, frame: pl.DataFrame, separator: str, typed: dict, missing
+) -> None:
+    """Rows with too few fields: polars fills them with nulls, so only a null-ending row can be."""
     if frame.width < 2 or frame.get_column(frame.columns[-1]).null_count() == 0:
         return
     seps, quoted = _count(path, separator.encode())
@@ -132,10 +142,12 @@ def _check_short_rows(path: Path, frame: pl.DataFrame, separator: str, typed: di
 
 
 def _numeric_text(series: pl.Series) -> bool:
-    """A String column whose cells are numbers but for a few: a typo or an unlisted missing marker."""
+    """A String column of numbers but for a few cells: a typo or an unlisted missing marker."""
     values = series.drop_nulls()
     head = values.head(1000)
-    if head.len() < 10 or head.cast(pl.Float64, strict=False).null_count() > max(3, head.len() // 100):
+    if head.len() < 10 or head.cast(pl.Float64, strict=False).null_count() > max(
+        3, head.len() // 100
+    ):
         return False
     bad = values.cast(pl.Float64, strict=False).null_count()
     return 0 < bad <= max(3, values.len() // 100)
@@ -151,7 +163,9 @@ def _check_numeric_text(path: Path, frame: pl.DataFrame, separator, typed, missi
                 raise problem
 
 
-def read_csv(path, *, separator=",", missing=MISSING, dtypes=None, infer_rows=10_000) -> pl.DataFrame:
+def read_csv(
+    path, *, separator=",", missing=MISSING, dtypes=None, infer_rows=10_000
+) -> pl.DataFrame:
     """``read_csv(path, separator=",", missing=MISSING, dtypes=None, infer_rows=10_000)``
 
     The whole file as a polars DataFrame (``pl.scan_csv`` underneath), with
@@ -173,7 +187,9 @@ def read_csv(path, *, separator=",", missing=MISSING, dtypes=None, infer_rows=10
     except pl.exceptions.NoDataError as error:
         raise TableError(f"{path}: line 1: the file is empty; expected a header line") from error
     except pl.exceptions.PolarsError as error:
-        located = locate_problem(path, separator=separator, typed=locals().get("typed"), missing=missing)
+        located = locate_problem(
+            path, separator=separator, typed=locals().get("typed"), missing=missing
+        )
         first = str(error).split("\n")[0]
         raise (located or TableError(f"{path}: polars could not read the file: {first}")) from error
     _check_short_rows(path, frame, separator, typed, missing)
@@ -189,7 +205,7 @@ def _where(source: str, row: int, lines: bool) -> str:
 
 
 class Table(Dataset):
-    """``Table(frame, target=None, *, key=None, features=None, classes=None, missing_target="error")``
+    """``Table(frame, target=None, *, key=None, features=None, classes=None, missing_target=...)``
 
     A polars DataFrame (or anything :func:`toolkit.data.scitypes.as_polars`
     takes) as a row data set. ``target`` names the label column: strings,
@@ -215,8 +231,17 @@ class Table(Dataset):
     _toolkit_table = True
     _lines = False  # CSV sets this: errors then name file lines instead of rows
 
-    def __init__(self, frame, target=None, *, key=None, features=None, classes=None,
-                 missing_target="error", source="<frame>"):
+    def __init__(
+        self,
+        frame,
+        target=None,
+        *,
+        key=None,
+        features=None,
+        classes=None,
+        missing_target="error",
+        source="<frame>",
+    ):
         from toolkit.data.scitypes import as_polars
 
         frame = as_polars(frame)
@@ -228,9 +253,11 @@ class Table(Dataset):
         rows = np.arange(frame.height)
         if target is not None:
             frame, rows = self._drop_missing_target(frame, rows, missing_target)
-        self.features = list(features) if features is not None else [
-            c for c in frame.columns if c not in (target, key)
-        ]
+        self.features = (
+            list(features)
+            if features is not None
+            else [c for c in frame.columns if c not in (target, key)]
+        )
         self.frame, self._rows = frame, rows
         self._y, self.classes = self._encode_target(classes)
         if key is not None:
@@ -250,7 +277,10 @@ class Table(Dataset):
             if name not in frame.columns:
                 raise self._header_error("features=", name, frame.columns)
             if name in (target, key):
-                raise TableError(f"{self.source}: column {name!r} cannot be both a feature and the {'target' if name == target else 'key'}")
+                raise TableError(
+                    f"{self.source}: column {name!r} cannot be both a feature and the "
+                    f"{'target' if name == target else 'key'}"
+                )
 
     def _drop_missing_target(self, frame, rows, policy):
         missing = frame.get_column(self.target).is_null()
@@ -261,7 +291,8 @@ class Table(Dataset):
             return frame.filter(~missing), rows[keep]
         first = int(missing.arg_max())
         msg = (
-            f"{_where(self.source, first, self._lines)}: column {self.target!r} (the target) is missing "
+            f"{_where(self.source, first, self._lines)}: column {self.target!r} (the target) "
+            "is missing "
             f"({missing.sum()} rows in all); fill it, or drop those rows with missing_target='drop'"
         )
         raise TableError(msg)
@@ -278,7 +309,8 @@ class Table(Dataset):
         if unknown.any():
             first = int(unknown.arg_max())
             msg = (
-                f"{_where(self.source, first, self._lines)}: column {self.target!r} (the target) holds "
+                f"{_where(self.source, first, self._lines)}: column {self.target!r} (the target) "
+                "holds "
                 f"{y[first]!r}, which is not among classes={list(classes)!r}; add it to classes"
             )
             raise TableError(msg)
@@ -295,9 +327,11 @@ class Table(Dataset):
             what = "missing"
             if keys[first] is not None:
                 earlier = int((keys == keys[first]).arg_max())
-                what = f"{keys[first]!r}, a duplicate of {_where(self.source, earlier, self._lines).split(': ')[-1]}"
+                line = _where(self.source, earlier, self._lines).split(": ")[-1]
+                what = f"{keys[first]!r}, a duplicate of {line}"
             msg = (
-                f"{_where(self.source, first, self._lines)}: column {self.key!r} (the key) is {what}; "
+                f"{_where(self.source, first, self._lines)}: column {self.key!r} (the key) "
+                f"is {what}; "
                 "keys must be unique and present (or leave key=None to use row numbers)"
             )
             raise TableError(msg)
@@ -339,7 +373,8 @@ class Table(Dataset):
         text = [c for c, t in X.schema.items() if not (t.is_numeric() or t == pl.Boolean)]
         if text:
             msg = (
-                f"{self.source}: column {text[0]!r} is {X.schema[text[0]]}, not numbers; prepare the table "
+                f"{self.source}: column {text[0]!r} is {X.schema[text[0]]}, not numbers; "
+                "prepare the table "
                 "first: prep = tk.FeaturePrep().fit(train); ds = prep.apply(table)"
             )
             raise DataError(msg)
@@ -355,7 +390,10 @@ class Table(Dataset):
         return out
 
     def schema(self) -> pl.DataFrame:
-        """``t.schema() -> pl.DataFrame``: column, dtype, scitype, missing and role (feature/target/key/unused)."""
+        """``t.schema() -> pl.DataFrame``: column, dtype, scitype, missing and role.
+
+        The role is feature, target, key or unused.
+        """
         roles = {c: "feature" for c in self.features}
         roles.update({self.target: "target", self.key: "key"})
         out = _schema(self.frame)
@@ -366,7 +404,8 @@ class Table(Dataset):
         if self.target is not None:
             kind = "regression" if self.classes is None else f"{len(self.classes)} classes"
             what = f", target {self.target!r} ({kind})"
-        return f"{type(self).__name__}({self.source!r}, {len(self)} rows, {len(self.features)} features{what})"
+        size = f"{len(self)} rows, {len(self.features)} features"
+        return f"{type(self).__name__}({self.source!r}, {size}{what})"
 
 
 class CSV(Table):
@@ -386,21 +425,43 @@ class CSV(Table):
 
     _lines = True
 
-    def __init__(self, path, target=None, *, key=None, features=None, classes=None, missing=MISSING,
-                 separator=",", dtypes=None, infer_rows=10_000, missing_target="error"):
-        frame = read_csv(path, separator=separator, missing=missing, dtypes=dtypes, infer_rows=infer_rows)
-        super().__init__(frame, target, key=key, features=features, classes=classes,
-                         missing_target=missing_target, source=path)
+    def __init__(
+        self,
+        path,
+        target=None,
+        *,
+        key=None,
+        features=None,
+        classes=None,
+        missing=MISSING,
+        separator=",",
+        dtypes=None,
+        infer_rows=10_000,
+        missing_target="error",
+    ):
+        frame = read_csv(
+            path, separator=separator, missing=missing, dtypes=dtypes, infer_rows=infer_rows
+        )
+        super().__init__(
+            frame,
+            target,
+            key=key,
+            features=features,
+            classes=classes,
+            missing_target=missing_target,
+            source=path,
+        )
 
 
 class Parquet(Table):
-    """``Parquet(path, target=None, *, key=None, features=None, classes=None, missing_target="error")``
+    """``Parquet(path, target=None, *, key=None, features=None, classes=None, missing_target=...)``
 
     A Parquet file (``pl.scan_parquet``, reading only the columns used) as a :class:`Table`.
     """
 
-    def __init__(self, path, target=None, *, key=None, features=None, classes=None,
-                 missing_target="error"):
+    def __init__(
+        self, path, target=None, *, key=None, features=None, classes=None, missing_target="error"
+    ):
         path = Path(path)
         if not path.exists():
             raise TableError(f"{path}: no such file; check the path (relative to {Path.cwd()})")
@@ -412,6 +473,15 @@ class Parquet(Table):
         try:
             frame = lazy.collect()
         except pl.exceptions.PolarsError as error:
-            raise TableError(f"{path}: not a readable Parquet file: {str(error).splitlines()[0]}") from error
-        super().__init__(frame, target, key=key, features=features, classes=classes,
-                         missing_target=missing_target, source=path)
+            raise TableError(
+                f"{path}: not a readable Parquet file: {str(error).splitlines()[0]}"
+            ) from error
+        super().__init__(
+            frame,
+            target,
+            key=key,
+            features=features,
+            classes=classes,
+            missing_target=missing_target,
+            source=path,
+        )
