@@ -12,7 +12,8 @@ Sections (all by default):
   cnn     one training step of conv3x3(16)-pool-conv3x3(32)-pool-dense on 64x28x28x1
 
 PyTorch is given as many threads as numpy's BLAS (threadpoolctl), and says so.
-Figures are medians of several repeats; ratios are toolkit / peer (below 1 is faster).
+Contenders run in turns; figures are the median and best of the repeats, ratios are
+toolkit / peer of the medians (below 1 is faster).
 """
 
 from __future__ import annotations
@@ -26,23 +27,30 @@ import numpy as np
 QUICK = "--quick" in sys.argv
 
 
-def median_time(fn, repeats: int, number: int = 1) -> float:
-    """The median over ``repeats`` of the mean seconds per call of ``fn`` over ``number`` calls."""
-    fn()  # warm-up: first-call costs (imports, allocation) are not what we measure
-    times = []
+def race(contenders: dict, repeats: int, number: int = 1) -> dict[str, tuple[float, float]]:
+    """{name: (median, best)} seconds per call of each function, run in turns.
+
+    The contenders take turns within every repeat, so that load from other processes
+    falls on all of them alike; each is called ``number`` times per turn.
+    """
+    for fn in contenders.values():
+        fn()  # warm-up: first-call costs (imports, allocation) are not what we measure
+    times: dict[str, list[float]] = {name: [] for name in contenders}
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - t0) / number)
-    return statistics.median(times)
+        for name, fn in contenders.items():
+            t0 = time.perf_counter()
+            for _ in range(number):
+                fn()
+            times[name].append((time.perf_counter() - t0) / number)
+    return {name: (statistics.median(t), min(t)) for name, t in times.items()}
 
 
-def report(title: str, rows: dict[str, float], unit: str, scale: float, ours: str = "toolkit"):
-    print(f"\n{title}")
-    for name, t in rows.items():
-        ratio = "" if name == ours else f"   toolkit/{name} = {rows[ours] / t:.2f}x"
-        print(f"  {name:<14} {t * scale:10.2f} {unit}{ratio}")
+def report(title: str, rows: dict, unit: str, scale: float, ours: str = "toolkit"):
+    """Print median and best of each contender, and toolkit's ratio to each (medians)."""
+    print(f"\n{title}   (median / best of the repeats)")
+    for name, (median, best) in rows.items():
+        ratio = "" if name == ours else f"   toolkit/{name} = {rows[ours][0] / median:.2f}x"
+        print(f"  {name:<12} {median * scale:10.2f} / {best * scale:8.2f} {unit}{ratio}")
 
 
 # ---------------------------------------------------------------- a bare 40-line tape
@@ -108,11 +116,11 @@ def bench_scalar():
     assert tk.gradient(f, 2.0)[0] == 14.0 and tape_gradient(f, 2.0)[0] == 14.0
     assert torch_grad() == 14.0
     n, r = (200, 5) if QUICK else (2000, 9)
-    rows = {
-        "toolkit": median_time(lambda: tk.gradient(f, 2.0), r, n),
-        "pytorch": median_time(torch_grad, r, n),
-        "bare tape": median_time(lambda: tape_gradient(f, 2.0), r, n),
-    }
+    rows = race({
+        "toolkit": lambda: tk.gradient(f, 2.0),
+        "pytorch": torch_grad,
+        "bare tape": lambda: tape_gradient(f, 2.0),
+    }, r, n)
     report("scalar gradient of 3x²+2x+1 (per call)", rows, "µs", 1e6)
     return rows
 
@@ -233,14 +241,12 @@ def mlp_rows(tk, torch, rule, lr, data, tdata, repeats):
     ours, model, state, loss = toolkit_mlp(tk, sizes, rule, lr)
     theirs = torch_mlp(torch, sizes, rule, lr)
     hand = NumpyMLP(sizes, rule, lr)
-    return {
-        "toolkit": median_time(lambda: [ours(a, b) for a, b in data], repeats),
-        "tk.train": median_time(
-            lambda: tk.train(loss, model, data, state, progress=False), repeats
-        ),
-        "pytorch": median_time(lambda: [theirs(a, b) for a, b in tdata], repeats),
-        "numpy loop": median_time(lambda: [hand.step(a, b) for a, b in data], repeats),
-    }
+    return race({
+        "toolkit": lambda: [ours(a, b) for a, b in data],
+        "tk.train": lambda: tk.train(loss, model, data, state, progress=False),
+        "pytorch": lambda: [theirs(a, b) for a, b in tdata],
+        "numpy loop": lambda: [hand.step(a, b) for a, b in data],
+    }, repeats)
 
 
 def bench_mlp():
@@ -312,10 +318,7 @@ def bench_cnn():
     tx, ty = torch.from_numpy(x.transpose(0, 3, 1, 2).copy()), torch.from_numpy(y)
     ours, theirs = toolkit_cnn(tk), torch_cnn(torch)
     n, r = (3, 3) if QUICK else (10, 7)
-    rows = {
-        "toolkit": median_time(lambda: ours(x, y), r, n),
-        "pytorch": median_time(lambda: theirs(tx, ty), r, n),
-    }
+    rows = race({"toolkit": lambda: ours(x, y), "pytorch": lambda: theirs(tx, ty)}, r, n)
     report("CNN conv3x3(16)-pool-conv3x3(32)-pool-dense, one step on 64x28x28x1", rows, "ms", 1e3)
     return rows
 
