@@ -29,8 +29,10 @@ from toolkit.errors import ShapeError
 
 def _flip(axis: int):
     def flip(xp, images, chosen, params):
-        flipped = xp.flip(images, axis=axis)
-        return xp.where(chosen.reshape(-1, 1, 1, 1), flipped, images)
+        picked = xp.nonzero(chosen)[0]
+        out = images.copy()
+        out[picked] = xp.flip(images[picked], axis=axis)
+        return out
 
     return flip
 
@@ -39,7 +41,10 @@ def _normalize(xp, images, chosen, params):
     scale = params["max_pixel_value"]
     mean = xp.asarray(params["mean"], dtype=xp.float32) * scale
     std = xp.asarray(params["std"], dtype=xp.float32) * scale
-    return (images.astype(xp.float32) - mean) / std
+    out = images.astype(xp.float32)  # a copy: the subtraction and division run in place
+    out -= mean
+    out /= std
+    return out
 
 
 BATCH_OPS = {"HorizontalFlip": _flip(2), "VerticalFlip": _flip(1), "Normalize": _normalize}

@@ -27,7 +27,6 @@ import threading
 
 import numpy as np
 
-from toolkit._seed import generator
 from toolkit.augment._albu import albumentations
 from toolkit.augment.errors import TransformError
 from toolkit.errors import ShapeError, UnknownNameError, did_you_mean
@@ -74,10 +73,19 @@ def _check_image(owner: str, image) -> None:
         raise TransformError(msg)
 
 
+_MASK64 = 0xFFFF_FFFF_FFFF_FFFF
+
+
 def python_random(seed: int) -> random.Random:
     """python_random(seed) -> the random.Random that draws the albumentations choices
     (whether each step acts); distinct for every 64-bit seed, negative ones included."""
-    return random.Random(int(seed) & 0xFFFF_FFFF_FFFF_FFFF)
+    return random.Random(int(seed) & _MASK64)
+
+
+def numpy_random(seed: int) -> np.random.Generator:
+    """numpy_random(seed) -> the generator that draws the albumentations parameters.
+    The seed is already a per-sample derived one (the loader's ``derive_int``)."""
+    return np.random.default_rng(int(seed) & _MASK64)
 
 
 def _check_seed(owner: str, seed) -> int:
@@ -110,7 +118,7 @@ class _Runner:
             step._check(image.shape)
         compose = self._compose()
         # One shared stream for all steps: two equal steps still draw different values.
-        compose.set_random_state(generator(seed, "augment"), python_random(seed))
+        compose.set_random_state(numpy_random(seed), python_random(seed))
         try:
             out = compose(image=image)["image"]
         except Exception as err:  # e.g. a crop larger than the image: name the pipeline
