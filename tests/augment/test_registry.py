@@ -100,3 +100,9 @@ def test_a_second_transform_under_a_taken_name_is_refused():
     with pytest.raises(ImportError, match="two transforms are registered as 'Rotate'"):
         register(Rotate)
     assert lookup("Rotate") is tk.augment.Rotate
+
+
+@pytest.mark.parametrize("name", tk.augment.__all__)
+def test_public_names_resolve_and_document_themselves(name):
+    obj = getattr(tk.augment, name)
+    assert obj.__doc__ and obj.__doc__.strip()

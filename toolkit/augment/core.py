@@ -203,7 +203,12 @@ class Transform:
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
 
     def apply(self, image: np.ndarray, seed: int) -> np.ndarray:
-        """apply(image, seed) -> the transformed image; the same seed gives the same output."""
+        """apply(image, seed) -> the transformed image; the same seed gives the same output.
+
+        ``image``: uint8 or float32, (H, W, C) or (H, W); the shape's rank and channel
+        count are kept. The result may be ``image`` itself when nothing acted: copy it
+        before writing into it.
+        """
         return self._runner(image, seed)
 
     def __call__(self, image: np.ndarray, seed: int) -> np.ndarray:
