@@ -2,9 +2,9 @@
 
 ``conv2d`` is an im2col: a strided view of every kernel window
 (``sliding_window_view``), one copy into a ``(N·Ho·Wo, kh·kw·Cin)`` matrix and one
-matmul with the ``(kh, kw, Cin, Cout)`` weights. Its backward pass is two matmuls and a
-col2im that accumulates one kernel offset at a time into strided slices (no
-``np.add.at``). Pools loop over the kernel offsets the same way.
+matmul with the ``(kh, kw, Cin, Cout)`` weights. Its backward pass is one matmul for the
+weights and, for the input, one small matmul per kernel offset added into that offset's
+strided slice (a col2im without ``np.add.at``). Pools loop over the kernel offsets too.
 
 Padding is an int, a pair ``(ph, pw)``, a pair of pairs ``((top, bottom), (left, right))``,
 ``"valid"`` (none) or ``"same"`` (``dilation·(k-1)`` split evenly, as Flux's ``SamePad``).
@@ -106,11 +106,17 @@ def _im2col(xpad, kernel, stride, dilation, out_hw):
     """(N, Ho, Wo, kh, kw, C) windows as one contiguous (N·Ho·Wo, kh·kw·C) matrix."""
     xp = array_module(xpad)
     (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel, stride, dilation, out_hw
+    c = xpad.shape[-1]
+    if c < 8:  # few channels: copying whole offsets at a time beats a 6-d strided copy
+        cols = xp.empty((xpad.shape[0], ho, wo, kh, kw, c), dtype=xpad.dtype)
+        for i, j, view in _offsets(xpad, kernel, stride, dilation, out_hw):
+            cols[:, :, :, i, j, :] = view
+        return cols.reshape(-1, kh * kw * c)
     span = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
     win = xp.lib.stride_tricks.sliding_window_view(xpad, span, axis=(1, 2))
     win = win[:, : sh * (ho - 1) + 1 : sh, : sw * (wo - 1) + 1 : sw, :, ::dh, ::dw]
     cols = xp.ascontiguousarray(win.transpose(0, 1, 2, 4, 5, 3))
-    return cols.reshape(-1, kh * kw * xpad.shape[-1])
+    return cols.reshape(-1, kh * kw * c)
 
 
 def _conv_forward(x, W, b, stride, pads, dilation, out_hw, act):
@@ -130,19 +136,18 @@ def _conv_vjp(node, g):
     dz = _act_backward(g, node.out.data, kw["act"]).reshape(-1, cout)
     dW = (node.res.T @ dz).reshape(W.shape) if node.needs(1) else None
     db = dz.sum(0) if node.needs(2) else None
-    dx = _col2im(dz @ W.reshape(-1, cout).T, x, W.shape[:2], kw) if node.needs(0) else None
+    dx = _conv_dx(dz, x, W, kw) if node.needs(0) else None
     return dx, dW, db
 
 
-def _col2im(dcols, x, kernel, kw):
-    """Scatter window gradients back to the input, one kernel offset at a time."""
+def _conv_dx(dz, x, W, kw):
+    """The input gradient: one small matmul per kernel offset, added into its strided slice."""
     (t, b), (left, r) = kw["pads"]
     n, h, w, c = x.shape
-    out_hw = kw["out_hw"]
-    dcols = dcols.reshape(n, *out_hw, kernel[0], kernel[1], c)
-    dxpad = array_module(x).zeros((n, h + t + b, w + left + r, c), dtype=dcols.dtype)
-    for i, j, view in _offsets(dxpad, kernel, kw["stride"], kw["dilation"], out_hw):
-        view += dcols[:, :, :, i, j, :]
+    out_shape = (n, *kw["out_hw"], c)
+    dxpad = array_module(x).zeros((n, h + t + b, w + left + r, c), dtype=dz.dtype)
+    for i, j, view in _offsets(dxpad, W.shape[:2], kw["stride"], kw["dilation"], kw["out_hw"]):
+        view += (dz @ W[i, j].T).reshape(out_shape)
     return dxpad[:, t : t + h, left : left + w, :]
 
 
@@ -200,23 +205,39 @@ def _maxpool_forward(x, window, stride, pads, out_hw):
     return y
 
 
+def _tiles_exactly(x, window, stride, pads, out_hw) -> bool:
+    """Whether the windows cover every input element exactly once."""
+    no_pad = pads == ((0, 0), (0, 0))
+    full = x.shape[1] == out_hw[0] * window[0] and x.shape[2] == out_hw[1] * window[1]
+    return no_pad and full and tuple(stride) == tuple(window)
+
+
 def _maxpool_vjp(node, g):
+    """The gradient goes to the first maximum of each window (row-major), as in PyTorch."""
     x, kw = node.xs[0], node.kw
     y, (t, _), (left, _) = node.out.data, *kw["pads"]
+    window, stride, out_hw = kw["window"], kw["stride"], kw["out_hw"]
     xpad = _pad(x, kw["pads"], -np.inf)
-    hits = [
-        (view == y)
-        for _, _, view in _offsets(xpad, kw["window"], kw["stride"], (1, 1), kw["out_hw"])
-    ]
-    count = hits[0].astype(g.dtype)
-    for hit in hits[1:]:
-        count += hit
-    share = g / count  # ties split the gradient
-    dxpad = array_module(x).zeros(xpad.shape, dtype=g.dtype)
-    offsets = _offsets(dxpad, kw["window"], kw["stride"], (1, 1), kw["out_hw"])
-    for hit, (_, _, view) in zip(hits, offsets, strict=True):
-        view += share * hit
-    n, h, w, c = x.shape
+    exact = _tiles_exactly(x, window, stride, kw["pads"], out_hw)
+    xp = array_module(x)
+    dxpad = xp.empty(xpad.shape, g.dtype) if exact else xp.zeros(xpad.shape, g.dtype)
+    views = zip(
+        _offsets(xpad, window, stride, (1, 1), out_hw),
+        _offsets(dxpad, window, stride, (1, 1), out_hw),
+        strict=True,
+    )
+    free = None  # windows whose maximum has not been claimed yet
+    for k, ((_, _, xv), (_, _, dv)) in enumerate(views):
+        hit = xv == y
+        if free is not None:
+            hit &= free
+        if exact:
+            np.multiply(g, hit, out=dv)
+        else:
+            dv += g * hit
+        if k + 1 < window[0] * window[1]:
+            free = ~hit if free is None else np.logical_and(free, ~hit, out=free)
+    h, w = x.shape[1:3]
     return (dxpad[:, t : t + h, left : left + w, :],)
 
 
@@ -247,7 +268,7 @@ def maxpool2d(x, window=(2, 2), *, stride=None, pad=0):
     """maxpool2d(x, window=(2, 2), *, stride=window, pad=0) -> the maximum of each window.
 
     Padding counts as -inf; rows/columns that do not fill a window are dropped, as in
-    Flux and PyTorch. Ties share the gradient.
+    Flux and PyTorch. The gradient goes to the first maximum of a window, as in PyTorch.
 
     >>> import numpy as np
     >>> maxpool2d(np.arange(16.0).reshape(1, 4, 4, 1)).ravel().tolist()
