@@ -106,3 +106,17 @@ def test_a_second_transform_under_a_taken_name_is_refused():
 def test_public_names_resolve_and_document_themselves(name):
     obj = getattr(tk.augment, name)
     assert obj.__doc__ and obj.__doc__.strip()
+
+
+def test_import_is_lazy_offline_and_warning_free():
+    """``import toolkit`` does not load albumentations; the first transform does, with
+    the update check off and no warning (run fresh, with warnings as errors)."""
+    import subprocess
+    import sys
+
+    code = ("import os, sys; os.environ.pop('NO_ALBUMENTATIONS_UPDATE', None); import toolkit; "
+            "assert 'albumentations' not in sys.modules, 'import toolkit loaded albumentations'; "
+            "toolkit.augment.ShiftScaleRotate(); "
+            "assert 'albumentations' in sys.modules; "
+            "assert os.environ['NO_ALBUMENTATIONS_UPDATE'] == '1'")
+    subprocess.run([sys.executable, "-W", "error", "-c", code], check=True)
