@@ -3,6 +3,8 @@ with the position, the transform, the parameter and the valid choices named."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 import toolkit as tk
@@ -120,3 +122,29 @@ def test_import_is_lazy_offline_and_warning_free():
             "assert 'albumentations' in sys.modules; "
             "assert os.environ['NO_ALBUMENTATIONS_UPDATE'] == '1'")
     subprocess.run([sys.executable, "-W", "error", "-c", code], check=True)
+
+
+def _pairs(lo, hi):
+    from hypothesis import strategies as st
+
+    number = st.floats(lo, hi, allow_nan=False) | st.integers(math.ceil(lo), math.floor(hi))
+    return st.tuples(number, number).map(sorted)
+
+
+def test_round_trip_holds_for_any_valid_values():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    probability = st.floats(0, 1)
+
+    @settings(max_examples=60, deadline=None)
+    @given(limit=st.floats(0, 360) | _pairs(-360, 360), p=probability,
+           scale=st.floats(0.01, 100) | _pairs(0.01, 100), fill=st.integers(0, 255),
+           size=st.integers(1, 64) | st.tuples(st.integers(1, 64), st.integers(1, 64)))
+    def check(limit, p, scale, fill, size):
+        aug = (Rotate(limit=limit, p=p, fill=fill) | tk.augment.Affine(scale=scale, rotate=limit)
+               | tk.augment.RandomResizedCrop(size=size, p=p))
+        assert from_dict(aug.to_dict()) == aug
+        assert from_yaml(aug.to_yaml()) == aug
+
+    check()
