@@ -37,7 +37,9 @@ def test_a_pipeline_learns_from_a_table_with_missing_values_and_strings(table):
     mach = tk.fit(tk.machine(prep_tree(random_state=0), X, y))
     assert tk.predict(mach, X).tolist() == y.to_list()
     assert tk.predict_proba(mach, X).columns == ["high", "low"]
-    unseen_missing = pl.DataFrame({"height": [None], "count": [None], "colour": [None]}, schema=X.schema)
+    unseen_missing = pl.DataFrame(
+        {"height": [None], "count": [None], "colour": [None]}, schema=X.schema
+    )
     assert tk.predict(mach, unseen_missing).tolist()[0] in {"low", "high"}
 
 
@@ -61,7 +63,10 @@ def test_a_pipeline_is_a_model(table):
     pipe = prep_tree(max_depth=2)
     assert isinstance(pipe, Pipeline) and is_classifier(pipe)
     params = pipe.get_params()
-    assert params["decisiontreeclassifier__max_depth"] == 2 and params["fillimputer__strategy"] == "median"
+    assert (
+        params["decisiontreeclassifier__max_depth"] == 2
+        and params["fillimputer__strategy"] == "median"
+    )
     copy = clone(pipe)
     assert copy is not pipe and copy.get_params()["decisiontreeclassifier__max_depth"] == 2
     pipe.set_params(decisiontreeclassifier__max_depth=3, fillimputer__strategy="mean")
@@ -90,8 +95,15 @@ def test_only_the_last_step_may_predict():
 
 
 def test_pipelines_flatten_and_mix_with_sklearn_steps(table):
-    pipe = (tk.FillImputer() >> tk.OneHotEncoder()) >> (SklearnScaler() >> tk.load_model("LogisticRegression")())
-    assert [n for n, _ in pipe.steps] == ["fillimputer", "onehotencoder", "standardscaler", "logisticregression"]
+    pipe = (tk.FillImputer() >> tk.OneHotEncoder()) >> (
+        SklearnScaler() >> tk.load_model("LogisticRegression")()
+    )
+    assert [n for n, _ in pipe.steps] == [
+        "fillimputer",
+        "onehotencoder",
+        "standardscaler",
+        "logisticregression",
+    ]
     mach = tk.fit(tk.machine(pipe, *table))
     assert tk.predict_mode(mach, table[0]).tolist() == table[1].to_list()
 
@@ -116,6 +128,26 @@ def test_a_pipeline_machine_round_trips_through_save_and_load(table, tmp_path):
 def test_a_pipeline_evaluates_like_any_model(table):
     X, y = table
     pipe = tk.FillImputer() >> tk.OneHotEncoder() >> tk.load_model("LogisticRegression")()
-    folds = [(np.array([0, 1, 3, 4, 6, 7]), np.array([2, 5])), (np.array([2, 3, 4, 5, 6, 7]), np.array([0, 1]))]
+    folds = [
+        (np.array([0, 1, 3, 4, 6, 7]), np.array([2, 5])),
+        (np.array([2, 3, 4, 5, 6, 7]), np.array([0, 1])),
+    ]
     ev = tk.evaluate(pipe, X, y, resampling=folds, measures=["accuracy"])
     assert len(ev.per_fold[0]) == 2 and 0.0 <= ev.measurement[0] <= 1.0
+
+
+def test_a_pipeline_tunes_by_its_nested_names(table):
+    X, y = table
+    pipe = (
+        tk.FillImputer()
+        >> tk.OneHotEncoder()
+        >> tk.load_model("DecisionTreeClassifier")(random_state=0)
+    )
+    depth = tk.hp_range(pipe, "decisiontreeclassifier__max_depth", lower=1, upper=2)
+    folds = [(np.arange(6), np.arange(6, 8))]
+    tuned = tk.TunedModel(
+        pipe, range=[depth], tuning=tk.Grid(resolution=2), resampling=folds, measure="accuracy"
+    )
+    mach = tk.fit(tk.machine(tuned, X, y))
+    assert set(tk.report(mach)["best_params"]) == {"decisiontreeclassifier__max_depth"}
+    assert tk.predict(mach, X).dtype.kind == "U"

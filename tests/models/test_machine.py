@@ -83,7 +83,11 @@ def test_unfitted_machines_say_how_to_fix_it(data):
     mach = tk.machine(tk.load_model("DecisionTreeClassifier")(), *data)
     for call in (tk.predict, tk.predict_mode, tk.predict_proba, tk.fitted_params, tk.report):
         with pytest.raises(NotTrainedError, match=r"call tk\.fit\(mach\) first"):
-            call(mach, data[0]) if call in (tk.predict, tk.predict_mode, tk.predict_proba) else call(mach)
+            call(mach, data[0]) if call in (
+                tk.predict,
+                tk.predict_mode,
+                tk.predict_proba,
+            ) else call(mach)
 
 
 def test_probabilities_of_a_deterministic_model_are_refused(data):
@@ -124,7 +128,11 @@ def test_fitted_params_and_report(data):
     params = tk.fitted_params(mach)
     assert params["coef_"].shape == (1, 2) and "classes_" in params
     report = tk.report(mach)
-    assert report["model"] == "LogisticRegression" and report["n_fits"] == 1 and report["fit_time"] >= 0
+    assert (
+        report["model"] == "LogisticRegression"
+        and report["n_fits"] == 1
+        and report["fit_time"] >= 0
+    )
 
 
 def test_machines_take_plain_sklearn_estimators(data):

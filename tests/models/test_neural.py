@@ -22,7 +22,12 @@ def wine(wine_csv):
 
 
 def net(**params):
-    defaults = {"builder": tk.MLP(hidden=(16,)), "epochs": 15, "optimiser": tk.Adam(0.01), "seed": 3}
+    defaults = {
+        "builder": tk.MLP(hidden=(16,)),
+        "epochs": 15,
+        "optimiser": tk.Adam(0.01),
+        "seed": 3,
+    }
     return tk.NeuralNetworkClassifier(**{**defaults, **params})
 
 
@@ -77,8 +82,13 @@ def test_a_regressor_fits_a_line_and_any_builder_works():
 
 def test_networks_evaluate_beside_sklearn_models(wine):
     X, y = wine
-    models = {"net": tk.Standardizer() >> net(epochs=5), "tree": tk.load_model("DecisionTreeClassifier")()}
-    ev = tk.evaluate(models, X, y, resampling=tk.CV(nfolds=3, shuffle=True, seed=1), measures=["accuracy"])
+    models = {
+        "net": tk.Standardizer() >> net(epochs=5),
+        "tree": tk.load_model("DecisionTreeClassifier")(),
+    }
+    ev = tk.evaluate(
+        models, X, y, resampling=tk.CV(nfolds=3, shuffle=True, seed=1), measures=["accuracy"]
+    )
     assert "net" in repr(ev) and "tree" in repr(ev)
 
 
@@ -127,7 +137,11 @@ def _tamper(path, key, value):
     ("key", "value", "message"),
     [
         ("type", "os.system", "not a toolkit neural-network machine"),
-        ("params", json.dumps({"builder": json.dumps({"type": "builtins.eval"})}), "unknown network builder"),
+        (
+            "params",
+            json.dumps({"builder": json.dumps({"type": "builtins.eval"})}),
+            "unknown network builder",
+        ),
     ],
 )
 def test_tampered_network_files_are_refused(tmp_path, key, value, message):
@@ -140,7 +154,11 @@ def test_tampered_network_files_are_refused(tmp_path, key, value, message):
 
 
 def test_an_unknown_optimiser_rule_in_a_file_is_refused(tmp_path):
-    mach = tk.fit(tk.machine(tk.NeuralNetworkRegressor(epochs=1, optimiser=tk.Adam()), np.zeros((4, 2)), np.zeros(4)))
+    mach = tk.fit(
+        tk.machine(
+            tk.NeuralNetworkRegressor(epochs=1, optimiser=tk.Adam()), np.zeros((4, 2)), np.zeros(4)
+        )
+    )
     path = tmp_path / "n.safetensors"
     io.save_machine(path, mach)
     params = json.loads(io.safetensors_metadata(path)["params"])

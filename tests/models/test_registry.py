@@ -18,13 +18,12 @@ def test_tk_models_is_the_function_and_the_subpackage_still_imports():
     import importlib
 
     import toolkit.models.frames as frames
-    from toolkit.models import registry as registry_module
+    from toolkit.models import machine as machine_function
 
-    assert isinstance(tk.models(), pl.DataFrame)
-    assert frames.n_rows([1, 2]) == 2 and registry_module is registry
+    assert isinstance(tk.models(), pl.DataFrame) and tk.models is tk.models.models
+    assert frames.n_rows([1, 2]) == 2 and machine_function is tk.machine
     assert importlib.import_module("toolkit.models.machine").fit is tk.fit
-    assert tk.models.registry is registry
-    assert "models" in tk.models.__all__
+    assert "models" in tk.models.__all__ and "tk.models(filter=None)" in tk.models.__doc__
 
 
 def test_the_registry_follows_the_installed_scikit_learn():
@@ -38,11 +37,21 @@ def test_the_registry_follows_the_installed_scikit_learn():
 
 def test_toolkit_own_models_are_registered_too():
     table = tk.models().filter(pl.col("package") == "toolkit.models")
-    assert set(table["name"]) == {"NeuralNetworkClassifier", "NeuralNetworkRegressor", "FillImputer", "Standardizer"}
+    assert set(table["name"]) == {
+        "NeuralNetworkClassifier",
+        "NeuralNetworkRegressor",
+        "FillImputer",
+        "Standardizer",
+    }
     assert tk.load_model("NeuralNetworkClassifier") is tk.NeuralNetworkClassifier
     X = pl.DataFrame({"a": [1.0, 2.0, 3.0]})
-    assert "NeuralNetworkRegressor" in tk.models(tk.matching(X, pl.Series([1.0, 2.0, 3.0])))["name"].to_list()
-    assert "FillImputer" in tk.models(tk.matching(pl.DataFrame({"s": ["x", None]})))["name"].to_list()
+    assert (
+        "NeuralNetworkRegressor"
+        in tk.models(tk.matching(X, pl.Series([1.0, 2.0, 3.0])))["name"].to_list()
+    )
+    assert (
+        "FillImputer" in tk.models(tk.matching(pl.DataFrame({"s": ["x", None]})))["name"].to_list()
+    )
     assert "epochs = 10" in repr(tk.info("NeuralNetworkClassifier"))
 
 
@@ -50,7 +59,10 @@ def test_kinds_and_probabilistic_come_from_tags():
     table = tk.models()
     row = {r["name"]: r for r in table.iter_rows(named=True)}
     assert row["KMeans"]["kind"] == "clusterer" and row["PCA"]["kind"] == "transformer"
-    assert row["Ridge"]["kind"] == "regressor" and row["Ridge"]["target_scitypes"] == ["Continuous", "Count"]
+    assert row["Ridge"]["kind"] == "regressor" and row["Ridge"]["target_scitypes"] == [
+        "Continuous",
+        "Count",
+    ]
     assert row["LogisticRegression"]["probabilistic"] and not row["SVC"]["probabilistic"]
     assert row["HistGradientBoostingClassifier"]["missing"] and not row["SVC"]["missing"]
     assert set(table["kind"].unique()) == {"classifier", "regressor", "clusterer", "transformer"}
@@ -160,7 +172,9 @@ def test_generated_docstrings_name_the_sklearn_class():
 
 
 def test_a_text_numpy_array_is_refused_with_the_fix():
-    with pytest.raises(SchemaError, match=r"dtype <U1 \(scientific type Textual\).*astype\(float\)"):
+    with pytest.raises(
+        SchemaError, match=r"dtype <U1 \(scientific type Textual\).*astype\(float\)"
+    ):
         tk.load_model("Ridge")().fit(np.array([["a"], ["b"]]), [1.0, 2.0])
 
 

@@ -1,8 +1,14 @@
-"""toolkit.models — see docs/architecture.md for what this layer owns."""
+"""toolkit.models — see docs/architecture.md for what this layer owns.
+
+``tk.models`` is this package and also a function: ``tk.models(filter=None)`` lists
+the registered models as a polars DataFrame (``toolkit.models.registry.models``);
+``tk.models(tk.matching(X, y))`` lists those that accept the data.
+"""
+
+import sys as _sys
 
 from toolkit.models.compose import FillImputer, OneHotEncoder, Standardizer
 from toolkit.models.evaluate import evaluate
-from toolkit.models.neural import MLP, NeuralNetworkClassifier, NeuralNetworkRegressor
 from toolkit.models.evaluation import Evaluation
 from toolkit.models.machine import (
     Machine,
@@ -31,16 +37,21 @@ from toolkit.models.measures import (
     r2,
     rmse,
 )
+from toolkit.models.neural import MLP, NeuralNetworkClassifier, NeuralNetworkRegressor
 from toolkit.models.ranges import Grid, LatinHypercube, RandomSearch, hp_range
-from toolkit.models.registry import ModelsFunction, info, load_model, matching
+from toolkit.models.registry import CallablePackage, info, load_model, matching
 from toolkit.models.resampling import CV, Holdout, StratifiedCV, TimeSeriesCV
 from toolkit.models.tuning import LearningCurve, TunedModel, learning_curve
 
-models = ModelsFunction()  # tk.models(): the registry listing, and the subpackage's names
+# toolkit/__init__.py re-exports "models" over the subpackage of that name, so the
+# package itself is made callable: tk.models() lists models, tk.models.frames still imports.
+_sys.modules[__name__].__class__ = CallablePackage
+models = _sys.modules[__name__]
 
 __all__: list[str] = []
 __all__ += ["info", "load_model", "matching", "models"]
-__all__ += ["Machine", "fit", "fitted_params", "machine", "predict", "predict_mode", "predict_proba"]
+__all__ += ["Machine", "fit", "fitted_params", "machine", "predict", "predict_mode"]
+__all__ += ["predict_proba"]
 __all__ += ["report", "transform"]
 __all__ += ["Evaluation", "evaluate", "CV", "Holdout", "StratifiedCV", "TimeSeriesCV"]
 __all__ += ["Measure", "measure", "measures", "accuracy", "auc", "balanced_accuracy", "brier_score"]

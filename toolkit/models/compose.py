@@ -16,7 +16,8 @@ twice gets a ``-2`` suffix (scikit-learn's ``make_pipeline`` naming).
 >>> X = pl.DataFrame({"x": [1.0, 2.0, 3.0, 7.0, 8.0, 9.0], "z": [0.5, None, 0.1, 0.2, None, 0.3],
 ...                   "c": ["a", None, "b", "a", "b", "a"]})
 >>> y = pl.Series("y", ["no", "no", "no", "yes", "yes", "yes"])
->>> pipe = tk.FillImputer() >> tk.OneHotEncoder() >> tk.Standardizer() >> tk.load_model("DecisionTreeClassifier")()
+>>> Tree = tk.load_model("DecisionTreeClassifier")
+>>> pipe = tk.FillImputer() >> tk.OneHotEncoder() >> tk.Standardizer() >> Tree()
 >>> [name for name, _ in pipe.steps]
 ['fillimputer', 'onehotencoder', 'standardizer', 'decisiontreeclassifier']
 >>> mach = tk.fit(tk.machine(pipe.set_params(decisiontreeclassifier__max_depth=2), X, y))
@@ -55,7 +56,9 @@ def pipeline(*steps) -> Pipeline:
     """
     flat = []
     for step in steps:
-        flat.extend(s for _, s in step.steps) if isinstance(step, _SklearnPipeline) else flat.append(step)
+        flat.extend(s for _, s in step.steps) if isinstance(
+            step, _SklearnPipeline
+        ) else flat.append(step)
     for step in flat[:-1]:
         if not _is_transformer(step):
             msg = (
@@ -81,7 +84,11 @@ class Pipeline(Composable, _SklearnPipeline):
         out = {}
         for name, step in self.steps:
             inner = getattr(step, "estimator_", step)
-            out[name] = step.fitted_params() if hasattr(step, "fitted_params") else learned_attributes(inner)
+            out[name] = (
+                step.fitted_params()
+                if hasattr(step, "fitted_params")
+                else learned_attributes(inner)
+            )
         return out
 
 
@@ -100,7 +107,9 @@ class TableTransformer(Composable, StrictParams, TransformerMixin, BaseEstimator
     def transform(self, X) -> pl.DataFrame:
         """``transform(X) -> polars.DataFrame``: ``X`` with the fitted step applied."""
         if not hasattr(self, "step_"):
-            raise NotTrainedError(f"this {type(self).__name__} is not fitted yet; call fit(X) (or tk.fit(mach)) first")
+            raise NotTrainedError(
+                f"this {type(self).__name__} is not fitted yet; call fit(X) (or tk.fit(mach)) first"
+            )
         return self.step_.transform(as_polars(X))
 
     def fitted_params(self) -> dict:
@@ -168,7 +177,8 @@ class OneHotEncoder(TableTransformer):
     ``OneHotEncoder``, which stays available as ``tk.load_model("OneHotEncoder")``.
 
     >>> import polars as pl
-    >>> OneHotEncoder().fit(pl.DataFrame({"c": ["b", "a"]})).transform(pl.DataFrame({"c": ["a"]})).rows()
+    >>> encoder = OneHotEncoder().fit(pl.DataFrame({"c": ["b", "a"]}))
+    >>> encoder.transform(pl.DataFrame({"c": ["a"]})).rows()
     [(1.0, 0.0)]
     """
 

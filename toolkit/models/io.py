@@ -83,8 +83,8 @@ def _class_of(module: str, name: str):
 def trusted_type(name: str) -> bool:
     """``trusted_type("module.Name") -> bool``: whether a saved file may build this type.
 
-    >>> trusted_type("sklearn.tree._tree.Tree"), trusted_type("os.system"), trusted_type("builtins.eval")
-    (True, False, False)
+    >>> [trusted_type(t) for t in ("sklearn.tree._tree.Tree", "os.system", "builtins.eval")]
+    [True, False, False]
     """
     if name in _TRUSTED:
         return True
@@ -121,9 +121,13 @@ def _refuse_untrusted(untrusted, path, saving: bool = False) -> None:
 
 def _payload(mach: Machine) -> dict:
     if not isinstance(mach, Machine):
-        raise UnsafeFileError(f"save_machine saves machines (tk.machine), got {type(mach).__name__}")
+        raise UnsafeFileError(
+            f"save_machine saves machines (tk.machine), got {type(mach).__name__}"
+        )
     if mach.fitted_model is None:
-        raise NotTrainedError("this machine is not trained, so there is nothing to save: call tk.fit(mach) first")
+        raise NotTrainedError(
+            "this machine is not trained, so there is nothing to save: call tk.fit(mach) first"
+        )
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -192,7 +196,10 @@ def load_machine(path) -> Machine:
             from toolkit.models import neural
 
             return neural.load_machine(path)
-        msg = f"{path}: not a toolkit machine file (neither a skops zip nor safetensors); pickles are never loaded"
+        msg = (
+            f"{path}: not a toolkit machine file (neither a skops zip nor safetensors); "
+            "pickles are never loaded"
+        )
         raise UnsafeFileError(msg)
     import skops.io as sio
 
@@ -204,9 +211,13 @@ def load_machine(path) -> Machine:
 
 def _machine_from(payload, path) -> Machine:
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise UnsafeFileError(f"{path}: a skops file, but not a toolkit machine (no format {FORMAT!r})")
+        raise UnsafeFileError(
+            f"{path}: a skops file, but not a toolkit machine (no format {FORMAT!r})"
+        )
     if payload.get("version") != VERSION:
-        raise UnsafeFileError(f"{path}: machine file version {payload.get('version')!r}; this toolkit reads {VERSION}")
+        raise UnsafeFileError(
+            f"{path}: machine file version {payload.get('version')!r}; this toolkit reads {VERSION}"
+        )
     mach = Machine(payload["model"])
     mach.fitted_model = payload["fitted_model"]
     mach.n_fits = int(payload["n_fits"])

@@ -58,7 +58,11 @@ class Machine:
         self._trained_with = None
 
     def __repr__(self) -> str:
-        state = f"trained {self.n_fits} time{'s' if self.n_fits != 1 else ''}" if self.n_fits else "untrained"
+        state = (
+            f"trained {self.n_fits} time{'s' if self.n_fits != 1 else ''}"
+            if self.n_fits
+            else "untrained"
+        )
         data = "no data" if not self.args else f"{n_rows(self.args[0])} rows"
         return f"Machine({self.model!r}; {state}; {data})"
 
@@ -115,7 +119,9 @@ def _rows(rows, n: int):
     rows = np.asarray(rows)
     rows = np.flatnonzero(rows) if rows.dtype == bool else rows.astype(np.int64)
     if rows.size and (rows.min() < -n or rows.max() >= n):
-        raise DataError(f"rows must be indices in [0, {n}); got values from {rows.min()} to {rows.max()}")
+        raise DataError(
+            f"rows must be indices in [0, {n}); got values from {rows.min()} to {rows.max()}"
+        )
     return rows
 
 
@@ -143,18 +149,26 @@ def fit(mach: Machine, rows=None, *, force: bool = False) -> Machine:
 
     >>> import toolkit as tk, numpy as np
     >>> mach = tk.machine(tk.load_model("Ridge")(), np.arange(8.0).reshape(4, 2), np.arange(4.0))
-    >>> [tk.fit(mach).n_fits, tk.fit(mach, rows=[0, 1, 2]).n_fits, tk.fit(mach, rows=[0, 1, 2]).n_fits]
+    >>> first = tk.fit(mach).n_fits
+    >>> [first, tk.fit(mach, rows=[0, 1, 2]).n_fits, tk.fit(mach, rows=[0, 1, 2]).n_fits]
     [1, 2, 2]
     >>> mach.model.alpha = 0.5
     >>> tk.fit(mach, rows=[0, 1, 2]).n_fits
     3
     """
     if not mach.args:
-        msg = "this machine has no data to train on; bind data first: mach = tk.machine(mach.model, X, y)"
+        msg = (
+            "this machine has no data to train on; "
+            "bind data first: mach = tk.machine(mach.model, X, y)"
+        )
         raise NotTrainedError(msg)
     rows = _rows(rows, n_rows(mach.args[0]))
     params = _fingerprint(mach.model)
-    fresh = mach.fitted_model is not None and params == mach._trained_with and _same_rows(rows, mach.rows)
+    fresh = (
+        mach.fitted_model is not None
+        and params == mach._trained_with
+        and _same_rows(rows, mach.rows)
+    )
     if fresh and not force:
         return mach
     data = mach.args if rows is None else tuple(take_rows(a, rows) for a in mach.args)
@@ -169,7 +183,8 @@ def fit(mach: Machine, rows=None, *, force: bool = False) -> Machine:
 
 def _fitted(mach: Machine, action: str):
     if not isinstance(mach, Machine):
-        msg = f"tk.{action} needs a machine made by tk.machine(model, X, y), got {type(mach).__name__}"
+        got = type(mach).__name__
+        msg = f"tk.{action} needs a machine made by tk.machine(model, X, y), got {got}"
         raise DataError(msg)
     if mach.fitted_model is None:
         msg = f"this machine is not trained yet, so it cannot {action}: call tk.fit(mach) first"
@@ -182,7 +197,9 @@ def _new_data(mach: Machine, X, rows):
         return X
     if not mach.args:
         raise DataError("give the data to predict on: tk.predict(mach, X)")
-    return mach.args[0] if rows is None else take_rows(mach.args[0], _rows(rows, n_rows(mach.args[0])))
+    return (
+        mach.args[0] if rows is None else take_rows(mach.args[0], _rows(rows, n_rows(mach.args[0])))
+    )
 
 
 def predict(mach: Machine, X=None, *, rows=None):
@@ -193,13 +210,15 @@ def predict(mach: Machine, X=None, *, rows=None):
     of it). An untrained machine raises :class:`~toolkit.errors.NotTrainedError`.
 
     >>> import toolkit as tk, numpy as np
-    >>> mach = tk.machine(tk.load_model("LinearRegression")(), np.arange(4.0)[:, None], 2 * np.arange(4.0))
+    >>> X = np.arange(4.0)[:, None]
+    >>> mach = tk.machine(tk.load_model("LinearRegression")(), X, 2 * X[:, 0])
     >>> tk.predict(tk.fit(mach), np.array([[10.0]])).round(6).tolist()
     [20.0]
     """
     model = _fitted(mach, "predict")
     if not hasattr(model, "predict"):
-        msg = f"{type(model).__name__} does not predict on new data; see tk.fitted_params(mach) (labels_)"
+        name = type(model).__name__
+        msg = f"{name} does not predict on new data; see tk.fitted_params(mach) (labels_)"
         raise NotProbabilisticError(msg)
     return model.predict(_new_data(mach, X, rows))
 
@@ -222,7 +241,8 @@ def predict_proba(mach: Machine, X=None, *, rows=None) -> pl.DataFrame:
     (``mach.fitted_model.classes_``); each row sums to one.
 
     >>> import toolkit as tk, numpy as np
-    >>> mach = tk.fit(tk.machine(tk.load_model("DummyClassifier")(), np.zeros((4, 1)), ["b", "a", "b", "b"]))
+    >>> Dummy = tk.load_model("DummyClassifier")
+    >>> mach = tk.fit(tk.machine(Dummy(), np.zeros((4, 1)), ["b", "a", "b", "b"]))
     >>> tk.predict_proba(mach, np.zeros((1, 1))).rows()
     [(0.25, 0.75)]
     """
@@ -237,13 +257,15 @@ def predict_mode(mach: Machine, X=None, *, rows=None) -> np.ndarray:
     the predicted distribution); for other classifiers their predicted labels.
 
     >>> import toolkit as tk, numpy as np
-    >>> mach = tk.fit(tk.machine(tk.load_model("DummyClassifier")(), np.zeros((3, 1)), ["b", "a", "b"]))
+    >>> Dummy = tk.load_model("DummyClassifier")
+    >>> mach = tk.fit(tk.machine(Dummy(), np.zeros((3, 1)), ["b", "a", "b"]))
     >>> tk.predict_mode(mach, np.zeros((2, 1))).tolist()
     ['b', 'b']
     """
     model = _fitted(mach, "predict")
     if not is_classifier(model):
-        msg = f"predict_mode gives class labels, but {type(model).__name__} is not a classifier; use tk.predict"
+        name = type(model).__name__
+        msg = f"predict_mode gives class labels, but {name} is not a classifier; use tk.predict"
         raise NotProbabilisticError(msg)
     if not hasattr(model, "predict_proba"):
         return predict(mach, X, rows=rows)
@@ -288,7 +310,8 @@ def fitted_params(mach: Machine) -> dict:
     ending in ``_``.
 
     >>> import toolkit as tk, numpy as np
-    >>> mach = tk.fit(tk.machine(tk.load_model("LinearRegression")(), np.arange(3.0)[:, None], np.arange(3.0)))
+    >>> X = np.arange(3.0)[:, None]
+    >>> mach = tk.fit(tk.machine(tk.load_model("LinearRegression")(), X, np.arange(3.0)))
     >>> round(float(tk.fitted_params(mach)["coef_"][0]), 6)
     1.0
     """
@@ -299,7 +322,10 @@ def fitted_params(mach: Machine) -> dict:
 
 
 def learned_attributes(estimator) -> dict:
-    """``learned_attributes(estimator) -> dict``: public attributes ending in ``_`` (sklearn's convention)."""
+    """``learned_attributes(estimator) -> dict``: public attributes ending in ``_``.
+
+    scikit-learn's convention for what fitting learned.
+    """
     return {k: v for k, v in vars(estimator).items() if k.endswith("_") and not k.startswith("_")}
 
 
@@ -318,7 +344,9 @@ def report(mach: Machine) -> dict:
     out = {
         "model": type(mach.model).__name__,
         "n_fits": mach.n_fits,
-        "n_rows": None if not mach.args else (n_rows(mach.args[0]) if mach.rows is None else len(mach.rows)),
+        "n_rows": None
+        if not mach.args
+        else (n_rows(mach.args[0]) if mach.rows is None else len(mach.rows)),
         "fit_time": mach.fit_time,
     }
     if hasattr(model, "classes_"):

@@ -13,7 +13,8 @@ safetensors files plus JSON (:func:`save_machine`).
 >>> import toolkit as tk, numpy as np
 >>> X = np.array([[0.0], [0.2], [0.8], [1.0]] * 8)
 >>> y = np.array(["lo", "lo", "hi", "hi"] * 8)
->>> net = NeuralNetworkClassifier(builder=MLP(hidden=(8,)), epochs=40, optimiser=tk.Adam(0.05), seed=1)
+>>> net = NeuralNetworkClassifier(builder=MLP(hidden=(8,)), epochs=40, optimiser=tk.Adam(0.05),
+...                               seed=1)
 >>> mach = tk.fit(tk.machine(net, X, y))
 >>> tk.predict(mach, np.array([[0.1], [0.9]])).tolist(), list(tk.predict_proba(mach, X[:1]).columns)
 (['lo', 'hi'], ['hi', 'lo'])
@@ -98,7 +99,11 @@ def _builder_to_dict(builder, chain) -> dict:
         return {"type": "MLP", "hidden": list(builder.hidden), "activation": builder.activation}
     from toolkit.nn import io as nnio
 
-    structure = builder.structure if isinstance(builder, SavedArchitecture) else json.dumps(nnio.structure(chain))
+    structure = (
+        builder.structure
+        if isinstance(builder, SavedArchitecture)
+        else json.dumps(nnio.structure(chain))
+    )
     return {"type": "SavedArchitecture", "structure": structure}
 
 
@@ -152,7 +157,10 @@ class NeuralNetworkModel(Composable, StrictParams, BaseEstimator):
 
         order = generator(self.seed, "epoch", epoch).permutation(Xa.shape[0])
         size = int(self.batch_size)
-        batches = [(Xa[order[i : i + size]], targets[order[i : i + size]]) for i in range(0, len(order), size)]
+        batches = [
+            (Xa[order[i : i + size]], targets[order[i : i + size]])
+            for i in range(0, len(order), size)
+        ]
         history = train(self._loss, chain, batches, state, epochs=1, progress=False)
         return float(history.loss[-1])
 
@@ -160,7 +168,10 @@ class NeuralNetworkModel(Composable, StrictParams, BaseEstimator):
         from toolkit.nn.layers.base import testmode
 
         if not hasattr(self, "chain_"):
-            raise NotTrainedError(f"this {type(self).__name__} is not fitted yet; call fit(X, y) (or tk.fit(mach)) first")
+            raise NotTrainedError(
+                f"this {type(self).__name__} is not fitted yet; "
+                "call fit(X, y) (or tk.fit(mach)) first"
+            )
         return np.asarray(testmode(self.chain_)(self._matrix(X)))
 
     def fitted_params(self) -> dict:
@@ -197,7 +208,9 @@ class NeuralNetworkModel(Composable, StrictParams, BaseEstimator):
         if isinstance(state.get("optimiser"), str):
             state["optimiser"] = _rule_from_dict(json.loads(state["optimiser"]), where)
         if "chain_structure_" in state:
-            state["chain_"] = _chain_from(state.pop("chain_structure_"), state.pop("chain_arrays_"), where)
+            state["chain_"] = _chain_from(
+                state.pop("chain_structure_"), state.pop("chain_arrays_"), where
+            )
         super().__setstate__(state)
 
 
@@ -211,7 +224,8 @@ def _chain_from(structure: str, tensors: dict, where):
 
 @trust
 class NeuralNetworkClassifier(ClassifierMixin, NeuralNetworkModel):
-    """``NeuralNetworkClassifier(*, builder=MLP(), epochs=10, batch_size=32, optimiser=None, seed=0)``.
+    """``NeuralNetworkClassifier(*, builder=MLP(), epochs=10, batch_size=32, optimiser=None,
+    seed=0)``.
 
     A classifier trained with the logit cross-entropy (``tk.logitcrossentropy``);
     ``optimiser`` None means ``Adam(1e-3)``. Labels keep their type, in the training
@@ -247,7 +261,8 @@ class NeuralNetworkClassifier(ClassifierMixin, NeuralNetworkModel):
 
 @trust
 class NeuralNetworkRegressor(RegressorMixin, NeuralNetworkModel):
-    """``NeuralNetworkRegressor(*, builder=MLP(), epochs=10, batch_size=32, optimiser=None, seed=0)``.
+    """``NeuralNetworkRegressor(*, builder=MLP(), epochs=10, batch_size=32, optimiser=None,
+    seed=0)``.
 
     A regressor trained with the mean squared error (``tk.mse``); a 2-D target
     ``(n_samples, n_targets)`` gives one output per target.
@@ -272,7 +287,10 @@ class NeuralNetworkRegressor(RegressorMixin, NeuralNetworkModel):
         return out[:, 0] if self.n_targets_ == 1 else out
 
 
-_TYPES = {"NeuralNetworkClassifier": NeuralNetworkClassifier, "NeuralNetworkRegressor": NeuralNetworkRegressor}
+_TYPES = {
+    "NeuralNetworkClassifier": NeuralNetworkClassifier,
+    "NeuralNetworkRegressor": NeuralNetworkRegressor,
+}
 
 
 def save_machine(path, mach: Machine) -> None:
@@ -310,7 +328,11 @@ def load_machine(path) -> Machine:
     from toolkit.nn import io as nnio
 
     tensors, meta = nnio.read(path)
-    if meta.get("format") != FORMAT or meta.get("version") != MACHINE_VERSION or meta.get("type") not in _TYPES:
+    if (
+        meta.get("format") != FORMAT
+        or meta.get("version") != MACHINE_VERSION
+        or meta.get("type") not in _TYPES
+    ):
         raise UnsafeFileError(f"{path}: not a toolkit neural-network machine file")
     try:
         params, fitted_meta = json.loads(meta["params"]), json.loads(meta["fitted"])
@@ -319,7 +341,10 @@ def load_machine(path) -> Machine:
     model = _model_from(meta["type"], params, path)
     fitted = _model_from(meta["type"], params, path)
     fitted.chain_ = _chain_from(meta["structure"], tensors, path)
-    fitted.n_features_in_, fitted.history_ = int(fitted_meta["n_features_in"]), list(fitted_meta["history"])
+    fitted.n_features_in_, fitted.history_ = (
+        int(fitted_meta["n_features_in"]),
+        list(fitted_meta["history"]),
+    )
     if meta["type"] == "NeuralNetworkClassifier":
         fitted.classes_ = np.asarray(fitted_meta["classes"])
     else:
@@ -329,7 +354,11 @@ def load_machine(path) -> Machine:
 
 def _model_from(type_name: str, params: dict, where):
     builder = _builder_from_dict(json.loads(params["builder"]), where)
-    optimiser = None if params["optimiser"] is None else _rule_from_dict(json.loads(params["optimiser"]), where)
+    optimiser = (
+        None
+        if params["optimiser"] is None
+        else _rule_from_dict(json.loads(params["optimiser"]), where)
+    )
     plain = {k: params[k] for k in ("epochs", "batch_size", "seed")}
     return _TYPES[type_name](builder=builder, optimiser=optimiser, **plain)
 

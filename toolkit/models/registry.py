@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import types
 from dataclasses import dataclass
 
 import polars as pl
@@ -101,13 +102,19 @@ def _deprecated(cls) -> bool:
 
 def _public_module(cls) -> str:
     parts = cls.__module__.split(".")
-    return ".".join(p for p in parts[: next((i for i, p in enumerate(parts) if p.startswith("_")), len(parts))])
+    return ".".join(
+        p for p in parts[: next((i for i, p in enumerate(parts) if p.startswith("_")), len(parts))]
+    )
 
 
 def _kind(tags, instance) -> str | None:
     if tags.estimator_type in ("classifier", "regressor", "clusterer"):
         return tags.estimator_type
-    if tags.estimator_type is None and hasattr(instance, "transform") and tags.input_tags.two_d_array:
+    if (
+        tags.estimator_type is None
+        and hasattr(instance, "transform")
+        and tags.input_tags.two_d_array
+    ):
         return "transformer"
     return None
 
@@ -115,7 +122,8 @@ def _kind(tags, instance) -> str | None:
 def _skip_reason(cls) -> str | None:
     mandatory = _mandatory(cls)
     if mandatory:
-        return f"meta-estimator: needs {', '.join(mandatory)}; use the scikit-learn object in tk.machine directly"
+        needs = ", ".join(mandatory)
+        return f"meta-estimator: needs {needs}; use the scikit-learn object in tk.machine directly"
     if _deprecated(cls):
         return "deprecated by scikit-learn"
     return None
@@ -147,7 +155,11 @@ def _entry(name: str, cls) -> Entry | str:
         return f"cannot be built with its defaults ({type(error).__name__})"
     kind = _kind(tags, instance)
     if kind is None:
-        what = tags.estimator_type or ("its input is not a 2-D table" if hasattr(instance, "transform") else "it neither predicts nor transforms")
+        what = tags.estimator_type or (
+            "its input is not a 2-D table"
+            if hasattr(instance, "transform")
+            else "it neither predicts nor transforms"
+        )
         return f"outside the four kinds: {what}"
     package = _public_module(cls)
     return Entry(
@@ -243,11 +255,16 @@ class Matching:
     n_targets: int
 
     def __call__(self, entry: Entry) -> bool:
-        if not self.input_scitypes <= set(entry.input_scitypes) or (self.missing and not entry.missing):
+        if not self.input_scitypes <= set(entry.input_scitypes) or (
+            self.missing and not entry.missing
+        ):
             return False
         if self.target_scitype is None:
             return entry.kind in ("clusterer", "transformer") and not entry.target_scitypes
-        if entry.kind not in ("classifier", "regressor") or self.target_scitype not in entry.target_scitypes:
+        if (
+            entry.kind not in ("classifier", "regressor")
+            or self.target_scitype not in entry.target_scitypes
+        ):
             return False
         return entry.multi_output if self.n_targets > 1 else not entry.needs_2d_target
 
@@ -318,7 +335,10 @@ def models(filter=None) -> pl.DataFrame:
             "multi_output": [e.multi_output for e in rows],
             "package": [e.package for e in rows],
         },
-        schema_overrides={"input_scitypes": pl.List(pl.String), "target_scitypes": pl.List(pl.String)},
+        schema_overrides={
+            "input_scitypes": pl.List(pl.String),
+            "target_scitypes": pl.List(pl.String),
+        },
     )
 
 
@@ -337,7 +357,8 @@ class ModelInfo:
         e = self.entry
         lines = [
             f"{e.name} ({e.kind}{', probabilistic' if e.probabilistic else ''}) from {e.package}",
-            f"  input scitypes:  {', '.join(e.input_scitypes)}{' (missing values allowed)' if e.missing else ''}",
+            f"  input scitypes:  {', '.join(e.input_scitypes)}"
+            + (" (missing values allowed)" if e.missing else ""),
             f"  target scitypes: {', '.join(e.target_scitypes) or 'none (unsupervised)'}",
             "  hyper-parameters (default):",
             *(f"    {k} = {v!r}" for k, v in self.hyperparameters.items()),
@@ -373,7 +394,7 @@ def load_model(name: str) -> type:
     >>> tk.load_model("DecisionTreeClasifier")
     Traceback (most recent call last):
     ...
-    toolkit.errors.UnknownNameError: no model named 'DecisionTreeClasifier'; did you mean 'DecisionTreeClassifier'? ...
+    toolkit.errors.UnknownNameError: no model named 'DecisionTreeClasifier'; did you mean ...
     """
     from toolkit.models.types import model_type
 
@@ -381,30 +402,14 @@ def load_model(name: str) -> type:
     return found.model_class if found.package.startswith("toolkit") else model_type(name)
 
 
-class ModelsFunction:
-    """``tk.models``: :func:`models` that also stands for the ``toolkit.models`` subpackage.
+class CallablePackage(types.ModuleType):
+    """The class of the ``toolkit.models`` package: calling it is :func:`models`.
 
     ``toolkit/__init__.py`` re-exports public names over the subpackages of the same
-    name, so ``tk.models`` must be both the function and a way into the subpackage:
-    calling it lists models, and attribute access (``tk.models.frames``, ``import
-    toolkit.models.machine as m``) reaches the subpackage's modules.
+    name, so ``tk.models`` must be both the package (``import toolkit.models.frames``,
+    ``tk.models.registry``) and the function listing models: the package's module
+    object is given this class, and ``tk.models(filter)`` calls :func:`models`.
     """
-
-    __doc__ = models.__doc__
 
     def __call__(self, filter=None) -> pl.DataFrame:
         return models(filter)
-
-    def __getattr__(self, name: str):
-        import importlib
-
-        package = importlib.import_module("toolkit.models")
-        if hasattr(package, name) or name.startswith("_"):
-            return getattr(package, name)
-        try:
-            return importlib.import_module(f"toolkit.models.{name}")
-        except ModuleNotFoundError:
-            raise AttributeError(f"toolkit.models has no attribute {name!r}") from None
-
-    def __repr__(self) -> str:
-        return "<function toolkit.models(filter=None): the model registry; also the toolkit.models package>"

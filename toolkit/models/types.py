@@ -28,7 +28,13 @@ import functools
 import inspect
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, ClusterMixin, RegressorMixin, TransformerMixin
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    ClusterMixin,
+    RegressorMixin,
+    TransformerMixin,
+)
 from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
 
@@ -57,11 +63,13 @@ def checked_init(init):
 
 
 class StrictParams:
-    """Mixin: ``set_params`` refuses unknown names with :class:`UnknownNameError` listing the valid ones."""
+    """Mixin: ``set_params`` refuses unknown names, listing the valid ones."""
 
     def set_params(self, **params):
         """``set_params(**params) -> self``: change hyper-parameters; unknown names refused."""
-        refuse_unknown(type(self).__name__, (k.split("__")[0] for k in params), self._get_param_names())
+        refuse_unknown(
+            type(self).__name__, (k.split("__")[0] for k in params), self._get_param_names()
+        )
         return super().set_params(**params)
 
 
@@ -107,12 +115,15 @@ class SklearnModel(Composable, StrictParams, BaseEstimator):
         entry = self._entry
         if any(s not in _inputs.NUMERIC for s in entry.input_scitypes):
             return X  # the estimator takes categorical or text columns itself
-        return _inputs.features(X, entry.name, accepts=entry.input_scitypes, allow_nan=entry.missing)
+        return _inputs.features(
+            X, entry.name, accepts=entry.input_scitypes, allow_nan=entry.missing
+        )
 
     def _fitted(self):
         inner = getattr(self, "estimator_", None)
         if inner is None:
-            msg = f"this {type(self).__name__} is not fitted yet; call fit(X, y) first (or tk.fit(mach))"
+            name = type(self).__name__
+            msg = f"this {name} is not fitted yet; call fit(X, y) first (or tk.fit(mach))"
             raise NotTrainedError(msg)
         return inner
 
@@ -141,7 +152,9 @@ class SklearnModel(Composable, StrictParams, BaseEstimator):
         if entry.kind == "classifier":
             return _inputs.labels(y)
         array = _inputs.labels(y)
-        return array if array.ndim == 1 or entry.needs_2d_target or array.shape[1] > 1 else array[:, 0]
+        return (
+            array if array.ndim == 1 or entry.needs_2d_target or array.shape[1] > 1 else array[:, 0]
+        )
 
     def _order_classes(self, y) -> None:
         inner = self.estimator_.classes_
@@ -230,7 +243,9 @@ def model_type(name: str) -> type:
 
     entry = registry_entry(name)
     if entry.package.startswith("toolkit"):
-        raise UnknownNameError(f"{name} is toolkit's own model, not a generated wrapper: use tk.{name}")
+        raise UnknownNameError(
+            f"{name} is toolkit's own model, not a generated wrapper: use tk.{name}"
+        )
     namespace = {
         "__init__": _init_for(entry),
         "__doc__": _doc(entry),
