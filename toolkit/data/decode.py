@@ -316,10 +316,12 @@ def _resize(image: np.ndarray, H: int, W: int, interpolation: str) -> np.ndarray
         return cv2.resize(image, (W, H), interpolation=INTERPOLATIONS[interpolation])
     if H > h or W > w:
         return cv2.resize(image, (W, H), interpolation=cv2.INTER_LINEAR)
-    if h < 2 * H and w < 2 * W:
-        # INTER_AREA is fast only for whole-number ratios: enlarge a little to exactly twice the
-        # target, then halve; within 1 grey level of a direct INTER_AREA at about half its cost
-        image = cv2.resize(image, (2 * W, 2 * H), interpolation=cv2.INTER_LINEAR)
+    kh, kw = -(-h // H), -(-w // W)
+    if (h, w) != (kh * H, kw * W):
+        # INTER_AREA is fast only for whole-number ratios: enlarge a little to the next whole
+        # multiple of the target, then shrink by whole numbers; within a grey level of a
+        # direct INTER_AREA at half its cost or less
+        image = cv2.resize(image, (kw * W, kh * H), interpolation=cv2.INTER_LINEAR)
     return cv2.resize(image, (W, H), interpolation=cv2.INTER_AREA)
 
 
