@@ -166,3 +166,19 @@ def test_an_unknown_optimiser_rule_in_a_file_is_refused(tmp_path):
     _tamper(path, "params", json.dumps(params))
     with pytest.raises(UnsafeFileError, match="unknown optimiser rule 'system'"):
         io.load_machine(path)
+
+
+def test_more_epochs_continue_training_with_the_same_result(wine):
+    X, y = wine
+    Xs = tk.Standardizer().fit_transform(X)
+    mach = tk.fit(tk.machine(net(epochs=3), Xs, y))
+    chain = mach.fitted_model.chain_
+    mach.model.epochs = 6
+    tk.fit(mach)
+    assert mach.fitted_model.chain_ is chain and mach.n_fits == 2  # updated, not rebuilt
+    assert len(tk.report(mach)["training_losses"]) == 6
+    at_once = tk.fit(tk.machine(net(epochs=6), Xs, y))
+    assert tk.predict_proba(mach, Xs).equals(tk.predict_proba(at_once, Xs))
+    mach.model.epochs = 2  # fewer epochs cannot be undone: trains again
+    tk.fit(mach)
+    assert mach.fitted_model.chain_ is not chain and len(mach.fitted_model.history_) == 2

@@ -140,7 +140,9 @@ def fit(mach: Machine, rows=None, *, force: bool = False) -> Machine:
     - ``force=True``: trains again from scratch;
     - ``rows`` differ from the last fit's (None meaning all rows): trains again;
     - the model's hyper-parameters changed since the last fit (``mach.model.max_depth
-      = 5``, a nested step's parameter, or ``mach.model`` replaced): trains again;
+      = 5``, a nested step's parameter, or ``mach.model`` replaced): trains again —
+      unless the fitted model can *update* (MLJ's ``update``): a neural network whose
+      only change is more ``epochs`` continues training from where it stopped;
     - otherwise: does nothing and returns the machine as it is.
 
     Training always starts from a fresh ``sklearn.base.clone`` of the model, so the
@@ -172,13 +174,26 @@ def fit(mach: Machine, rows=None, *, force: bool = False) -> Machine:
     if fresh and not force:
         return mach
     data = mach.args if rows is None else tuple(take_rows(a, rows) for a in mach.args)
-    model = clone(mach.model)
     start = time.perf_counter()
-    model.fit(*data)
+    if (
+        mach.fitted_model is not None
+        and _same_rows(rows, mach.rows)
+        and not force
+        and _updatable(mach)
+    ):
+        model = mach.fitted_model.update(mach.model, *data)
+    else:
+        model = clone(mach.model)
+        model.fit(*data)
     mach.fit_time = time.perf_counter() - start
     mach.fitted_model, mach.rows, mach._trained_with = model, rows, params
     mach.n_fits += 1
     return mach
+
+
+def _updatable(mach: Machine) -> bool:
+    can = getattr(mach.fitted_model, "can_update", None)
+    return can is not None and can(mach.model)
 
 
 def _fitted(mach: Machine, action: str):

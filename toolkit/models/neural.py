@@ -149,7 +149,30 @@ class NeuralNetworkModel(Composable, StrictParams, BaseEstimator):
         chain(Xa[:1])  # the lazy layers learn their input sizes and draw their weights
         state = setup(self.optimiser or _default_optimiser(), chain)
         self.history_ = [self._epoch(chain, state, Xa, targets, e) for e in range(int(self.epochs))]
-        self.chain_, self.n_features_in_ = chain, Xa.shape[1]
+        self.chain_, self.n_features_in_, self.optimiser_state_ = chain, Xa.shape[1], state
+        return self
+
+    def can_update(self, model) -> bool:
+        """``can_update(model) -> bool``: whether ``model`` only asks for more epochs than this fit.
+
+        Then :meth:`update` continues training instead of starting again (MLJ's
+        ``update``); the result is identical to training all the epochs at once.
+        """
+        if type(model) is not type(self) or not hasattr(self, "optimiser_state_"):
+            return False
+        mine, theirs = self.get_params(deep=False), model.get_params(deep=False)
+        same = all(mine[k] == theirs[k] for k in mine if k != "epochs")
+        return same and int(theirs["epochs"]) >= int(mine["epochs"])
+
+    def update(self, model, X, y):
+        """``update(model, X, y) -> self``: train the extra epochs ``model`` asks for."""
+        Xa = self._matrix(X)
+        targets, _ = self._encode(y)
+        start, self.epochs = int(self.epochs), model.epochs
+        for epoch in range(start, int(self.epochs)):
+            self.history_.append(
+                self._epoch(self.chain_, self.optimiser_state_, Xa, targets, epoch)
+            )
         return self
 
     def _epoch(self, chain, state, Xa, targets, epoch: int) -> float:
@@ -188,6 +211,7 @@ class NeuralNetworkModel(Composable, StrictParams, BaseEstimator):
         # Saved (skops) and copied (joblib workers) as JSON and plain arrays; a builder
         # that is neither an MLP nor a saved architecture stays the object it is.
         state = dict(super().__getstate__())  # a copy: the object itself keeps its chain
+        state.pop("optimiser_state_", None)  # only for continuing in this process
         if isinstance(self.builder, (MLP, SavedArchitecture)):
             state["builder"] = json.dumps(_builder_to_dict(self.builder, None))
         if self.optimiser is not None:
