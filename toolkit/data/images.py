@@ -129,12 +129,16 @@ def _not_image_reason(name: str) -> str:
 
 def _walk(top: str, prefix: str, label: int, found: _Found, skip_reason: str | None = None) -> None:
     """Add every file under ``top`` (shown as ``prefix`` + name) to ``found``, one scandir walk."""
-    stack, seen = [(top, prefix)], set()
+    st = os.stat(top)
+    stack, seen = [(top, prefix)], {(st.st_ino, st.st_dev)}
     while stack:
         folder, pre = stack.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                _visit(entry, pre + entry.name, label, found, stack, seen, skip_reason)
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    _visit(entry, pre + entry.name, label, found, stack, seen, skip_reason)
+        except OSError as e:
+            found.skip(pre or "./", f"unreadable folder: {e.strerror}; its files were not listed")
 
 
 def _visit(entry, rel, label, found: _Found, stack, seen, skip_reason) -> None:
@@ -172,25 +176,20 @@ def _scan_inferred(root: Path, classes) -> tuple[_Found, tuple[str, ...]]:
     classes = tuple(folders) if classes is None else _check_classes(classes, folders, root)
     index = {c: i for i, c in enumerate(classes)}
     for entry in top:
-        if entry.name == _CACHE_DIR_NAME:
+        name = entry.name
+        if name == _CACHE_DIR_NAME:
             continue
-        if entry.name.startswith(".") or entry.is_dir() is False:
-            reason = None if entry.name.startswith(".") else \
-                "not inside a class folder (labels='inferred' takes labels from sub-folders)"
-            _visit_top(entry, found, reason)
-        elif entry.name in index:
-            _walk(entry.path, entry.name + "/", index[entry.name], found)
+        if name.startswith("."):
+            _visit(entry, name, -1, found, [], set(), None)  # hidden: listed, not walked
+        elif not entry.is_dir():
+            found.skip(name, "not inside a class folder (labels='inferred' takes labels from "
+                             "sub-folders)")
+        elif name in index:
+            _walk(entry.path, name + "/", index[name], found)
         else:
-            reason = f"folder {entry.name!r} is not in classes={list(classes)}"
-            _walk(entry.path, entry.name + "/", -1, found, skip_reason=reason)
+            reason = f"folder {name!r} is not in classes={list(classes)}"
+            _walk(entry.path, name + "/", -1, found, skip_reason=reason)
     return found, classes
-
-
-def _visit_top(entry, found: _Found, reason: str | None) -> None:
-    if reason is None:
-        _visit(entry, entry.name, -1, found, [], set(), None)  # hidden: listed, not walked
-    else:
-        found.skip(entry.name, reason)
 
 
 def _check_classes(classes, folders, root) -> tuple[str, ...]:
