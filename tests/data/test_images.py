@@ -202,7 +202,7 @@ def test_integer_labels_in_a_manifest(tmp_path):
      ("path,label\na.png,1\nb.png,\n", r"line 3, column 'label': empty label"),
      ("path,label\n,1\n", r"line 2, column 'path': empty path"),
      ("file,label\na.png,1\n", r"line 1: .*missing \['path'\]"),
-     ("path,label\na.png,1\na.png,2\n", r"line 3.*listed twice \(also on line 2\)"),
+     ("path,label\na.png,1\n./a.png,2\n", r"line 3.*listed twice \(also on line 2\)"),
      ("path,label\n../a.png,1\n", r"line 2.*stay inside"),
      ("path,label\n/etc/a.png,1\n", r"line 2.*relative")],
 )

@@ -72,6 +72,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import os
+import posixpath
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -294,6 +295,7 @@ def _manifest_path(path: Path, line: int, rel: str, seen: dict) -> str:
         msg = (f"{path} line {line}, column 'path': {rel!r} must be relative to the image root "
                "and stay inside it")
         raise TableError(msg)
+    rel = posixpath.normpath(rel)  # ./a.png and a.png are one file
     if rel in seen:
         raise TableError(f"{path} line {line}, column 'path': {rel!r} is listed twice "
                          f"(also on line {seen[rel]})")
