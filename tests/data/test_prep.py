@@ -241,3 +241,22 @@ def test_works_on_pandas_and_arrow_inputs():
     expected = prep.transform(frame)
     np.testing.assert_allclose(prep.transform(frame.to_pandas()), expected, rtol=1e-6)
     np.testing.assert_allclose(prep.transform(frame.to_arrow()), expected, rtol=1e-6)
+
+
+def test_imputer_on_categorical_enum_and_boolean_columns():
+    X = pl.DataFrame(
+        {
+            "c": pl.Series(["a", None, "b", "a"]).cast(pl.Categorical),
+            "e": pl.Series(["S", None, "M", "M"]).cast(pl.Enum(["S", "M", "L"])),
+            "b": [True, None, False, True],
+        }
+    )
+    out = Imputer("mode").fit(X).transform(X)
+    assert out["c"].cast(pl.String).to_list() == ["a", "a", "b", "a"]
+    assert out["e"].cast(pl.String).to_list() == ["S", "M", "M", "M"] and out["b"][1] is True
+    with pytest.raises(DataError, match="'e' is an Enum.*'missing' is not one"):
+        Imputer("constant").fit(X)
+    assert (
+        Imputer("constant", fill_value={"c": "z", "e": "L", "b": 0}).fit(X).transform(X)["e"][1]
+        == "L"
+    )

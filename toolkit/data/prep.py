@@ -154,7 +154,8 @@ class Imputer:
         """``fit(X, exprs=None)``: learn the fill values (``exprs``: column → values to read)."""
         frame = _frame(X)
         exprs = exprs or _default_exprs(frame, self.columns)
-        numeric = {c: _expr_is_numeric(frame, e) for c, e in exprs.items()}
+        dtypes = {c: _expr_dtype(frame, e) for c, e in exprs.items()}
+        numeric = {c: is_numeric(t) for c, t in dtypes.items()}
         fill = {c: self._constant(c, numeric[c]) for c in exprs if self.strategy == "constant"}
         stats = {c: self._statistic(c, e, numeric[c]) for c, e in exprs.items() if c not in fill}
         if stats:
@@ -167,6 +168,7 @@ class Imputer:
                 )
             fill.update(row)
         self.fill_ = {c: fill[c] for c in exprs}
+        _check_enum_fill(dtypes, self.fill_)
         return self
 
     def expressions(self, exprs: dict[str, pl.Expr]) -> dict[str, pl.Expr]:
@@ -367,8 +369,20 @@ class Standardize:
 STEPS = {"Imputer": Imputer, "OneHot": OneHot, "Standardize": Standardize}
 
 
-def _expr_is_numeric(frame: pl.DataFrame, expr: pl.Expr) -> bool:
-    return is_numeric(frame.lazy().select(expr).collect_schema().dtypes()[0])
+def _check_enum_fill(dtypes: dict, fill: dict) -> None:
+    for c, dtype in dtypes.items():
+        levels = dtype.categories.to_list() if isinstance(dtype, pl.Enum) else None
+        if levels is not None and fill[c] not in levels:
+            msg = (
+                f"column {c!r} is an Enum with levels {levels!r}, and the fill value "
+                f"{fill[c]!r} is not one of them; pass fill_value={{{c!r}: <a level>}} "
+                "or cast the column to String"
+            )
+            raise DataError(msg)
+
+
+def _expr_dtype(frame: pl.DataFrame, expr: pl.Expr) -> pl.DataType:
+    return frame.lazy().select(expr).collect_schema().dtypes()[0]
 
 
 def _default_exprs(frame: pl.DataFrame, columns) -> dict[str, pl.Expr]:
