@@ -517,7 +517,8 @@ def test_kfolds_cover_every_item_once(tmp_path):
      ({"on_error": "ignore"}, DataError, "raise, skip"),
      ({"color": "grayscale"}, DataError, "gray"),
      ({"labels": "folders"}, DataError, "inferred"),
-     ({"labels": "nope.csv"}, DataError, "no such manifest")],
+     ({"labels": "nope.csv"}, DataError, "no such manifest"),
+     ({"cache": 1}, DataError, "folder path")],
 )
 def test_bad_arguments_are_refused_listing_the_valid_ones(tmp_path, kwargs, error, match):
     folder(tmp_path, {"a": 1})

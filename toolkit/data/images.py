@@ -336,7 +336,7 @@ class _Files:
         self._lock = threading.Lock()
 
     def open_cache(self, directory) -> None:
-        key = cache_key(self.root, self.paths.tolist(), self.sizes, self.mtimes,
+        key = cache_key(self.root.resolve(), self.paths.tolist(), self.sizes, self.mtimes,
                         self.settings.as_dict())
         self.cache = ImageCache(directory, key, len(self.paths), self.settings.image_shape)
         if self.cache.complete:
@@ -453,8 +453,8 @@ class ImageFolder(Dataset):
         self._scan_skipped = found.skipped
         self._ids = np.arange(len(self._files.paths), dtype=np.int64)
         self._origin = self._ids
-        if cache:
-            self._files.open_cache(default_cache_dir(root) if cache is True else Path(cache))
+        if cache is not False:
+            self._files.open_cache(_cache_dir(cache, root))
             self._after_cache_opened()
 
     def _after_cache_opened(self) -> None:
@@ -471,10 +471,9 @@ class ImageFolder(Dataset):
         return len(self._ids)
 
     def __getitem__(self, i):
-        i = self._index(i)
+        fid = int(self._ids[self._index(i)])
         labels = self._files.labels
-        return self._files.load(int(self._ids[i])), None if labels is None else int(
-            labels[self._ids[i]])
+        return self._files.load(fid), None if labels is None else int(labels[fid])
 
     def load_image(self, i: int) -> np.ndarray:
         """``ds.load_image(i) -> uint8 (H, W, C)``; thread-safe; a bad file raises BadFileError."""
@@ -631,6 +630,16 @@ def _refuse_unknown(unknown: dict) -> None:
         name = next(iter(unknown))
         msg = f"ImageFolder got an unknown argument {name!r}; {did_you_mean(name, _OPTIONS)}"
         raise ToolkitError(msg)
+
+
+def _cache_dir(cache, root: Path) -> Path:
+    if cache is True:
+        return default_cache_dir(root)
+    if isinstance(cache, (str, os.PathLike)):
+        return Path(cache)
+    msg = (f"cache={cache!r} is not understood; use False (no cache), True (a folder in the "
+           "root, or ~/.cache/toolkit if the root is read-only) or a folder path")
+    raise DataError(msg)
 
 
 def _check_root(root) -> Path:
