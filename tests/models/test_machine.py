@@ -148,3 +148,10 @@ def test_machine_refuses_mismatched_rows_and_non_models(data):
         tk.machine("DecisionTreeClassifier", *data)
     with pytest.raises(DataError, match=r"rows must be indices in \[0, 8\)"):
         tk.fit(tk.machine(tk.load_model("Ridge")(), data[0], np.arange(8.0)), rows=[0, 9])
+
+
+def test_a_toolkit_table_brings_its_own_target(wine_csv):
+    table = tk.CSV(wine_csv, target="cultivar", classes=["class_2", "class_1", "class_0"])
+    mach = tk.fit(tk.machine(tk.load_model("DecisionTreeClassifier")(max_depth=2), table))
+    assert tk.predict_proba(mach, table.X).columns == ["class_2", "class_1", "class_0"]
+    assert tk.predict(mach, table.X).dtype.kind == "U" and mach.args[0].width == 13

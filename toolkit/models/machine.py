@@ -72,6 +72,8 @@ def machine(model, X=None, y=None) -> Machine:
 
     ``X`` is a table (polars, pandas, Arrow) or an array ``(n_samples, n_features)``;
     ``y`` the target ``(n_samples,)`` (omit it for transformers and clusterers).
+    A toolkit table with a target (``tk.CSV(path, target="label")``) may come alone:
+    its features are ``X`` and its target ``y``, keeping the table's class order.
     Nothing is trained until :func:`fit`.
 
     >>> import toolkit as tk, numpy as np
@@ -84,9 +86,22 @@ def machine(model, X=None, y=None) -> Machine:
             f"got {type(model).__name__}; get one with tk.load_model(name)"
         )
         raise DataError(msg)
+    if getattr(type(X), "_toolkit_table", False):
+        X, y = _unpack_table(X, y)
     if X is not None and y is not None and n_rows(X) != n_rows(y):
         raise DataError(f"X has {n_rows(X)} rows but y has {n_rows(y)}; they must match")
     return Machine(model, X, y)
+
+
+def _unpack_table(table, y):
+    if y is not None or table.target is None:
+        return table.X, y
+    target = table.y
+    classes = table.classes
+    if classes is not None and (target.dtype == pl.String or target.dtype == pl.Categorical):
+        order = pl.Enum([str(c) for c in classes])  # keep the table's class order
+        target = target.cast(pl.String).cast(order)
+    return table.X, target
 
 
 def _fingerprint(value):
