@@ -228,7 +228,7 @@ def toolkit_mlp(tk, sizes, rule, lr):
         return tk.logitcrossentropy(m(x), y)
 
     def step(x, y):
-        value, grads = tk.withgradient(loss, model, x, y)
+        value, grads = tk.withgradient(lambda m: loss(m, x, y), model)
         tk.update(state, model, grads[0])
         return value
 

@@ -141,8 +141,9 @@ class _Run:
 
     def step(self, batch):
         args = batch if isinstance(batch, tuple | list) else (batch,)
-        value, grads = withgradient(self.loss, self.model, *args)
-        update(self.state, self.model, grads[0])
+        loss = self.loss  # differentiate the model only: gradients for the data are wasted work
+        value, (grads,) = withgradient(lambda model: loss(model, *args), self.model)
+        update(self.state, self.model, grads)
         return value
 
     def check(self, pending: list, losses: list, epoch: int, last_step: int) -> None:
