@@ -63,10 +63,13 @@ def test_digits_folder(digits_dir):
 
 
 def test_repr_is_informative(digits_dir):
-    text = repr(tk.ImageFolder(digits_dir, 16, color="gray"))
+    ds = tk.ImageFolder(digits_dir, 16, color="gray")
+    text = repr(ds)
     for part in ["digits", "1797 images", "10 classes", "(16, 16)", "'gray'", "skipped 0",
                  "cache off"]:
         assert part in text
+    page = ds._repr_html_()
+    assert "1797 images" in page and "0/0000.png" in page and "<table" in page
 
 
 # --- listing ------------------------------------------------------------------------------------

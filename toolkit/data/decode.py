@@ -37,7 +37,7 @@ Colour. ``color="rgb"`` gives ``(H, W, 3)`` in RGB order, ``"gray"`` ``(H, W, 1)
 16-bit files convert (16-bit by keeping the high byte, as cv2 does); alpha is
 dropped for ``rgb`` and ``gray``. EXIF orientation is applied (cv2's default)
 except for ``rgba`` files with an alpha channel, which cv2 reads unrotated.
-GIF files give their first frame.
+GIF files give their first frame (cv2's own GIF decoder, OpenCV 4.11 and later).
 """
 
 from __future__ import annotations

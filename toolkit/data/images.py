@@ -571,6 +571,12 @@ class ImageFolder(Dataset):
                 f"image_size={self.settings.image_size}, color={self.settings.color!r}, "
                 f"skipped {c['skipped']} of {c['found']} files, cache {cache})")
 
+    def _repr_html_(self) -> str:
+        import html
+
+        head = self.manifest.head(5)._repr_html_()
+        return f"<p><code>{html.escape(repr(self))}</code></p>{head}"
+
     # --- checking and caching -------------------------------------------------------------------
 
     def verify(self, workers: int | None = None) -> pl.DataFrame:
