@@ -11,7 +11,7 @@ import pytest
 
 import toolkit.nn  # noqa: F401  (registers every primitive)
 from toolkit.nn import fused, fused_conv, ops
-from toolkit.nn.autodiff import PRIMITIVES, gradient
+from toolkit.nn.autodiff import PRIMITIVES, gradient, withgradient
 
 RNG = np.random.default_rng(20261127)
 
@@ -168,3 +168,127 @@ def test_plain_inputs_give_plain_outputs():
     assert type(fused_conv.conv2d(x, u(3, 3, 3, 2))) is np.ndarray
     assert type(fused.logitcrossentropy(u(3, 4), labels(3, 4))) is np.float64
     assert type(ops.relu(x)) is np.ndarray
+
+
+# ---------------------------------------------------------------------------- against PyTorch
+
+
+def _torch():
+    return pytest.importorskip("torch")
+
+
+def _nchw(x):
+    return np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+
+
+def _nhwc(t):
+    return t.detach().numpy().transpose(0, 2, 3, 1)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(
+    "kw",
+    [{}, {"stride": 2, "pad": 1}, {"pad": 2, "dilation": 2}, {"stride": (2, 1), "pad": (0, 1)}],
+)
+def test_conv2d_matches_pytorch(kw):
+    torch = _torch()
+    x, W, b = u(2, 7, 6, 3), u(3, 3, 3, 4), u(4)
+    tx = torch.tensor(_nchw(x), requires_grad=True)
+    tW = torch.tensor(W.transpose(3, 2, 0, 1).copy(), requires_grad=True)
+    tb = torch.tensor(b, requires_grad=True)
+    options = {"stride": kw.get("stride", 1), "padding": kw.get("pad", 0)}
+    ty = torch.nn.functional.conv2d(tx, tW, tb, dilation=kw.get("dilation", 1), **options)
+    w = RNG.normal(size=ty.shape)
+    (ty * torch.tensor(w)).sum().backward()
+    y = fused_conv.conv2d(x, W, b, **kw)
+    np.testing.assert_allclose(y, _nhwc(ty), rtol=1e-10)
+    gx, gW, gb = gradient(lambda x, W, b: ops.sum(fused_conv.conv2d(x, W, b, **kw) * _nhwc_w(w)),
+                          x, W, b)  # fmt: skip
+    np.testing.assert_allclose(gx, _nhwc(tx.grad), rtol=1e-10)
+    np.testing.assert_allclose(gW, tW.grad.numpy().transpose(2, 3, 1, 0), rtol=1e-10)
+    np.testing.assert_allclose(gb, tb.grad.numpy(), rtol=1e-10)
+
+
+def _nhwc_w(w):
+    return w.transpose(0, 2, 3, 1)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("kw", [{}, {"window": 3, "stride": 2, "pad": 1}])
+def test_maxpool_matches_pytorch_including_ties(kw):
+    torch = _torch()
+    x = RNG.integers(0, 3, (2, 6, 6, 2)).astype(float)  # many ties: first maximum wins
+    tx = torch.tensor(_nchw(x), requires_grad=True)
+    window = kw.get("window", 2)
+    ty = torch.nn.functional.max_pool2d(tx, window, kw.get("stride", window), kw.get("pad", 0))
+    w = RNG.normal(size=ty.shape)
+    (ty * torch.tensor(w)).sum().backward()
+    np.testing.assert_array_equal(fused_conv.maxpool2d(x, **kw), _nhwc(ty))
+    (g,) = gradient(lambda x: ops.sum(fused_conv.maxpool2d(x, **kw) * _nhwc_w(w)), x)
+    np.testing.assert_allclose(g, _nhwc(tx.grad), rtol=1e-12)
+
+
+@pytest.mark.torch
+def test_meanpool_matches_pytorch():
+    torch = _torch()
+    x = u(2, 6, 6, 2)
+    ty = torch.nn.functional.avg_pool2d(torch.tensor(_nchw(x)), 3, 2, 1)
+    np.testing.assert_allclose(fused_conv.meanpool2d(x, 3, stride=2, pad=1), _nhwc(ty), rtol=1e-12)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("training", [True, False])
+def test_batchnorm_matches_pytorch(training):
+    torch = _torch()
+    x, gamma, beta = u(4, 3, 3, 2), u(2), u(2)
+    mean, var = u(2) * 0.1, pos(2)
+    bn = torch.nn.BatchNorm2d(2, momentum=0.1, eps=1e-5).double()
+    with torch.no_grad():
+        bn.weight.copy_(torch.tensor(gamma))
+        bn.bias.copy_(torch.tensor(beta))
+        bn.running_mean.copy_(torch.tensor(mean))
+        bn.running_var.copy_(torch.tensor(var))
+    bn.train(training)
+    tx = torch.tensor(_nchw(x), requires_grad=True)
+    ty = bn(tx)
+    w = RNG.normal(size=ty.shape)
+    (ty * torch.tensor(w)).sum().backward()
+
+    def f(x, gamma, beta):
+        y, _, _ = fused.batchnorm(x, gamma, beta, mean, var, training=training)
+        return ops.sum(y * _nhwc_w(w))
+
+    y, new_mean, new_var = fused.batchnorm(x, gamma, beta, mean, var, training=training)
+    np.testing.assert_allclose(y, _nhwc(ty), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(new_mean, bn.running_mean.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(new_var, bn.running_var.numpy(), rtol=1e-12)
+    gx, ggamma, gbeta = gradient(f, x, gamma, beta)
+    np.testing.assert_allclose(gx, _nhwc(tx.grad), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(ggamma, bn.weight.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(gbeta, bn.bias.grad.numpy(), rtol=1e-10)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("target", ["labels", "probabilities"])
+def test_logitcrossentropy_matches_pytorch(target):
+    torch = _torch()
+    z = u(5, 4) * 10
+    y = labels(5, 4) if target == "labels" else RNG.dirichlet(np.ones(4), 5)
+    tz = torch.tensor(z, requires_grad=True)
+    loss = torch.nn.functional.cross_entropy(tz, torch.tensor(y))
+    loss.backward()
+    value, (g, _) = withgradient(fused.logitcrossentropy, z, y)
+    assert value == pytest.approx(loss.item(), rel=1e-12)
+    np.testing.assert_allclose(g, tz.grad.numpy(), rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.torch
+def test_dense_matches_pytorch_linear():
+    torch = _torch()
+    x, W, b = u(4, 3), u(3, 5), u(5)
+    lin = torch.nn.Linear(3, 5).double()
+    with torch.no_grad():
+        lin.weight.copy_(torch.tensor(W.T))
+        lin.bias.copy_(torch.tensor(b))
+    expected = torch.relu(lin(torch.tensor(x))).detach().numpy()
+    np.testing.assert_allclose(fused.dense(x, W, b, "relu"), expected, rtol=1e-12)
