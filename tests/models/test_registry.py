@@ -182,3 +182,9 @@ def test_missing_values_in_numpy_name_the_column():
     X = np.array([[1.0, 2.0], [3.0, np.nan]])
     with pytest.raises(SchemaError, match="column 'x1' has 1 missing values"):
         tk.load_model("Ridge")().fit(X, [1.0, 2.0])
+
+
+def test_matching_takes_a_toolkit_table(wine_csv):
+    table = tk.CSV(wine_csv, target="cultivar")
+    names = tk.models(tk.matching(table))["name"].to_list()
+    assert "RandomForestClassifier" in names and "Ridge" not in names

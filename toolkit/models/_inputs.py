@@ -132,7 +132,9 @@ def features(X, model: str, *, accepts=NUMERIC, allow_nan: bool = False) -> np.n
         X = X if X.dtype.kind == "f" else X.astype(np.float64)
         names = column_names(X)
     else:
-        df = as_polars(X)
+        from toolkit.data.scitypes import as_polars as table_as_polars
+
+        df = table_as_polars(X)  # pandas ordered categoricals become Enum columns there
         _check_table(df, model, accepts)
         X, names = df.to_numpy().astype(np.float64, copy=False), df.columns
     if not allow_nan:  # polars nulls are NaN by now

@@ -274,7 +274,8 @@ def matching(X, y=None) -> Matching:
 
     With ``y``, the supervised models (classifiers, regressors) that accept ``X``'s
     column scitypes, its missing values and ``y``'s scitype; without, the
-    unsupervised ones (transformers, clusterers).
+    unsupervised ones (transformers, clusterers). A toolkit table with a target
+    (``tk.CSV(path, target=...)``) may come alone.
 
     >>> import toolkit as tk, polars as pl
     >>> X = pl.DataFrame({"a": [1.0, None, 3.0], "b": [1.0, 2.0, 3.0]})
@@ -282,10 +283,12 @@ def matching(X, y=None) -> Matching:
     >>> "HistGradientBoostingClassifier" in names, "SVC" in names, "Ridge" in names
     (True, False, False)
     """
+    from toolkit.data.scitypes import as_polars
     from toolkit.models import _inputs
 
-    df = _inputs.as_polars(X)
-    df = df.to_frame() if hasattr(df, "to_frame") else df
+    if getattr(type(X), "_toolkit_table", False):  # a toolkit table brings its target
+        X, y = X.X, (X.y if y is None else y)
+    df = as_polars(X)
     kinds, missing = set(), False
     for name in df.columns:
         column = df.get_column(name)
