@@ -548,3 +548,10 @@ def test_a_folder_without_images_is_refused_saying_what_was_there(tmp_path):
     (tmp_path / "cat" / "notes.txt").write_text("x")
     with pytest.raises(DataError, match=r"found no images.*cat/notes\.txt"):
         tk.ImageFolder(tmp_path, 8)
+
+
+def test_a_cache_folder_that_cannot_be_made_is_a_clear_error(tmp_path):
+    folder(tmp_path / "data", {"a": 1})
+    (tmp_path / "file").write_text("in the way")
+    with pytest.raises(DataError, match=r"cannot make the decoded-image cache.*cache=False"):
+        tk.ImageFolder(tmp_path / "data", 8, cache=tmp_path / "file" / "cache")

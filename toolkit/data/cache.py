@@ -30,6 +30,7 @@ True
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -168,6 +169,7 @@ class ImageCache:
         self._tmp = self.directory / f"{self.key}.{os.getpid()}-{secrets.token_hex(4)}.tmp.npy"
         self._mm = np.lib.format.open_memmap(self._tmp, mode="w+", dtype=np.uint8,
                                              shape=(self.n, *self.shape))
+        _reserve(self._tmp)
         self._filled = np.zeros(self.n, np.uint8)
         self._count = 0
 
@@ -195,6 +197,20 @@ class ImageCache:
                 p.unlink()
             except FileNotFoundError:
                 pass
+
+
+def _reserve(path: Path) -> None:
+    """Claim the disk space now: a full disk must fail here, not as SIGBUS while filling."""
+    if not hasattr(os, "posix_fallocate"):
+        return
+    with open(path, "r+b") as f:
+        try:
+            os.posix_fallocate(f.fileno(), 0, os.fstat(f.fileno()).st_size)
+        except OSError as e:
+            if e.errno == errno.ENOSPC:
+                path.unlink()
+                raise
+            # file systems without fallocate: the space is taken as rows are written
 
 
 def _alive(pid: int) -> bool:

@@ -338,7 +338,13 @@ class _Files:
     def open_cache(self, directory) -> None:
         key = cache_key(self.root.resolve(), self.paths.tolist(), self.sizes, self.mtimes,
                         self.settings.as_dict())
-        self.cache = ImageCache(directory, key, len(self.paths), self.settings.image_shape)
+        try:
+            self.cache = ImageCache(directory, key, len(self.paths), self.settings.image_shape)
+        except OSError as e:
+            size = len(self.paths) * int(np.prod(self.settings.image_shape))
+            msg = (f"cannot make the decoded-image cache in {str(directory)!r} ({size:,} bytes): "
+                   f"{e.strerror or e}; pass cache='a/writable/folder' or cache=False")
+            raise DataError(msg) from e
         if self.cache.complete:
             self.status[:] = _OK
             for i, reason in self.cache.bad.items():
