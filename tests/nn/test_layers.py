@@ -303,3 +303,16 @@ def test_layernorm_matches_torch():
         theirs.weight.copy_(torch.tensor(ours.scale))
     g = _compare_with_torch(ours, theirs, _input((4, 6)))
     np.testing.assert_allclose(g.scale, theirs.weight.grad.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_dropout_counter_survives_saving_and_loading_in_place(tmp_path):
+    x = np.ones((3, 40), np.float32)
+    layer = tk.trainmode(tk.Dropout(0.5, seed=1))
+    layer(x), layer(x)
+    path = tmp_path / "d.safetensors"
+    io.save(path, layer)
+    third = layer(x)
+    assert int(layer.calls) == 3
+    tk.loadweights(layer, path)
+    assert int(layer.calls) == 2
+    np.testing.assert_array_equal(layer(x), third)

@@ -32,7 +32,7 @@ import numpy as np
 
 from toolkit.errors import ShapeError, ToolkitError, UnsafeFileError
 from toolkit.nn.layers import activation as act
-from toolkit.nn.layers.base import LAYERS, Layer
+from toolkit.nn.layers.base import LAYERS, Layer, sublayers
 from toolkit.nn.module import Module
 from toolkit.nn.tree import map_inplace, tree_leaves_with_path
 
@@ -203,6 +203,9 @@ def assign(model, tensors: dict, where: str, error=ShapeError, in_place: bool = 
         return _like(value, new)
 
     map_inplace(put, model)
+    for layer in sublayers(model):  # counters cached on the host must be read again
+        if hasattr(layer, "forget_cache"):
+            layer.forget_cache()
 
 
 def _like(value, new):

@@ -151,9 +151,22 @@ class Dropout(Layer):
             return x
         if self.seed is None:
             self.seed = int(np.random.SeedSequence().entropy % 2**63)
-        rng = generator(self.seed, "dropout", self.key, int(self.calls))
-        self.calls += 1
+        count = self._count()
+        rng = generator(self.seed, "dropout", self.key, count)
+        self.__dict__["_host_count"] = count + 1
+        self.calls[...] = count + 1  # on a GPU an asynchronous write: the step never waits
         return fused.dropout(x, self.p, rng)
+
+    def _count(self) -> int:
+        """The number of active calls so far, kept on the host (read from ``calls`` once)."""
+        if self.__dict__.get("_count_of") is not self.calls:  # new, moved or loaded
+            self.__dict__["_host_count"] = int(self.calls)
+            self.__dict__["_count_of"] = self.calls
+        return self.__dict__["_host_count"]
+
+    def forget_cache(self) -> None:
+        """forget_cache() — re-read the call counter (after ``calls`` was overwritten in place)."""
+        self.__dict__.pop("_count_of", None)
 
     def _repr_args(self) -> str:
         return f"{self.p}" + ("" if self.mode == "auto" else f", mode={self.mode!r}")
