@@ -150,7 +150,7 @@ class _Run:
         """Move the pending losses to the host, raising on the first that is not finite."""
         first = last_step - len(pending) + 1
         for i, value in enumerate(pending):
-            v = float(value)
+            v = float(value[0] if isinstance(value, tuple) else value)  # (loss, aux...) too
             if not math.isfinite(v):
                 msg = (
                     f"the loss is {v} at epoch {epoch + 1}, step {first + i + 1}; lower the "

@@ -4,21 +4,22 @@
 - :mod:`.conv` — Conv, MaxPool, MeanPool, GlobalMeanPool (channels last)
 - :mod:`.normalise` — BatchNorm, LayerNorm
 - :mod:`.containers` — Chain, SkipConnection, Parallel
-- :mod:`.base` — the registry, lazy seeded parameters, train/test mode
+- :mod:`.base` — the registry (``make(name, **config)`` for YAML), lazy seeded parameters,
+  train/test mode
 - :mod:`.show` — Flux-style printing
 
 >>> sorted(LAYERS)[:4]
 ['BatchNorm', 'Chain', 'Conv', 'Dense']
 """
 
-from toolkit.nn.layers.base import LAYERS, Layer, testmode, trainmode
+from toolkit.nn.layers.base import LAYERS, Layer, make, testmode, trainmode
 from toolkit.nn.layers.basic import Dense, Dropout, Flatten
 from toolkit.nn.layers.containers import Chain, Parallel, SkipConnection
 from toolkit.nn.layers.conv import Conv, GlobalMeanPool, MaxPool, MeanPool
 from toolkit.nn.layers.normalise import BatchNorm, LayerNorm
 
 __all__ = [
-    "LAYERS", "Layer", "testmode", "trainmode", "Dense", "Dropout", "Flatten", "Chain",
+    "LAYERS", "Layer", "make", "testmode", "trainmode", "Dense", "Dropout", "Flatten", "Chain",
     "Parallel", "SkipConnection", "Conv", "GlobalMeanPool", "MaxPool", "MeanPool",
     "BatchNorm", "LayerNorm",
 ]  # fmt: skip
