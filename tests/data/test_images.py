@@ -555,3 +555,14 @@ def test_a_cache_folder_that_cannot_be_made_is_a_clear_error(tmp_path):
     (tmp_path / "file").write_text("in the way")
     with pytest.raises(DataError, match=r"cannot make the decoded-image cache.*cache=False"):
         tk.ImageFolder(tmp_path / "data", 8, cache=tmp_path / "file" / "cache")
+
+
+def test_a_file_that_changed_since_listing_is_read_whole(tmp_path):
+    write(tmp_path / "a" / "x.png", smooth(10, 10))
+    ds = tk.ImageFolder(tmp_path, 8)
+    write(tmp_path / "a" / "x.png", smooth(300, 300, seed=5))  # far larger now
+    assert ds.load_image(0).shape == (8, 8, 3)
+    (tmp_path / "a" / "x.png").write_bytes(b"\x89PNG\r\n\x1a\n")  # and now cut short
+    ds2 = tk.ImageFolder(tmp_path, 8)
+    write(tmp_path / "a" / "x.png", smooth(300, 300, seed=5))
+    assert ds2.load_image(0).shape == (8, 8, 3)

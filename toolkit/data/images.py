@@ -359,7 +359,7 @@ class _Files:
             raise BadFileError(self.root / self.paths[i], self.reasons[i])
         path = self._prefix + self.paths[i]
         try:
-            image = decode_image(_read(path), self.settings, path)
+            image = decode_image(_read(path, int(self.sizes[i])), self.settings, path)
         except BadFileError as e:
             self.record_bad(i, e.reason)
             raise
@@ -384,9 +384,18 @@ class _Files:
             self.cache.put_bad(i, reason)
 
 
-def _read(path: str) -> np.ndarray:
+def _read(path: str, size: int) -> np.ndarray:
+    """The file's bytes; ``size`` (from the scan) lets one read() do (a third of np.fromfile's
+    time); a file that has grown since is read to its end."""
     try:
-        return np.fromfile(path, dtype=np.uint8)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        try:
+            data = os.read(fd, size + 1)
+            if len(data) > size:
+                data += b"".join(iter(lambda: os.read(fd, 1 << 20), b""))
+        finally:
+            os.close(fd)
+        return np.frombuffer(data, dtype=np.uint8)
     except FileNotFoundError as e:
         raise BadFileError(path, "unreadable: file not found (moved or deleted since the "
                                  "folder was scanned?)") from e
