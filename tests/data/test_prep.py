@@ -260,3 +260,12 @@ def test_imputer_on_categorical_enum_and_boolean_columns():
         Imputer("constant", fill_value={"c": "z", "e": "L", "b": 0}).fit(X).transform(X)["e"][1]
         == "L"
     )
+
+
+def test_apply_keeps_row_keys_and_key_columns(tmp_path):
+    path = tmp_path / "k.csv"
+    path.write_text("id,x,y\nq,1.0,a\nr,2.0,b\ns,3.0,a\n")
+    plain = tk.FeaturePrep().fit(tk.CSV(path, target="y")).apply(tk.CSV(path, target="y"))
+    keyed = tk.CSV(path, target="y", key="id")
+    assert plain.keys() == ["0", "1", "2"] and plain.classes == ("a", "b")
+    assert tk.FeaturePrep().fit(keyed).apply(keyed).keys() == ["q", "r", "s"]

@@ -551,7 +551,8 @@ class FeaturePrep:
         X = self.transform(table)
         if not getattr(type(table), "_toolkit_table", False):
             return ArrayDataset(X)
-        out = ArrayDataset(X, keys=table.keys())
+        plain = table.key is None and np.array_equal(table._rows, np.arange(len(table)))
+        out = ArrayDataset(X, keys=None if plain else table.keys())  # row numbers are the default
         out.y, out.classes = table.targets, table.classes
         return out
 

@@ -31,7 +31,10 @@ a missing target/key column, missing or unknown target labels, duplicate keys.
 polars reports such problems without a line number, so toolkit finds the line
 itself with a second pass over the file, which runs only when something is wrong
 (or, for short rows, when the last column has missing values: then one fast
-count of the separators settles it).
+count of the separators settles it). Every column is parsed, even when
+``features=`` names only a few, because that is what makes polars check each
+row's field count. Errors found after parsing (a missing target, a duplicate
+key) count one line per row, which is exact unless a quoted cell spans lines.
 """
 
 from __future__ import annotations
