@@ -13,6 +13,7 @@ from toolkit.errors import GradientError
 from toolkit.nn import ops
 from toolkit.nn import primitives as P
 from toolkit.nn.autodiff import _apply1, _apply2, apply
+from toolkit.nn.device import shape_of
 from toolkit.nn.tracked import Tracked
 
 
@@ -99,7 +100,7 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
 
 
 def _shape_of(x):
-    return np.shape(x.data if type(x) is Tracked else x)
+    return shape_of(x.data if type(x) is Tracked else x)
 
 
 _FUNCTIONS = {

@@ -35,6 +35,7 @@ from collections.abc import Callable
 import numpy as np
 
 from toolkit.errors import GradientError
+from toolkit.nn.device import shape_of
 from toolkit.nn.module import Module
 from toolkit.nn.tracked import Tracked
 from toolkit.nn.tree import map_inplace, tree_map
@@ -171,8 +172,8 @@ def _unbroadcast(g, x):
     """Sum ``g`` down to the shape of ``x`` (the input that was broadcast)."""
     if type(x) is float:
         return g if type(g) is float else g.sum()
-    shape = np.shape(x)
-    gshape = np.shape(g)
+    shape = shape_of(x)
+    gshape = shape_of(g)
     if gshape == shape:
         return g
     extra = len(gshape) - len(shape)
@@ -246,9 +247,10 @@ def _leaf_grad(value):
         return None
     if type(value.data) is float:
         return float(g)
-    if not getattr(g, "flags", None) or g.flags.writeable:
-        return g if np.shape(g) == np.shape(value.data) else _unbroadcast(g, value.data)
-    return g.copy()  # a read-only broadcast view: hand the user an array they own
+    g = _unbroadcast(g, value.data)
+    if 0 in getattr(g, "strides", ()):
+        g = g.copy()  # a broadcast view: hand the user an array they own
+    return g
 
 
 def _check_output(out):
@@ -257,9 +259,9 @@ def _check_output(out):
     if isinstance(out, tuple) and out:
         out = out[0]  # (loss, aux...): differentiate the first entry, return all
     data = out.data if type(out) is Tracked else out
-    if not (type(data) is float or np.shape(data) == ()):
+    if not (type(data) is float or shape_of(data) == ()):
         msg = (
-            f"gradient needs f to return a scalar; got shape {np.shape(data)} — reduce it, "
+            f"gradient needs f to return a scalar; got shape {shape_of(data)} — reduce it, "
             f"e.g. with sum or mean"
         )
         raise GradientError(msg)
@@ -271,7 +273,7 @@ def _uninitialised_params(arg) -> bool:
     found = []
 
     def look(value, path, state):
-        if not state and type(value) is not Tracked and _is_float(value) and np.ndim(value):
+        if not state and type(value) is not Tracked and _is_float(value) and len(shape_of(value)):
             found.append(path)
         return value
 

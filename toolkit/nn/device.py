@@ -55,6 +55,28 @@ def array_module(*xs):
     return np
 
 
+def shape_of(x) -> tuple:
+    """shape_of(x) -> the shape of an array of any module, a traced value or a number (``()``).
+
+    >>> shape_of(np.zeros((2, 3))), shape_of(1.5)
+    ((2, 3), ())
+    """
+    shape = getattr(x, "shape", None)
+    return tuple(shape) if shape is not None else np.shape(x)
+
+
+def size_of(x) -> int:
+    """size_of(x) -> the number of elements (1 for a number).
+
+    >>> size_of(np.zeros((2, 3))), size_of(1.5)
+    (6, 1)
+    """
+    n = 1
+    for d in shape_of(x):
+        n *= d
+    return n
+
+
 def asfloat(x, dtype=None):
     """asfloat(x, dtype=None) -> ``x`` as a float32 (or ``dtype``) array; no copy if it is one.
 

@@ -18,7 +18,7 @@ import numpy as np
 from toolkit.errors import ShapeError, UnknownNameError, did_you_mean
 from toolkit.nn import ops
 from toolkit.nn.autodiff import apply, register
-from toolkit.nn.device import array_module
+from toolkit.nn.device import array_module, shape_of
 from toolkit.nn.primitives import _logsoftmax
 from toolkit.nn.tracked import Tracked
 
@@ -112,10 +112,10 @@ def dense(x, W, b=None, activation=None):
     [[0.0, 0.0, 0.0]]
     """
     kind, rest = fusable(activation)
-    if np.shape(x)[-1] != np.shape(W)[0]:
+    if shape_of(x)[-1] != shape_of(W)[0]:
         msg = (
-            f"dense: x has {np.shape(x)[-1]} features (shape {np.shape(x)}) but W has "
-            f"{np.shape(W)[0]} input rows (shape {np.shape(W)})"
+            f"dense: x has {shape_of(x)[-1]} features (shape {shape_of(x)}) but W has "
+            f"{shape_of(W)[0]} input rows (shape {shape_of(W)})"
         )
         raise ShapeError(msg)
     y = apply(DENSE, x, W, b, act=kind)
@@ -248,7 +248,7 @@ def dropout(x, p: float, rng, *, training: bool = True):
     if not training or p == 0:
         return x
     data = x.data if type(x) is Tracked else x
-    mask = dropout_mask(np.shape(data), p, rng, data.dtype.type, like=data)
+    mask = dropout_mask(shape_of(data), p, rng, data.dtype.type, like=data)
     return apply(DROPOUT, x, mask=mask)
 
 
@@ -279,20 +279,29 @@ def _xent_vjp(node, g):
     if node.needs(0):
         p = np.exp(lsm)
         if target.dtype.kind in "iu":
-            onehot = np.zeros_like(p)
-            np.put_along_axis(onehot, np.expand_dims(target, axis), 1, axis)
-            dlogits = (p - onehot) * g
+            dlogits = (p - _onehot(target, p.shape, axis)) * g
         else:
             dlogits = (p * np.sum(target, axis=axis, keepdims=True) - target) * g
     dtarget = -lsm * g if node.needs(1) else None
     return dlogits, dtarget
 
 
+def _onehot(labels, shape, axis):
+    """A boolean one-hot array of ``shape`` with ``labels`` along ``axis`` (numpy or cupy)."""
+    axis = axis % len(shape)
+    classes = (
+        array_module(labels)
+        .arange(shape[axis])
+        .reshape([shape[axis] if i == axis else 1 for i in range(len(shape))])
+    )
+    return np.expand_dims(labels, axis) == classes
+
+
 LOGITCROSSENTROPY = register("logitcrossentropy", _xent_forward, _xent_vjp, residual=True)
 
 
 def _check_xent_target(logits, target, axis):
-    shape, tshape = np.shape(_plain(logits)), np.shape(_plain(target))
+    shape, tshape = shape_of(_plain(logits)), shape_of(_plain(target))
     data = _plain(target)
     if getattr(data, "dtype", np.dtype(float)).kind in "iu":
         expected = shape[: axis % len(shape)] + shape[axis % len(shape) + 1 :]

@@ -24,7 +24,7 @@ import numpy as np
 from toolkit.errors import ShapeError
 from toolkit.nn import ops
 from toolkit.nn.autodiff import apply, register
-from toolkit.nn.device import array_module
+from toolkit.nn.device import array_module, shape_of
 from toolkit.nn.fused import _act_backward, _act_forward, fusable
 from toolkit.nn.tracked import Tracked
 
@@ -107,7 +107,7 @@ def _im2col(xpad, kernel, stride, dilation, out_hw):
     xp = array_module(xpad)
     (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel, stride, dilation, out_hw
     c = xpad.shape[-1]
-    if c < 8:  # few channels: copying whole offsets at a time beats a 6-d strided copy
+    if c < 8 or xp is not np:  # few channels (or a GPU): one copy per kernel offset
         cols = xp.empty((xpad.shape[0], ho, wo, kh, kw, c), dtype=xpad.dtype)
         for i, j, view in _offsets(xpad, kernel, stride, dilation, out_hw):
             cols[:, :, :, i, j, :] = view
@@ -166,7 +166,7 @@ def conv2d(x, W, b=None, *, stride=1, pad=0, dilation=1, activation=None):
     >>> conv2d(x, np.ones((2, 2, 1, 1))).ravel().tolist()
     [8.0, 12.0, 20.0, 24.0]
     """
-    shape, wshape = np.shape(_plain(x)), np.shape(_plain(W))
+    shape, wshape = shape_of(_plain(x)), shape_of(_plain(W))
     if len(shape) != 4 or len(wshape) != 4 or shape[-1] != wshape[2]:
         msg = (
             f"conv2d: expected x (N, H, W, Cin) and W (kh, kw, Cin, Cout) with matching Cin; "
@@ -191,8 +191,8 @@ def _pool_args(x, window, stride, pad, where):
     window = _pair(window, "window")
     stride = window if stride is None else _pair(stride, "stride")
     data = _plain(x)
-    if np.ndim(data) != 4:
-        raise ShapeError(f"{where}: expected images (N, H, W, C); got shape {np.shape(data)}")
+    if len(shape_of(data)) != 4:
+        raise ShapeError(f"{where}: expected images (N, H, W, C); got shape {shape_of(data)}")
     pads, out_hw = _geometry(data, window, stride, pad, (1, 1), where)
     return {"window": window, "stride": stride, "pads": pads, "out_hw": out_hw}
 
@@ -296,8 +296,8 @@ def global_meanpool(x):
     >>> global_meanpool(np.ones((2, 3, 3, 4))).shape
     (2, 1, 1, 4)
     """
-    if np.ndim(_plain(x)) != 4:
+    if len(shape_of(_plain(x))) != 4:
         raise ShapeError(
-            f"global_meanpool: expected images (N, H, W, C); got shape {np.shape(_plain(x))}"
+            f"global_meanpool: expected images (N, H, W, C); got shape {shape_of(_plain(x))}"
         )
     return ops.mean(x, axis=(1, 2), keepdims=True)

@@ -24,7 +24,7 @@ import numpy as np
 
 from toolkit.errors import ShapeError, UnknownNameError, did_you_mean
 from toolkit.nn import fused, ops
-from toolkit.nn.device import array_module
+from toolkit.nn.device import array_module, shape_of
 from toolkit.nn.tracked import Tracked
 
 mean = ops.mean  # the default aggregation, as Flux's ``agg=mean``
@@ -74,7 +74,7 @@ def _target(yhat, y, name: str, classes_axis: bool = True):
     else:
         y = array_module(_plain(yhat)).asarray(y)
         y_shape, kind = y.shape, y.dtype.kind
-    shape = np.shape(_plain(yhat))
+    shape = shape_of(_plain(yhat))
     if y_shape == shape:
         return y.astype(_plain(yhat).dtype) if kind in "iub" else y
     if len(shape) == len(y_shape) + 1 and y_shape == shape[:-1]:

@@ -22,7 +22,7 @@ import operator
 import numpy as np
 
 from toolkit.nn.autodiff import register
-from toolkit.nn.device import scatter_add
+from toolkit.nn.device import scatter_add, shape_of, size_of
 
 # ---------------------------------------------------------------------------- arithmetic
 
@@ -166,12 +166,12 @@ def _mean(x, axis=None, keepdims=False):
 
 def _sum_vjp(node, g):
     kw = node.kw or {}
-    return (_expand(g, np.shape(node.xs[0]), kw.get("axis"), kw.get("keepdims", False)),)
+    return (_expand(g, shape_of(node.xs[0]), kw.get("axis"), kw.get("keepdims", False)),)
 
 
 def _mean_vjp(node, g):
     x = node.xs[0]
-    scale = np.size(node.out.data) / np.size(x)
+    scale = size_of(node.out.data) / size_of(x)
     return (_sum_vjp(node, g * scale)[0],)
 
 
@@ -179,10 +179,10 @@ def _extremum_vjp(node, g):
     x = node.xs[0]
     kw = node.kw or {}
     axis, keepdims = kw.get("axis"), kw.get("keepdims", False)
-    y = _expand(node.out.data, np.shape(x), axis, keepdims)
+    y = _expand(node.out.data, shape_of(x), axis, keepdims)
     mask = x == y
     share = mask / np.sum(mask, axis=axis, keepdims=True)  # ties split the gradient
-    return (_expand(g, np.shape(x), axis, keepdims) * share,)
+    return (_expand(g, shape_of(x), axis, keepdims) * share,)
 
 
 def _max(x, axis=None, keepdims=False):
@@ -205,8 +205,8 @@ def _logsumexp_vjp(node, g):
     x = node.xs[0]
     kw = node.kw or {}
     axis, keepdims = kw.get("axis"), kw.get("keepdims", False)
-    y = _expand(node.out.data, np.shape(x), axis, keepdims)
-    return (_expand(g, np.shape(x), axis, keepdims) * np.exp(x - y),)
+    y = _expand(node.out.data, shape_of(x), axis, keepdims)
+    return (_expand(g, shape_of(x), axis, keepdims) * np.exp(x - y),)
 
 
 SUM = register("sum", _sum, _sum_vjp)
@@ -265,8 +265,8 @@ def _getitem_vjp(node, g):
 
 def _split_vjp(node, g):
     axis = node.kw["axis"]
-    sizes = np.cumsum([np.shape(x)[axis] for x in node.xs])[:-1]
-    return tuple(np.split(g, sizes, axis=axis))
+    sizes = np.cumsum([shape_of(x)[axis] for x in node.xs])[:-1]
+    return tuple(np.split(g, sizes.tolist(), axis=axis))
 
 
 def _stack_vjp(node, g):
@@ -276,12 +276,12 @@ def _stack_vjp(node, g):
 
 def _transpose_vjp(node, g):
     axes = node.kw and node.kw.get("axes")
-    return (np.transpose(g, None if axes is None else np.argsort(axes)),)
+    return (np.transpose(g, None if axes is None else tuple(np.argsort(axes).tolist())),)
 
 
 def _clip_vjp(node, g):
     x, kw = node.xs[0], node.kw
-    inside = np.ones(np.shape(x), dtype=bool)
+    inside = np.ones(shape_of(x), dtype=bool)
     if kw["lo"] is not None:
         inside &= x >= kw["lo"]
     if kw["hi"] is not None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from toolkit.errors import GradientError
+from toolkit.nn.device import shape_of, size_of
 
 
 class Tracked:
@@ -46,17 +47,17 @@ class Tracked:
     @property
     def shape(self) -> tuple:
         """shape — the shape of the value (``()`` for a scalar)."""
-        return np.shape(self.data)
+        return shape_of(self.data)
 
     @property
     def ndim(self) -> int:
         """ndim — the number of dimensions."""
-        return np.ndim(self.data)
+        return len(shape_of(self.data))
 
     @property
     def size(self) -> int:
         """size — the number of elements."""
-        return int(np.size(self.data))
+        return int(size_of(self.data))
 
     @property
     def dtype(self):
