@@ -29,6 +29,8 @@ deeper down belong to their top folder; files in folders not named in
 Listing: one ``os.scandir`` walk (one ``stat`` per image file, for its size
 and mtime); nothing is opened or decoded until asked for. Hidden files and
 folders (a leading ``.``) are skipped and listed; ``.toolkit-cache`` is ours.
+Symbolic links are followed (a link back up the tree is reported, not
+followed). A folder with no images at all is refused, saying what it holds.
 
 Bad files and the counts. ``ds.skipped`` lists every file found but left out,
 with the reason (other extensions, hidden, outside a class folder, bad);
@@ -56,8 +58,12 @@ releases the GIL, so the loader's threads decode in parallel).
 
 The cache (``cache=True`` for ``<root>/.toolkit-cache``, or ``~/.cache/toolkit``
 when the root is read-only; ``cache="some/dir"``): see :mod:`toolkit.data.cache`.
-It covers every image file of the folder (subsets share it), fills as items
-are loaded, and once complete (on disk, under its final name) serves:
+It covers every image file of the folder (subsets share it) and fills as
+items are loaded; rows already filled are served from it at once. It is
+complete, and saved under its final name for later runs, once every file has
+been loaded (a training and a validation epoch, or ``ds.verify()``); a run
+that only ever touches part of the folder keeps its rows for itself. Once
+complete it serves:
 
 - ``ds.cached_images()``: ``None`` until the cache is complete; then an array
   of shape ``(len(ds), H, W, C)`` uint8 in ``ds``'s order (the read-only
