@@ -68,6 +68,12 @@ def test_quoted_separators_and_empty_last_cells_are_not_ragged(tmp_path):
     assert tk.CSV(path).frame["c"].to_list() == [None, "z"]
 
 
+@pytest.mark.parametrize("ending", ["\n\n", "\n\n\n", "\r\n\r\n", ""])
+def test_blank_lines_at_the_end_are_not_rows(tmp_path, ending):
+    t = tk.CSV(write(tmp_path, "a,b\n1,2\n3,\n" if not ending else "a,b\n1,2\n3,4" + ending))
+    assert len(t) == 2
+
+
 def test_a_blank_line_is_named(tmp_path):
     path = write(tmp_path, "a,b\n1,2\n\n3,4\n")
     with pytest.raises(TableError, match=r"line 3 is blank"):

@@ -23,6 +23,8 @@ pass ``missing=[...]`` to change the list). Types are inferred from the first
 ``infer_rows`` rows (10,000 by default), as polars does; ``dtypes={"col": pl.String}``
 fixes a column's type.
 
+Blank lines at the end of the file are ignored; a blank line between rows is
+an error (pandas would skip it; polars would read a row of missing values).
 Malformed files fail with :class:`~toolkit.errors.TableError` naming the file,
 the line (1-based, the header is line 1) and the column: rows with too many or
 too few fields, a value that is not a number in a numeric column (also one that
@@ -129,6 +131,19 @@ def _count(path: Path, separator: bytes) -> tuple[int, bool]:
     return seps, quoted
 
 
+def _drop_trailing_blank_lines(path: Path, frame: pl.DataFrame) -> pl.DataFrame:
+    """Blank lines at the end of a file are not rows (polars reads each as a row of nulls)."""
+    with open(path, "rb") as handle:
+        handle.seek(max(0, path.stat().st_size - 4096))
+        tail = handle.read().replace(b"\r\n", b"\n").removesuffix(b"\n")
+    blank = len(tail) - len(tail.rstrip(b"\n"))
+    if blank == 0 or blank > frame.height:
+        return frame
+    last = frame.tail(blank)
+    all_null = sum(last.null_count().row(0)) == blank * frame.width
+    return frame.head(frame.height - blank) if all_null else frame
+
+
 def _check_short_rows(
     path: Path, frame: pl.DataFrame, separator: str, typed: dict, missing
 ) -> None:
@@ -195,6 +210,7 @@ def read_csv(
         )
         first = str(error).split("\n")[0]
         raise (located or TableError(f"{path}: polars could not read the file: {first}")) from error
+    frame = _drop_trailing_blank_lines(path, frame)
     _check_short_rows(path, frame, separator, typed, missing)
     _check_numeric_text(path, frame, separator, typed, missing, set(dtypes or ()))
     return frame
