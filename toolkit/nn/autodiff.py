@@ -196,7 +196,8 @@ def backward(tape: list, out: Tracked, seed) -> None:
         for a, ga in zip(node.ins, grads, strict=False):
             if ga is None or type(a) is not Tracked:
                 continue
-            ga = _unbroadcast(ga, a.data)
+            if type(ga) is not float:  # a float gradient only ever meets a float input
+                ga = _unbroadcast(ga, a.data)
             a.grad = ga if a.grad is None else a.grad + ga
 
 
@@ -291,6 +292,10 @@ def withgradient(f: Callable, *args):
     there is no gradient). Models are traced in place for the duration of the call;
     a layer that builds its parameters lazily is built by a first call and then traced
     by a second.
+
+    Every float argument is differentiated, so close over data you need no gradient
+    for — ``withgradient(lambda m: loss(m, x, y), model)``, as Flux's ``train!`` does —
+    rather than passing ``x`` as an argument (that would compute ``x``'s gradient too).
 
     >>> withgradient(lambda x, y: x * y, 3.0, 4.0)
     (12.0, (4.0, 3.0))
