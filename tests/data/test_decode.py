@@ -286,3 +286,13 @@ def test_area_shrink_stays_within_a_grey_level_of_a_direct_inter_area(source):
     direct = cv2.cvtColor(cv2.resize(image, (64, 64), interpolation=cv2.INTER_AREA),
                           cv2.COLOR_BGR2RGB)
     assert np.abs(out.astype(int) - direct.astype(int)).mean() < 1.0
+
+
+def test_jpeg_with_data_appended_after_its_end_marker_is_fine():
+    jpg = encode(".jpg", smooth(60, 60))
+    trailer = np.frombuffer(b"SEFH" + b"camera-trailer" * 300 + b"SEFT", np.uint8)
+    buf = np.concatenate([jpg, trailer])
+    assert check_complete(buf, "jpeg") is None
+    assert decode_image(buf, DecodeSettings(8)).shape == (8, 8, 3)
+    cut = np.concatenate([jpg[: jpg.size // 2], trailer])  # cut, then junk: still caught
+    assert check_complete(cut, "jpeg") == "truncated JPEG: no end-of-image marker (FFD9)"

@@ -155,15 +155,16 @@ def sniff(buf: np.ndarray) -> str | None:
 def check_complete(buf: np.ndarray, fmt: str) -> str | None:
     """The reason ``buf`` is cut short, or ``None``; libjpeg alone would only warn on a cut JPEG.
 
-    A JPEG must hold its end-of-image marker ``FFD9`` near the end (entropy-coded
-    data never contains it; a little trailing padding is allowed), a PNG its
-    ``IEND`` chunk, a WebP the length its RIFF header declares.
+    A JPEG must hold its end-of-image marker ``FFD9`` after its first scan
+    (entropy-coded data never contains it, so a cut file has none; some cameras
+    append data after it), a PNG its ``IEND`` chunk, a WebP the length its RIFF
+    header declares.
 
     >>> check_complete(np.frombuffer(b"\\xff\\xd8\\xff\\xe0 data", np.uint8), "jpeg")
     'truncated JPEG: no end-of-image marker (FFD9)'
     """
     tail = bytes(buf[-1024:])
-    if fmt == "jpeg" and b"\xff\xd9" not in tail:
+    if fmt == "jpeg" and b"\xff\xd9" not in tail and not _ends_after_scan(buf):
         return "truncated JPEG: no end-of-image marker (FFD9)"
     if fmt == "png" and b"IEND" not in tail[-64:]:
         return "truncated PNG: the file ends before its IEND chunk"
@@ -180,20 +181,35 @@ def jpeg_size(buf: np.ndarray) -> tuple[int, int] | None:
     >>> jpeg_size(jpg.ravel())
     (30, 50)
     """
+    i = _find_marker(buf, _SOF)
+    if i is None or i + 9 > buf.size:
+        return None
+    data = memoryview(buf)
+    return (data[i + 5] << 8) | data[i + 6], (data[i + 7] << 8) | data[i + 8]
+
+
+def _ends_after_scan(buf: np.ndarray) -> bool:
+    """Whether an ``FFD9`` follows the first top-level start-of-scan (slow path: trailing data)."""
+    sos = _find_marker(buf, {0xDA})
+    return sos is not None and bytes(buf[sos:]).find(b"\xff\xd9") >= 0
+
+
+def _find_marker(buf: np.ndarray, wanted) -> int | None:
+    """Offset of the first top-level JPEG marker in ``wanted``, walking segment lengths (so an
+    EXIF thumbnail's markers are skipped), or ``None``."""
     data, i, n = memoryview(buf), 2, buf.size
-    while i + 9 < n:
+    while i + 4 <= n:
         if data[i] != 0xFF:
             return None
         marker = data[i + 1]
         if marker == 0xFF:  # fill byte before a marker
             i += 1
-            continue
-        if marker in _SOF:
-            return (data[i + 5] << 8) | data[i + 6], (data[i + 7] << 8) | data[i + 8]
-        if marker == 0xD8 or 0xD0 <= marker <= 0xD7:  # markers without a length
+        elif marker in wanted:
+            return i
+        elif marker == 0xD8 or 0xD0 <= marker <= 0xD7:  # markers without a length
             i += 2
-            continue
-        i += 2 + ((data[i + 2] << 8) | data[i + 3])
+        else:
+            i += 2 + ((data[i + 2] << 8) | data[i + 3])
     return None
 
 
