@@ -296,3 +296,10 @@ def test_jpeg_with_data_appended_after_its_end_marker_is_fine():
     assert decode_image(buf, DecodeSettings(8)).shape == (8, 8, 3)
     cut = np.concatenate([jpg[: jpg.size // 2], trailer])  # cut, then junk: still caught
     assert check_complete(cut, "jpeg") == "truncated JPEG: no end-of-image marker (FFD9)"
+
+
+def test_png_with_data_after_its_end_chunk_is_fine_and_a_cut_one_is_not():
+    png = encode(".png", smooth(30, 30))
+    junk = np.frombuffer(b"appended" * 50, np.uint8)
+    assert check_complete(np.concatenate([png, junk]), "png") is None
+    assert check_complete(np.concatenate([png[:-40], junk]), "png") is not None

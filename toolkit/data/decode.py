@@ -63,6 +63,7 @@ _REDUCED = {
     "gray": {1: cv2.IMREAD_GRAYSCALE, 2: cv2.IMREAD_REDUCED_GRAYSCALE_2,
              4: cv2.IMREAD_REDUCED_GRAYSCALE_4, 8: cv2.IMREAD_REDUCED_GRAYSCALE_8},
 }
+_IEND = b"IEND\xaeB`\x82"  # the end chunk's type and its fixed CRC
 _SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}  # start-of-frame markers carry the size
 
 
@@ -166,7 +167,7 @@ def check_complete(buf: np.ndarray, fmt: str) -> str | None:
     tail = bytes(buf[-1024:])
     if fmt == "jpeg" and b"\xff\xd9" not in tail and not _ends_after_scan(buf):
         return "truncated JPEG: no end-of-image marker (FFD9)"
-    if fmt == "png" and b"IEND" not in tail[-64:]:
+    if fmt == "png" and b"IEND" not in tail[-64:] and bytes(buf).find(_IEND) < 0:
         return "truncated PNG: the file ends before its IEND chunk"
     if fmt == "webp" and int.from_bytes(bytes(buf[4:8]), "little") + 8 > buf.size:
         return "truncated WebP: shorter than its RIFF header says"
