@@ -142,3 +142,14 @@ def test_bad_probability_and_wrong_types_are_refused(name):
     for param in params:
         with pytest.raises(TransformError, match=rf"{name}: {param} must .*, got 'a string'"):
             cls(**{**example, param: "a string"})
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+@pytest.mark.parametrize("channels", [3, 1])
+def test_apply_equals_an_albumentations_compose(name, channels, albumentations_compose):
+    """Native kernels and the per-step runner give exactly albumentations' results."""
+    img = image(channels)
+    for aug in (make(name), make(name) | ta.HorizontalFlip(p=0.5) | make(name)):
+        for seed in SEEDS:
+            np.testing.assert_array_equal(aug.apply(img, seed),
+                                          albumentations_compose(aug, img, seed))

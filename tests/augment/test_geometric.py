@@ -7,7 +7,14 @@ import warnings
 import numpy as np
 import pytest
 
-from toolkit.augment import Affine, HorizontalFlip, Rotate, ShiftScaleRotate, VerticalFlip
+from toolkit.augment import (
+    Affine,
+    HorizontalFlip,
+    Pipeline,
+    Rotate,
+    ShiftScaleRotate,
+    VerticalFlip,
+)
 
 IMAGE = (np.arange(9 * 9 * 3) * 7 % 256).astype(np.uint8).reshape(9, 9, 3)
 SEEDS = range(200)
@@ -65,3 +72,30 @@ def test_border_modes_fill_the_corners():
     assert constant[0, 0, 0] == 9 and constant[8, 8, 0] == 200
     replicate = Rotate(limit=[45, 45], border_mode="replicate", p=1.0).apply(ones, 0)
     assert (replicate == 200).all()
+
+
+@pytest.mark.parametrize("shape", [(9, 13, 3), (12, 7, 1), (10, 10), (8, 11, 5)])
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_native_kernels_equal_albumentations(shape, dtype, albumentations_compose):
+    rng = np.random.default_rng(sum(shape))
+    img = rng.integers(0, 256, shape).astype(dtype)
+    # albumentations cannot take a per-channel fill beyond 4 channels (tested below)
+    fill = 17 if len(shape) == 2 or shape[2] > 4 else list(range(10, 10 + shape[2]))
+    pipelines = [
+        HorizontalFlip(p=0.3) | VerticalFlip(p=0.6) | Rotate(limit=[-30, 50]),
+        Rotate(limit=180, fill=fill, border_mode="constant", interpolation="nearest", p=0.8),
+        Rotate(limit=[-1e-4, 1e-4], p=1.0) | Rotate(limit=[359.9999, 360], p=1.0),
+        Rotate(limit=0, p=1.0) | Rotate(limit=[90, 90], border_mode="wrap", p=1.0),
+        Rotate(limit=25, border_mode="reflect101", interpolation="cubic", p=1.0),
+    ]
+    for aug in pipelines:
+        assert all(step._fast for step in Pipeline(aug))
+        for seed in range(12):
+            np.testing.assert_array_equal(aug.apply(img, seed),
+                                          albumentations_compose(aug, img, seed))
+
+
+def test_per_channel_fill_beyond_four_channels():
+    img = np.full((8, 8, 6), 200, np.uint8)
+    out = Rotate(limit=[45, 45], fill=[1, 2, 3, 4, 5, 6], p=1.0).apply(img, 0)
+    assert out[0, 0].tolist() == [1, 2, 3, 4, 5, 6] and (out[4, 4] == 200).all()

@@ -27,7 +27,6 @@ import threading
 
 import numpy as np
 
-from toolkit.augment._albu import albumentations
 from toolkit.augment.errors import TransformError
 from toolkit.errors import ShapeError, UnknownNameError, did_you_mean
 
@@ -95,20 +94,37 @@ def _check_seed(owner: str, seed) -> int:
 
 
 class _Runner:
-    """One albumentations Compose per thread over ``steps``, reseeded per call."""
+    """Runs ``steps`` exactly as an albumentations ``Compose`` of them would, reseeded per
+    call: one random stream shared by all steps, so two equal steps draw different
+    values. Steps with a native ``_fast`` kernel (flips, Rotate) skip albumentations'
+    per-call overhead but draw and compute as it does; the others run as
+    albumentations transforms, one set per thread (they keep state between drawing
+    and applying)."""
 
     def __init__(self, steps: tuple, label: str):
         self._steps = steps
         self._label = label  # names the transform or pipeline in error messages
         self._local = threading.local()
 
-    def _compose(self):
-        compose = getattr(self._local, "compose", None)
-        if compose is None:
-            A = albumentations()
-            compose = A.Compose([step._build() for step in self._steps], p=1.0)
-            self._local.compose = compose
-        return compose
+    def _albumentations(self) -> list:
+        built = getattr(self._local, "built", None)
+        if built is None:
+            built = [None if step._fast else step._build() for step in self._steps]
+            self._local.built = built
+        return built
+
+    def _run(self, image: np.ndarray, seed: int) -> np.ndarray:
+        draws, numbers = python_random(seed), None
+        draws.random()  # the draw a Compose makes first: results stay equal to a Compose's
+        for step, built in zip(self._steps, self._albumentations(), strict=True):
+            if built is None:
+                image = step._fast(image, draws)
+                continue
+            if numbers is None:
+                numbers = numpy_random(seed)
+            built.set_random_state(numbers, draws)
+            image = built(image=image)["image"]
+        return image
 
     def __call__(self, image: np.ndarray, seed) -> np.ndarray:
         owner = self._label
@@ -116,11 +132,8 @@ class _Runner:
         _check_image(owner, image)
         for step in self._steps:
             step._check(image.shape)
-        compose = self._compose()
-        # One shared stream for all steps: two equal steps still draw different values.
-        compose.set_random_state(numpy_random(seed), python_random(seed))
         try:
-            out = compose(image=image)["image"]
+            out = self._run(image, seed)
         except Exception as err:  # e.g. a crop larger than the image: name the pipeline
             msg = f"{owner}: cannot transform an image of shape {image.shape}: {err}"
             raise TransformError(msg) from err
@@ -173,6 +186,9 @@ class Transform:
         raise NotImplementedError(f"{self.name} does not define _build()")
 
     _per_channel: tuple[str, ...] = ("fill",)  # parameters that may hold one value per channel
+    # A native kernel ``_fast(image, draws) -> image`` that draws from ``draws`` (a
+    # random.Random) and computes exactly what the albumentations transform would.
+    _fast = None
 
     def _check(self, shape: tuple) -> None:
         """Refuse an input image shape this transform cannot handle: by default, one whose

@@ -8,6 +8,9 @@
 
 from __future__ import annotations
 
+import cv2
+import numpy as np
+
 from toolkit.augment import _params as P
 from toolkit.augment._albu import albumentations
 from toolkit.augment.core import Transform
@@ -33,6 +36,47 @@ def _warp_kwargs(params: dict) -> dict:
     }
 
 
+def acts(p: float, draws) -> bool:
+    """acts(p, draws) -> whether a step acts, drawn as albumentations 2.0 draws it:
+    no draw when p is 0 or 1."""
+    return p >= 1.0 or (p > 0.0 and draws.random() < p)
+
+
+def _rotation(angle: float, height: int, width: int) -> np.ndarray:
+    """The 3x3 matrix albumentations' ``create_affine_transformation_matrix`` builds for a
+    pure rotation about the image centre: the same numpy operations, so the same bits
+    (its identity translate/shear/scale factors multiply exactly)."""
+    rad = np.deg2rad(angle % 360)
+    cx, cy = width / 2 - 0.5, height / 2 - 0.5
+    to_corner = np.array([[1, 0, -cx], [0, 1, -cy], [0, 0, 1]])
+    rotate = np.array([[np.cos(rad), np.sin(rad), 0], [-np.sin(rad), np.cos(rad), 0], [0, 0, 1]])
+    back = np.array([[1, 0, cx], [0, 1, cy], [0, 0, 1]])
+    matrix = back @ rotate @ to_corner
+    matrix[2] = [0, 0, 1]
+    return matrix
+
+
+def _warp(image: np.ndarray, matrix: np.ndarray, params: dict) -> np.ndarray:
+    """cv2.warpAffine as albumentations calls it: at most 4 channels at a time, the fill
+    repeated per channel, the channel axis kept. (A per-channel fill on more than 4
+    channels works here, where albumentations 2.0.8 fails.)"""
+    height, width = image.shape[:2]
+    channels = image.shape[2] if image.ndim == 3 else 1
+    fill = params["fill"]
+    fill = [float(fill)] * channels if isinstance(fill, (int, float)) else list(fill)
+    flags = P.INTERPOLATIONS[params["interpolation"]]
+    border = P.BORDER_MODES[params["border_mode"]]
+
+    def warp(part, values):
+        out = cv2.warpAffine(part, matrix[:2], (width, height), flags=flags,
+                             borderMode=border, borderValue=values)
+        return out[..., None] if part.ndim == 3 and out.ndim == 2 else out
+
+    if channels <= 4:
+        return warp(image, fill)
+    return np.dstack([warp(image[..., i:i + 4], fill[i:i + 4]) for i in range(0, channels, 4)])
+
+
 @register
 class HorizontalFlip(Transform):
     """HorizontalFlip(*, p=0.5) — mirror left to right with probability ``p``.
@@ -46,6 +90,9 @@ class HorizontalFlip(Transform):
 
     def _build(self):
         return albumentations().HorizontalFlip(p=self._params["p"])
+
+    def _fast(self, image, draws):
+        return np.ascontiguousarray(image[:, ::-1]) if acts(self._params["p"], draws) else image
 
 
 @register
@@ -61,6 +108,9 @@ class VerticalFlip(Transform):
 
     def _build(self):
         return albumentations().VerticalFlip(p=self._params["p"])
+
+    def _fast(self, image, draws):
+        return np.ascontiguousarray(image[::-1]) if acts(self._params["p"], draws) else image
 
 
 @register
@@ -84,6 +134,17 @@ class Rotate(Transform):
     def _build(self):
         limit = P.symmetric(self._params["limit"])
         return albumentations().Rotate(limit=limit, **_warp_kwargs(self._params))
+
+    def _fast(self, image, draws):
+        if not acts(self._params["p"], draws):
+            return image
+        angle = draws.uniform(*(float(v) for v in P.symmetric(self._params["limit"])))
+        turn = angle % 360
+        if min(turn, 360 - turn) < 1e-3:  # near 0: albumentations may leave the image as is
+            matrix = _rotation(angle, *image.shape[:2])
+            if np.allclose(matrix, np.eye(3)):
+                return image
+        return _warp(image, _rotation(angle, *image.shape[:2]), self._params)
 
 
 @register
