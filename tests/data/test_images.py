@@ -16,6 +16,8 @@ import cv2
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import toolkit as tk
 from toolkit.errors import BadFileError, DataError, TableError, ToolkitError
@@ -566,3 +568,32 @@ def test_a_file_that_changed_since_listing_is_read_whole(tmp_path):
     ds2 = tk.ImageFolder(tmp_path, 8)
     write(tmp_path / "a" / "x.png", smooth(300, 300, seed=5))
     assert ds2.load_image(0).shape == (8, 8, 3)
+
+
+KINDS = {
+    "good.png": lambda: cv2.imencode(".png", smooth(12, 12))[1].tobytes(),
+    "good.jpg": lambda: cv2.imencode(".jpg", smooth(40, 40))[1].tobytes(),
+    "empty.png": lambda: b"",
+    "text.jpg": lambda: b"not an image at all",
+    "cut.jpg": lambda: cv2.imencode(".jpg", smooth(40, 40))[1].tobytes()[:300],
+    "notes.txt": lambda: b"hello",
+}
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.lists(st.sampled_from(sorted(KINDS)), min_size=1, max_size=12))
+def test_found_always_equals_loaded_plus_skipped(kinds):
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for k, kind in enumerate(kinds):
+            (root / f"c{k % 2}").mkdir(exist_ok=True)
+            (root / f"c{k % 2}" / f"{k:02d}-{kind}").write_bytes(KINDS[kind]())
+        good = sum(kind.startswith("good") for kind in kinds)
+        if not any(kind.endswith((".png", ".jpg")) for kind in kinds):
+            return  # only other files: refused, tested above
+        ds = tk.ImageFolder(root, 8, on_error="skip")
+        before = ds.counts
+        assert before["found"] == len(kinds) == before["loaded"] + before["skipped"]
+        ds.verify()
+        assert ds.counts == {"found": len(kinds), "loaded": good, "skipped": len(kinds) - good}
+        assert len(ds) == good and len(ds.bad_files) == len(kinds) - good - kinds.count("notes.txt")
