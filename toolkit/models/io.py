@@ -13,11 +13,15 @@ The allowlist (:func:`trusted_type`):
   (``toolkit.models.types.<Name>`` for registered names) and the classes
   registered with :func:`trust` (pipelines, the table transformers, neural
   networks, tuned models);
-- the classes (never functions) of the few scikit-learn modules that hold
-  fitted state skops does not list by default: trees (``sklearn.tree._tree.Tree``),
+- the classes of the few scikit-learn (and scipy) modules that hold fitted state
+  skops does not list by default: trees (``sklearn.tree._tree.Tree``),
   histogram-boosting predictors, KD/ball trees and distance metrics, kernels,
-  loss objects, optimiser state and calibrators. Without them a saved decision
-  tree could not be loaded; they are plain data holders of scikit-learn itself.
+  loss objects, optimiser state, calibrators, bisecting k-means trees, B-splines.
+  Without them a saved decision tree could not be loaded; they are plain data
+  holders of scikit-learn itself;
+- the functions estimators keep as settings, from an explicit list: scikit-learn's
+  univariate scores (``f_classif``, ``chi2`` ...), its k-means steps, ``numpy.dtype``
+  and a few numpy reductions (``numpy.mean`` for ``FeatureAgglomeration``).
 
 Anything else (``os.system``, ``builtins.eval``, a class of another package) is
 refused with :class:`~toolkit.errors.UnsafeFileError` naming it, and a file that
@@ -41,7 +45,7 @@ import json
 import zipfile
 from pathlib import Path
 
-from toolkit.errors import NotTrainedError, UnsafeFileError
+from toolkit.errors import NotTrainedError, ToolkitError, UnsafeFileError
 from toolkit.models.machine import Machine
 
 FORMAT = "toolkit.machine"
@@ -61,22 +65,58 @@ _SKLEARN_STATE_MODULES = frozenset(
         "sklearn._loss.link",
         "sklearn.neural_network._stochastic_optimizers",
         "sklearn.calibration",
+        "sklearn.cluster._bisect_k_means",
+        "scipy.interpolate._bsplines",
     }
 )
-_TRUSTED: set[str] = set()
+# Functions that fitted estimators keep as settings (pooling, scoring, the k-means
+# step): whole modules of scikit-learn's statistics, and a few named numpy ones.
+_SKLEARN_FUNCTION_MODULES = frozenset(
+    {
+        "sklearn.feature_selection._univariate_selection",
+        "sklearn.feature_selection._mutual_info",
+        "sklearn.cluster._kmeans",
+    }
+)
+_TRUSTED_NAMES = frozenset(
+    {
+        "numpy.dtype",
+        "scipy.sparse._csr.csr_matrix",
+        "scipy.sparse._csc.csc_matrix",
+        "numpy.mean",
+        "numpy.median",
+        "numpy.max",
+        "numpy.min",
+        "numpy.sum",
+        "scipy._lib.array_api_compat.numpy._aliases.asarray",
+    }
+)
+
+
+class UnsupportedModelError(ToolkitError, TypeError):
+    """A model that skops cannot write (scikit-learn's ``Birch``, for one)."""
 
 
 def trust(cls: type) -> type:
     """``trust(cls) -> cls``: allow toolkit's own model class ``cls`` in saved machines.
 
-    A class decorator for toolkit model types defined outside the generated wrappers.
+    A class decorator for toolkit model types defined outside the generated wrappers
+    (only classes of ``toolkit.*`` modules count; the mark is not inherited).
     """
-    _TRUSTED.add(f"{cls.__module__}.{cls.__qualname__}")
+    cls._toolkit_trusted = cls  # checked by identity, so subclasses are not trusted
     return cls
 
 
+def _marked_toolkit_class(module: str, attr: str) -> bool:
+    obj = _class_of(module, attr)
+    return inspect.isclass(obj) and vars(obj).get("_toolkit_trusted") is obj
+
+
 def _class_of(module: str, name: str):
-    target = importlib.import_module(module)
+    try:
+        target = importlib.import_module(module)
+    except ImportError:
+        return None
     return getattr(target, name, None)
 
 
@@ -86,7 +126,7 @@ def trusted_type(name: str) -> bool:
     >>> [trusted_type(t) for t in ("sklearn.tree._tree.Tree", "os.system", "builtins.eval")]
     [True, False, False]
     """
-    if name in _TRUSTED:
+    if name in _TRUSTED_NAMES:
         return True
     module, _, attr = name.rpartition(".")
     if module == "toolkit.models.types":
@@ -94,9 +134,14 @@ def trusted_type(name: str) -> bool:
 
         found = _build()[0].get(attr)
         return found is not None and found.package.startswith("sklearn")
+    if module.startswith("toolkit.") and _marked_toolkit_class(module, attr):
+        return True
     if module in _SKLEARN_STATE_MODULES:
         obj = _class_of(module, attr)
         return inspect.isclass(obj) and obj.__module__ == module
+    if module in _SKLEARN_FUNCTION_MODULES:
+        obj = _class_of(module, attr)
+        return inspect.isfunction(obj) and obj.__module__ == module
     return False
 
 
@@ -149,8 +194,13 @@ def save_machine(path, mach: Machine) -> None:
 
         return neural.save_machine(path, mach)
     import skops.io as sio
+    from skops.io.exceptions import UnsupportedTypeException
 
-    data = sio.dumps(_payload(mach))
+    try:
+        data = sio.dumps(_payload(mach))
+    except UnsupportedTypeException as error:
+        msg = f"{path}: not saved: skops cannot save this model yet ({error})"
+        raise UnsupportedModelError(msg) from None
     _refuse_untrusted(sio.get_untrusted_types(data=data), path, saving=True)
     Path(path).write_bytes(data)
 
