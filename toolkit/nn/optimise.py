@@ -112,19 +112,48 @@ def update(state, model, grads):
     >>> w[0].tolist()
     [0.0, 0.0]
     """
-    params, treedef = tree_flatten(model)
-    gleaves = _grad_leaves(grads, treedef)
-    sleaves = tree_flatten(state, _is_leaf)[0]
-    if len(sleaves) != len(params):
-        _mismatch(state, model)
-    for x, g, leaf in zip(params, gleaves, sleaves, strict=True):
-        if leaf is None or g is None or leaf.frozen:
-            continue
+    work: list = []
+    try:  # one walk over the three trees, collecting the work before doing any of it
+        _collect(state, model, grads, work)
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError):
+        _diagnose(state, model, grads)
+    for leaf, x, g in work:
         if leaf.state is PENDING:
             leaf.state = leaf.rule.init(x)
         leaf.state, step = leaf.rule.apply(leaf.state, x, g)
         x -= step
     return state, model
+
+
+def _collect(state, model, grads, work: list) -> None:
+    """Append (leaf, array, gradient) for every array to update; the trees share a structure."""
+    if grads is None or state is None:
+        return
+    kind = type(state)
+    if kind is Leaf:
+        if not state.frozen:
+            work.append((state, model, grads))
+    elif isinstance(state, Module):
+        if type(model) is not kind or type(grads) is not kind:
+            raise TypeError("structures differ")
+        for name in state._fields:
+            _collect(getattr(state, name), getattr(model, name), getattr(grads, name), work)
+    elif kind is list or kind is tuple:
+        for s, m, g in zip(state, model, grads, strict=True):
+            _collect(s, m, g, work)
+    elif kind is dict:
+        for key, s in state.items():
+            _collect(s, model[key], grads[key], work)
+
+
+def _diagnose(state, model, grads) -> None:
+    """Raise the error that says how the state, model and gradient trees disagree."""
+    params, treedef = tree_flatten(model)
+    _grad_leaves(grads, treedef)
+    if len(tree_flatten(state, _is_leaf)[0]) != len(params):
+        _mismatch(state, model)
+    msg = "update: the optimiser state, the model and the gradient have different structures"
+    raise ShapeError(msg + "; pass the model's gradient and a state from tk.setup(rule, model)")
 
 
 def _grad_leaves(grads, treedef) -> list:
