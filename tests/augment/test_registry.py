@@ -110,18 +110,19 @@ def test_public_names_resolve_and_document_themselves(name):
     assert obj.__doc__ and obj.__doc__.strip()
 
 
-def test_import_is_lazy_offline_and_warning_free():
-    """``import toolkit`` does not load albumentations; the first transform does, with
-    the update check off and no warning (run fresh, with warnings as errors)."""
+def test_import_is_lazy_and_the_update_check_off():
+    """``import toolkit`` does not load albumentations (seconds); the first transform does,
+    with its network update check off. (Its import raising no warning is checked by the
+    first test that builds a transform: warnings are errors here.)"""
+    import os
     import subprocess
     import sys
 
-    code = ("import os, sys; os.environ.pop('NO_ALBUMENTATIONS_UPDATE', None); import toolkit; "
-            "assert 'albumentations' not in sys.modules, 'import toolkit loaded albumentations'; "
-            "toolkit.augment.ShiftScaleRotate(); "
-            "assert 'albumentations' in sys.modules; "
-            "assert os.environ['NO_ALBUMENTATIONS_UPDATE'] == '1'")
+    code = ("import sys, toolkit; "
+            "assert 'albumentations' not in sys.modules, 'import toolkit loaded albumentations'")
     subprocess.run([sys.executable, "-W", "error", "-c", code], check=True)
+    tk.augment.ShiftScaleRotate()
+    assert os.environ["NO_ALBUMENTATIONS_UPDATE"] == "1"
 
 
 def _pairs(lo, hi):
@@ -137,7 +138,7 @@ def test_round_trip_holds_for_any_valid_values():
 
     probability = st.floats(0, 1)
 
-    @settings(max_examples=60, deadline=None)
+    @settings(max_examples=25, deadline=None)
     @given(limit=st.floats(0, 360) | _pairs(-360, 360), p=probability,
            scale=st.floats(0.01, 100) | _pairs(0.01, 100), fill=st.integers(0, 255),
            size=st.integers(1, 64) | st.tuples(st.integers(1, 64), st.integers(1, 64)))
