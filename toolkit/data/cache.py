@@ -36,6 +36,7 @@ import json
 import os
 import secrets
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -186,8 +187,7 @@ class ImageCache:
 
     def _remove_stale(self) -> None:
         for tmp in self.directory.glob(f"{self.key}.*.tmp.*"):
-            pid = tmp.name[len(self.key) + 1:].split("-", 1)[0]
-            if not pid.isdigit() or not _alive(int(pid)):
+            if _stale(tmp, tmp.name[len(self.key) + 1:].split("-", 1)[0]):
                 self._unlink(tmp)
 
     @staticmethod
@@ -211,6 +211,17 @@ def _reserve(path: Path) -> None:
                 path.unlink()
                 raise
             # file systems without fallocate: the space is taken as rows are written
+
+
+def _stale(tmp: Path, pid: str) -> bool:
+    """A temporary file whose writer is gone (by pid; on Windows, where os.kill(pid, 0) would
+    end the process, by age: a day)."""
+    if os.name == "nt":
+        try:
+            return time.time() - tmp.stat().st_mtime > 86400
+        except OSError:
+            return False
+    return not pid.isdigit() or not _alive(int(pid))
 
 
 def _alive(pid: int) -> bool:
