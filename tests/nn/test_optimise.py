@@ -83,3 +83,13 @@ def test_state_arrays_round_trip():
     saved["layers.0.weight/0"] = np.zeros((1, 1))
     with pytest.raises(tk.ToolkitError, match=r"layers\.0\.weight/0' has shape \(1, 1\)"):
         load_state_arrays(fresh, saved)
+
+
+def test_update_names_a_structure_mismatch_and_changes_nothing():
+    model = _model()
+    other = tk.Chain(tk.Dense(3, 4, tk.relu), tk.LayerNorm(4), tk.Dense(4, 2), seed=1)
+    state = tk.setup(tk.Descent(0.1), other)
+    before = model[0].weight.copy()
+    with pytest.raises(tk.ToolkitError, match="call tk.setup|different structures"):
+        tk.update(state, model, _grads(model))
+    np.testing.assert_array_equal(model[0].weight, before)
