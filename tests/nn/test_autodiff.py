@@ -157,3 +157,12 @@ def test_scalar_gradient_is_fast():
     f = lambda x: 3 * x**2 + 2 * x + 1  # noqa: E731
     per_call = min(timeit.repeat(lambda: tk.gradient(f, 2.0), number=2000, repeat=3)) / 2000
     assert per_call < 60e-6  # the target is 15 µs on a quiet machine; generous under load
+
+
+def test_a_primitive_name_is_registered_once():
+    from toolkit.nn.autodiff import register
+
+    with pytest.raises(GradientError, match="'add' is registered twice"):
+        register("add", lambda a, b: a + b, lambda node, g: (g, g))
+    with pytest.raises(GradientError, match="needs a vjp"):
+        register("no_vjp_here", lambda a: a)

@@ -53,7 +53,8 @@ class Primitive:
     Non-differentiable primitives (comparisons, argmax) return plain results even
     for traced inputs, which stops the gradient there.
 
-    >>> PRIMITIVES["add"].differentiable, PRIMITIVES["argmax"].differentiable
+    >>> from toolkit.nn import primitives
+    >>> primitives.ADD.differentiable, primitives.ARGMAX.differentiable
     (True, False)
     """
 
@@ -81,13 +82,19 @@ def register(name: str, forward, vjp=None, *, differentiable=True, residual=Fals
     6.0
     >>> del PRIMITIVES["doctest_twice"]
     """
-    if name in PRIMITIVES:
+    if name in PRIMITIVES and not _same_origin(PRIMITIVES[name].forward, forward):
         raise GradientError(f"primitive {name!r} is registered twice")
     if differentiable and vjp is None:
         raise GradientError(f"differentiable primitive {name!r} needs a vjp")
     prim = Primitive(name, forward, vjp, differentiable, residual)
     PRIMITIVES[name] = prim
     return prim
+
+
+def _same_origin(f, g) -> bool:
+    """Whether two functions are the same definition (a module imported a second time)."""
+    key = lambda fn: (getattr(fn, "__module__", None), getattr(fn, "__qualname__", id(fn)))  # noqa: E731
+    return key(f) == key(g)
 
 
 class Node:
@@ -111,7 +118,8 @@ class Node:
 def apply(prim: Primitive, *args, **kw):
     """apply(prim, *args, **kw) -> the primitive applied; traced if any argument is.
 
-    >>> apply(PRIMITIVES["mul"], 2.0, 4.0)
+    >>> from toolkit.nn import primitives
+    >>> apply(primitives.MUL, 2.0, 4.0)
     8.0
     """
     tape = None
