@@ -341,6 +341,6 @@ def logitcrossentropy(logits, target, *, axis: int = -1, reduction: str = "mean"
             f"unknown reduction {reduction!r}; {did_you_mean(reduction, _REDUCTIONS)}"
         )
     _check_xent_target(logits, target, axis)
-    if type(target) is not Tracked:
-        target = array_module(target).asarray(target)
+    if type(target) is not Tracked:  # labels from a CPU loader follow the logits' device
+        target = array_module(_plain(logits)).asarray(target)
     return apply(LOGITCROSSENTROPY, logits, target, axis=axis, reduction=reduction)

@@ -280,12 +280,10 @@ def _transpose_vjp(node, g):
 
 
 def _clip_vjp(node, g):
-    x, kw = node.xs[0], node.kw
-    inside = np.ones(shape_of(x), dtype=bool)
-    if kw["lo"] is not None:
-        inside &= x >= kw["lo"]
-    if kw["hi"] is not None:
-        inside &= x <= kw["hi"]
+    x, lo, hi = node.xs[0], node.kw["lo"], node.kw["hi"]
+    inside = True if lo is None else x >= lo
+    if hi is not None:
+        inside = inside & (x <= hi)
     return (g * inside,)
 
 
