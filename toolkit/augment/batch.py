@@ -24,6 +24,7 @@ import numpy as np
 
 from toolkit.augment.core import Pipeline, Transform, python_random
 from toolkit.augment.errors import TransformError
+from toolkit.augment.geometric import acts
 from toolkit.errors import ShapeError
 
 
@@ -66,8 +67,7 @@ def _choices(steps: list[Transform], seeds) -> np.ndarray:
         draws = python_random(seed)
         draws.random()
         for j, step in enumerate(steps):
-            p = step.params.get("p", 1.0)
-            chosen[i, j] = p >= 1.0 or (p > 0.0 and draws.random() < p)
+            chosen[i, j] = acts(step.params.get("p", 1.0), draws)
     return chosen
 
 
