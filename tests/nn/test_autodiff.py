@@ -6,6 +6,8 @@ import timeit
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 import toolkit as tk
 from toolkit.errors import GradientError
@@ -166,3 +168,15 @@ def test_a_primitive_name_is_registered_once():
         register("add", lambda a, b: a + b, lambda node, g: (g, g))
     with pytest.raises(GradientError, match="needs a vjp"):
         register("no_vjp_here", lambda a: a)
+
+
+@settings(max_examples=40, deadline=None)
+@given(mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3))
+def test_broadcast_gradients_count_the_uses_of_each_element(shapes):
+    (sa, sb), result = shapes.input_shapes, shapes.result_shape
+    a, b = np.ones(sa), np.ones(sb)
+    ga, gb = tk.gradient(lambda a, b: ops.sum(a * 1.0 + b * 2.0), a, b)
+    n = int(np.prod(result))
+    assert ga.shape == sa and gb.shape == sb
+    np.testing.assert_allclose(ga, np.full(sa, n / max(a.size, 1)))
+    np.testing.assert_allclose(gb, np.full(sb, 2.0 * n / max(b.size, 1)))

@@ -6,6 +6,8 @@ from collections import namedtuple
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from toolkit.errors import ShapeError, ToolkitError
 from toolkit.nn.module import Module
@@ -120,3 +122,27 @@ def test_module_declaration_is_checked():
         class Bad(Module):
             _fields = ("weight",)
             _state = ("running",)
+
+
+# ---------------------------------------------------------------------------- properties
+
+
+_leaves = st.one_of(st.none(), st.integers(), st.floats(allow_nan=False), st.text(max_size=3))
+_trees = st.recursive(
+    _leaves,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.tuples(inner, inner),
+        st.dictionaries(st.text(max_size=2), inner, max_size=3),
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_trees)
+def test_flatten_unflatten_is_the_identity(tree):
+    leaves, treedef = tree_flatten(tree)
+    assert tree_unflatten(treedef, leaves) == tree
+    assert len(tree_leaves_with_path(tree)) == len(leaves) == treedef.num_leaves
+    assert tree_map(lambda x: x, tree) == tree
