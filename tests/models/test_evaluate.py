@@ -160,3 +160,19 @@ def test_evaluate_a_machine():
     )
     with pytest.raises(DataError, match="needs data"):
         evaluate(FOREST)
+
+
+def test_the_table_prints_each_row_in_one_format():
+    from toolkit.models.evaluation import Evaluation
+
+    values = {"tree": {"log_loss": np.array([1.0, 3.0, 2.0, 3.09, 4.12]),
+                       "accuracy": np.array([0.9, 1.0, 0.95, 0.9444, 1.0])}}  # fmt: skip
+    ev = Evaluation(values, (tk.log_loss, tk.accuracy), {"tree": np.zeros(5)},
+                    {"tree": np.zeros(5)}, pairs=[], resampling=None, repeats=1)  # fmt: skip
+    rows = repr(ev).splitlines()[2:]
+    assert "1.00 3.00 2.00 3.09 4.12" in rows[0] and "2.64" in rows[0]
+    assert "0.900 1.000 0.950 0.944 1.000" in rows[1] and "0.959" in rows[1]
+    times = {"m": np.zeros(2)}
+    tiny = Evaluation({"m": {"log_loss": np.array([2.2e-16, 0.5])}}, (tk.log_loss,), times,
+                      times, pairs=[], resampling=None, repeats=1)  # fmt: skip
+    assert "2.20e-16 5.00e-01" in repr(tiny)

@@ -256,3 +256,72 @@ def test_a_model_skops_cannot_write_is_refused_by_name(tmp_path):
     )
     with pytest.raises(io.UnsupportedModelError, match="Birch"):
         io.save_machine(tmp_path / "b.skops", mach)
+
+
+def test_a_tuned_machine_round_trips_with_its_report(wine, tmp_path):
+    X, y = wine
+    tree = tk.load_model("DecisionTreeClassifier")(random_state=0)
+    ranges = [tk.hp_range(tree, "max_depth", values=[None, 2, 3]),
+              tk.hp_range(tree, "criterion", values=["gini", "entropy"])]  # fmt: skip
+    tuned = tk.TunedModel(tree, range=ranges, tuning=tk.RandomSearch(n=4, seed=2),
+                          resampling=tk.StratifiedCV(3, seed=1), measure=tk.f1_macro)  # fmt: skip
+    mach = tk.fit(tk.machine(tuned, X, y))
+    tk.save(tmp_path / "tuned.skops", mach)
+    loaded = tk.load(tmp_path / "tuned.skops")
+    assert tk.predict(loaded, X).tolist() == tk.predict(mach, X).tolist()
+    np.testing.assert_array_equal(tk.predict_proba(loaded, X), tk.predict_proba(mach, X))
+    before, after = tk.report(mach), tk.report(loaded)
+    assert after["history"].equals(before["history"]) and after["history"].height == 4
+    assert after["history"].schema == before["history"].schema
+    assert {k: after[k] for k in ("best_params", "measure", "best_measurement", "classes")} == {
+        k: before[k] for k in ("best_params", "measure", "best_measurement", "classes")
+    }
+    assert repr(after["best_model"]) == repr(before["best_model"])
+    assert loaded.model.measure is tk.f1_macro
+    assert repr(loaded.model.get_params()) == repr(mach.model.get_params())
+
+
+@pytest.mark.parametrize(
+    "tuning", [tk.Grid(resolution={"alpha": 2}), tk.LatinHypercube(n=2, seed=0)], ids=repr
+)
+@pytest.mark.parametrize(
+    "resampling", [tk.Holdout(0.7, seed=1), tk.CV(2), tk.TimeSeriesCV(2), [([0, 1, 2], [3, 4])]]
+)
+def test_tuned_regressors_round_trip_with_every_strategy(tuning, resampling, tmp_path):
+    ridge = tk.load_model("Ridge")()
+    X, y = np.arange(12.0).reshape(6, 2), np.array([0.0, 1.0, 1.5, 3.5, 4.0, 5.5])
+    r = tk.hp_range(ridge, "alpha", lower=0.1, upper=10.0, scale="log")
+    model = tk.TunedModel(ridge, range=r, tuning=tuning, resampling=resampling, measure="rmse")
+    mach = tk.fit(tk.machine(model, X, y))
+    tk.save(tmp_path / "t.skops", mach)
+    loaded = tk.load(tmp_path / "t.skops")
+    np.testing.assert_array_equal(tk.predict(loaded, X), tk.predict(mach, X))
+    assert tk.report(loaded)["history"].equals(tk.report(mach)["history"])
+
+
+def test_a_tuned_machine_with_a_measure_of_ours_is_refused_by_name(tmp_path):
+    own = tk.Measure("worst", lambda p, y, c: float(np.max(np.abs(p - y))), orientation="lower",
+                     needs="values", doc="largest error")  # fmt: skip
+    ridge = tk.load_model("Ridge")()
+    model = tk.TunedModel(ridge, range=tk.hp_range(ridge, "alpha", values=[0.1, 1.0]),
+                          resampling=tk.CV(2), measure=own)  # fmt: skip
+    mach = tk.fit(tk.machine(model, np.eye(4), np.arange(4.0)))
+    with pytest.raises(UnsafeFileError, match="not saved.*Measure"):
+        tk.save(tmp_path / "t.skops", mach)
+
+
+def test_a_tuned_machine_file_edited_to_name_os_system_is_refused(tmp_path):
+    ridge = tk.load_model("Ridge")()
+    model = tk.TunedModel(ridge, range=tk.hp_range(ridge, "alpha", values=[0.1, 1.0]),
+                          resampling=tk.CV(2), measure="rmse")  # fmt: skip
+    path = tmp_path / "t.skops"
+    tk.save(path, tk.fit(tk.machine(model, np.eye(4), np.arange(4.0))))
+
+    def to_system(schema):
+        node = schema["content"]["fitted_model"]["content"]["content"]["resampling"]
+        node["__module__"], node["__class__"] = "os", "system"
+        return schema
+
+    _rewrite_schema(path, to_system)
+    with pytest.raises(UnsafeFileError, match="os.system"):
+        tk.load(path)

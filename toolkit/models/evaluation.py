@@ -19,6 +19,7 @@ comparing models on the same folds, not as a guarantee.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 import numpy as np
 import polars as pl
@@ -39,6 +40,33 @@ def interval(values: np.ndarray) -> tuple[float, float, float, float]:
     sd = float(np.std(values, ddof=1))
     half = 1.96 * sd / float(np.sqrt(k))
     return mean, sd, mean - half, mean + half
+
+
+def fold_format(values) -> Callable[[float], str]:
+    """``fold_format(values) -> format``: one format for a row of values, aligned decimals.
+
+    Fixed decimals that give the smallest non-zero magnitude three significant
+    digits; scientific notation for the whole row when a value is below 1e-3 or
+    at least 1e6 (so a row never mixes ``1`` with ``3.09``).
+
+    >>> values = [1.0, 3.0, 2.0, 3.09, 4.12]
+    >>> " ".join(map(fold_format(values), values))
+    '1.00 3.00 2.00 3.09 4.12'
+    >>> values = [0.9444, 1.0, 0.0]
+    >>> " ".join(map(fold_format(values), values))
+    '0.944 1.000 0.000'
+    >>> values = [2.2e-16, 0.5]
+    >>> " ".join(map(fold_format(values), values))
+    '2.20e-16 5.00e-01'
+    """
+    sizes = np.abs(np.asarray(values, dtype=np.float64))
+    sizes = sizes[np.isfinite(sizes) & (sizes > 0)]
+    if sizes.size == 0:
+        return lambda v: f"{v:.3f}"
+    if sizes.min() < 1e-3 or sizes.max() >= 1e6:
+        return lambda v: f"{v:.2e}"
+    decimals = max(0, 2 - int(np.floor(np.log10(sizes.min()))))
+    return lambda v: f"{v:.{decimals}f}"
 
 
 class Evaluation:
@@ -155,13 +183,14 @@ class Evaluation:
         ]
         rows = [head]
         for r in self.to_polars().iter_rows(named=True):
-            folds = " ".join(f"{v:.3g}" for v in r["per_fold"][:8]) + (
+            shown = fold_format([r["mean"], *r["per_fold"]])  # one format for the whole row
+            folds = " ".join(shown(v) for v in r["per_fold"][:8]) + (
                 " …" if len(r["per_fold"]) > 8 else ""
             )
             rows.append([
                 r["model"], r["measure"], "↑" if r["better"] == "higher" else "↓",
-                f"{r['mean']:.4g}",
-                f"{r['sd']:.3g}", f"[{r['ci_low']:.4g}, {r['ci_high']:.4g}]", folds,
+                shown(r["mean"]),
+                f"{r['sd']:.3g}", f"[{shown(r['ci_low'])}, {shown(r['ci_high'])}]", folds,
                 f"{r['fit_time']:.3g}", f"{r['predict_time']:.3g}",
             ])  # fmt: skip
         return title, rows

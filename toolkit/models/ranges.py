@@ -33,10 +33,12 @@ import numpy as np
 
 from toolkit._seed import generator
 from toolkit.errors import DataError, UnknownNameError, did_you_mean
+from toolkit.models.io import trust
 
 SCALES = ("linear", "log")
 
 
+@trust
 class NumericRange:
     """``NumericRange(name, lower, upper, scale, integer)``: made by :func:`hp_range`."""
 
@@ -79,6 +81,7 @@ class NumericRange:
         )
 
 
+@trust
 class NominalRange:
     """``NominalRange(name, values)``: made by :func:`hp_range` with ``values=[...]``."""
 
@@ -161,6 +164,7 @@ def _as_ranges(ranges) -> list:
     return ranges
 
 
+@trust
 class Grid:
     """``Grid(resolution=10)``: every combination of each range's grid (see the module docs).
 
@@ -193,6 +197,7 @@ class Grid:
         return f"Grid(resolution={self.resolution!r})"
 
 
+@trust
 class RandomSearch:
     """``RandomSearch(n=10, seed=None)``: ``n`` random points (see the module docs)."""
 
@@ -217,6 +222,7 @@ class RandomSearch:
         return f"{type(self).__name__}(n={self.n!r}, seed={self.seed!r})"
 
 
+@trust
 class LatinHypercube(RandomSearch):
     """``LatinHypercube(n=10, seed=None)``: ``n`` points, one in each of ``n`` strata per range."""
 

@@ -32,6 +32,7 @@ import numpy as np
 
 from toolkit._seed import derive_int, generator
 from toolkit.errors import DataError
+from toolkit.models.io import trust
 
 
 def _check_nfolds(name: str, nfolds, n: int, least: int = 2) -> None:
@@ -74,6 +75,7 @@ class _Strategy:
         return hash((type(self).__name__, *vars(self).items()))
 
 
+@trust
 class Holdout(_Strategy):
     """``Holdout(fraction_train=0.7, shuffle=None, seed=None)``: one train/test split.
 
@@ -109,6 +111,7 @@ class Holdout(_Strategy):
         return [(np.sort(order[:k]), np.sort(order[k:]))]
 
 
+@trust
 class CV(_Strategy):
     """``CV(nfolds=6, shuffle=None, seed=None)``: k-fold cross-validation.
 
@@ -140,6 +143,7 @@ class CV(_Strategy):
         ]
 
 
+@trust
 class StratifiedCV(_Strategy):
     """``StratifiedCV(nfolds=6, shuffle=None, seed=None)``: folds that keep class proportions.
 
@@ -198,6 +202,7 @@ def _allocate(encoded: np.ndarray, n_classes: int, nfolds: int, rng) -> np.ndarr
     return test_fold
 
 
+@trust
 class TimeSeriesCV(_Strategy):
     """``TimeSeriesCV(nfolds=4)``: train on the past, test on the next block, never the reverse.
 

@@ -35,10 +35,12 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
 
-from toolkit.errors import DataError, NotTrainedError
+from toolkit.errors import DataError, NotTrainedError, ToolkitError
 from toolkit.models.evaluate import _as_inputs, _check_fits, _measures, run_fold
 from toolkit.models.executors import as_executor
 from toolkit.models.frames import n_rows
+from toolkit.models.io import trust
+from toolkit.models.measures import Measure
 from toolkit.models.measures import measure as as_measure
 from toolkit.models.ranges import Grid, _as_ranges, hp_range
 from toolkit.models.resampling import CV, resample
@@ -48,6 +50,7 @@ def _inner_has(method: str):
     return lambda self: hasattr(self.model, method)
 
 
+@trust
 class TunedModel(BaseEstimator):
     """``TunedModel(model; range, tuning=Grid(), resampling=CV(6), measure=None, workers=1)``.
 
@@ -105,6 +108,26 @@ class TunedModel(BaseEstimator):
             "best_measurement": self.best_score_, "history": self.history_,
         }  # fmt: skip
         return self
+
+    def __getstate__(self) -> dict:
+        # tk.save writes with skops, which builds only trusted types: the history
+        # table travels as plain lists and a registered measure by its name.
+        state = dict(super().__getstate__())
+        if isinstance(state.get("measure"), Measure) and _registered(state["measure"]):
+            state["measure"], state["_measure_name"] = None, state["measure"].name
+        if "history_" in state:
+            state["history_"] = _frame_state(state["history_"])
+            state["report_"] = {**state["report_"], "history": state["history_"]}
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        state = dict(state)
+        if "_measure_name" in state:
+            state["measure"] = as_measure(state.pop("_measure_name"))
+        if isinstance(state.get("history_"), dict):
+            state["history_"] = _frame_from_state(state["history_"])
+            state["report_"] = {**state["report_"], "history": state["history_"]}
+        super().__setstate__(state)
 
     def _best(self):
         if not hasattr(self, "best_model_"):
@@ -175,6 +198,33 @@ def history_frame(history: list[dict]) -> pl.DataFrame:
     columns["per_fold"] = pl.Series(
         [h["per_fold"].tolist() for h in history], dtype=pl.List(pl.Float64)
     )
+    return pl.DataFrame(columns)
+
+
+def _registered(m: Measure) -> bool:
+    try:
+        return as_measure(m.name) is m
+    except ToolkitError:
+        return False
+
+
+def _frame_state(frame: pl.DataFrame) -> dict:
+    """``_frame_state(history_frame) -> dict``: the table as ``{column: list}`` (and back).
+
+    >>> frame = history_frame([{"params": {"C": 1.0}, "measurement": 0.5, "sd": 0.1,
+    ...                         "per_fold": np.array([0.4, 0.6])}])
+    >>> _frame_from_state(_frame_state(frame)).equals(frame)
+    True
+    """
+    return {"columns": frame.columns, "values": [frame[c].to_list() for c in frame.columns]}
+
+
+def _frame_from_state(state: dict) -> pl.DataFrame:
+    typed = {"measurement": pl.Float64, "sd": pl.Float64, "per_fold": pl.List(pl.Float64)}
+    columns = [
+        pl.Series(name, values, dtype=typed[name]) if name in typed else _column(name, values)
+        for name, values in zip(state["columns"], state["values"], strict=True)
+    ]
     return pl.DataFrame(columns)
 
 
