@@ -301,6 +301,9 @@ def withgradient(f: Callable, *args):
     a layer that builds its parameters lazily is built by a first call and then traced
     by a second.
 
+    Tracing swaps values into the model's fields, so do not run the same model in
+    another thread during the call; nested (higher-order) gradients are not supported.
+
     Every float argument is differentiated, so close over data you need no gradient
     for — ``withgradient(lambda m: loss(m, x, y), model)``, as Flux's ``train!`` does —
     rather than passing ``x`` as an argument (that would compute ``x``'s gradient too).
