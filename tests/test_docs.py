@@ -20,7 +20,7 @@ from _pytest.doctest import _get_checker  # pytest's checker: it understands NUM
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-GUIDES = ["data.md"]
+GUIDES = ["data.md", "nn.md"]
 NOTEBOOKS: list[str] = []
 FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```[ \t]*$", re.M | re.S)
 FLAGS = (
@@ -61,7 +61,8 @@ def test_guide_examples_run(guide, at_root):
     path = DOCS / guide
     blocks = code_blocks(path.read_text())
     assert any(language == "pycon" for language, _, _ in blocks), f"{guide} has no examples"
-    unrun = [line + 1 for language, line, _ in blocks if language not in ("pycon", "python", "text")]
+    run = ("pycon", "python", "text")
+    unrun = [line + 1 for language, line, _ in blocks if language not in run]
     assert not unrun, f"{guide}: code blocks at lines {unrun} are not run (use pycon or python)"
     failures = run_guide(path)
     assert not failures, failures
