@@ -212,15 +212,13 @@ def backward(tape: list, out: Tracked, seed) -> None:
 # ---------------------------------------------------------------------------- entry points
 
 
-def _trace_leaf(tape: list, leaves: list):
-    """A function for map_inplace: float values -> Tracked, anything else unchanged."""
+def _trace_leaf(tape: list):
+    """A function for map_inplace: trainable float values -> Tracked, the rest unchanged."""
 
     def trace(value, path, state):
         if state or not _is_float(value):
             return value
-        t = Tracked(float(value) if type(value) is int else value, tape, path or None)
-        leaves.append(t)
-        return t
+        return Tracked(value, tape, path or None)
 
     return trace
 
@@ -241,8 +239,7 @@ def _trace_arg(arg, i: int, tape: list):
     if type(arg) is float or type(arg) is int:
         return Tracked(float(arg), tape, f"argument {i}"), False
     if isinstance(arg, Module | list | tuple | dict):
-        leaves: list = []
-        return map_inplace(_trace_leaf(tape, leaves), arg, ""), True
+        return map_inplace(_trace_leaf(tape), arg, ""), True
     if _is_float(arg):
         return Tracked(arg, tape, f"argument {i}"), False
     return arg, False
@@ -311,24 +308,17 @@ def withgradient(f: Callable, *args):
     >>> withgradient(lambda x, y: x * y, 3.0, 4.0)
     (12.0, (4.0, 3.0))
     """
-    retraced = False
-    while True:
+    for attempt in (1, 2):
         tape: list = []
-        traced, trees = [], []
+        traced = [_trace_arg(arg, i, tape) for i, arg in enumerate(args)]
+        trees = [t for t, is_tree in traced if is_tree]
         try:
-            for i, arg in enumerate(args):
-                t, is_tree = _trace_arg(arg, i, tape)
-                traced.append(t)
-                if is_tree:
-                    trees.append(t)
-            out, value = _check_output(f(*traced))
-            if trees and not retraced and any(_uninitialised_params(t) for t in trees):
-                retraced = True
-                continue
+            out, value = _check_output(f(*[t for t, _ in traced]))
+            if attempt == 1 and trees and any(_uninitialised_params(t) for t in trees):
+                continue  # lazy layers built their parameters: trace them this time
             if type(out) is Tracked:
-                seed = 1.0 if type(out.data) is float else np.ones_like(out.data)
-                backward(tape, out, seed)
-            grads = tuple(_grad_tree(t) for t in traced)
+                backward(tape, out, 1.0 if type(out.data) is float else np.ones_like(out.data))
+            grads = tuple(_grad_tree(t) for t, _ in traced)
         finally:
             for t in trees:
                 map_inplace(_untrace, t, "")
