@@ -16,15 +16,6 @@ from toolkit.nn.activations import (
 )
 from toolkit.nn.autodiff import gradient, withgradient
 from toolkit.nn.device import cpu, gpu
-from toolkit.nn.losses import (
-    binarycrossentropy,
-    crossentropy,
-    huber,
-    logitbinarycrossentropy,
-    logitcrossentropy,
-    mae,
-    mse,
-)
 from toolkit.nn.io import loadweights
 from toolkit.nn.layers import (
     BatchNorm,
@@ -41,6 +32,15 @@ from toolkit.nn.layers import (
     SkipConnection,
     testmode,
     trainmode,
+)
+from toolkit.nn.losses import (
+    binarycrossentropy,
+    crossentropy,
+    huber,
+    logitbinarycrossentropy,
+    logitcrossentropy,
+    mae,
+    mse,
 )
 from toolkit.nn.module import Module
 from toolkit.nn.optimise import adjust, freeze, setup, thaw, update
