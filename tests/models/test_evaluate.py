@@ -175,4 +175,11 @@ def test_the_table_prints_each_row_in_one_format():
     times = {"m": np.zeros(2)}
     tiny = Evaluation({"m": {"log_loss": np.array([2.2e-16, 0.5])}}, (tk.log_loss,), times,
                       times, pairs=[], resampling=None, repeats=1)  # fmt: skip
-    assert "2.20e-16 5.00e-01" in repr(tiny)
+    assert "0.000 0.500" in repr(tiny)
+
+
+def test_stratified_folds_refuse_a_continuous_target():
+    with pytest.raises(DataError, match="continuous; use CV"):
+        evaluate(
+            Ridge(), DX, DY.astype(float) + 0.5, resampling=StratifiedCV(3), measures=[tk.rmse]
+        )

@@ -144,3 +144,37 @@ def test_a_param_grid_dict_is_a_range():
     assert tuned.best_params_ == search.best_params_
     with pytest.raises(UnknownNameError):
         TunedModel(TREE, range={"depth": [1]}).fit(WX, WY)
+
+
+def test_settings_changed_in_place_retrain_the_machine():
+    r = hp_range(Ridge(), "alpha", lower=0.1, upper=10.0, scale="log")
+    tuned = TunedModel(Ridge(), range=r, tuning=Grid(2), resampling=CV(3), measure="rmse")
+    mach = tk.fit(tk.machine(tuned, DX, DY))
+    assert tk.fit(mach).n_fits == 1  # nothing changed
+    tuned.tuning.resolution = 3
+    assert tk.fit(mach).n_fits == 2 and tk.report(mach)["history"].height == 3
+    tuned.resampling.nfolds = 4
+    assert tk.fit(mach).n_fits == 3 and len(tk.report(mach)["history"]["per_fold"][0]) == 4
+    r.upper = 100.0
+    assert tk.fit(mach).n_fits == 4 and tk.report(mach)["history"]["alpha"].max() == 100.0
+
+
+def test_settings_are_nested_parameters():
+    tuned = TunedModel(TREE, range=hp_range(TREE, "max_depth", lower=1, upper=3), tuning=Grid(2),
+                       resampling=CV(3), measure="accuracy")  # fmt: skip
+    tuned.set_params(tuning__resolution=3, resampling__nfolds=4)
+    assert tuned.tuning == Grid(3) and tuned.resampling == CV(4)
+    copy = clone(tuned)
+    assert copy.tuning == tuned.tuning and copy.tuning is not tuned.tuning
+    assert copy.range == tuned.range and copy.range is not tuned.range
+    with pytest.raises(UnknownNameError, match="resolution"):
+        tuned.set_params(tuning__resolutoin=3)
+    with pytest.raises(DataError, match="strictly between"):
+        Holdout(0.7).set_params(fraction_train=2.0)
+
+
+def test_a_list_of_measures_is_refused_saying_one():
+    tuned = TunedModel(TREE, range=hp_range(TREE, "max_depth", lower=1, upper=3),
+                       measure=[tk.accuracy, tk.log_loss])  # fmt: skip
+    with pytest.raises(DataError, match="one measure"):
+        tuned.fit(WX, WY)

@@ -45,27 +45,26 @@ def interval(values: np.ndarray) -> tuple[float, float, float, float]:
 def fold_format(values) -> Callable[[float], str]:
     """``fold_format(values) -> format``: one format for a row of values, aligned decimals.
 
-    Fixed decimals that give the smallest non-zero magnitude three significant
-    digits; scientific notation for the whole row when a value is below 1e-3 or
-    at least 1e6 (so a row never mixes ``1`` with ``3.09``).
+    Fixed decimals that give the smallest value of at least 1e-3 three significant
+    digits (at most 4 decimals, so a value below 1e-3 beside larger ones prints as
+    ``0.0000``); scientific notation for the whole row when every value is below
+    1e-3 or one is at least 1e6. A row never mixes ``1`` with ``3.09``.
 
-    >>> values = [1.0, 3.0, 2.0, 3.09, 4.12]
-    >>> " ".join(map(fold_format(values), values))
-    '1.00 3.00 2.00 3.09 4.12'
-    >>> values = [0.9444, 1.0, 0.0]
-    >>> " ".join(map(fold_format(values), values))
-    '0.944 1.000 0.000'
-    >>> values = [2.2e-16, 0.5]
-    >>> " ".join(map(fold_format(values), values))
-    '2.20e-16 5.00e-01'
+    >>> def show(values):
+    ...     return " ".join(map(fold_format(values), values))
+    >>> show([1.0, 3.0, 2.0, 3.09, 4.12]), show([0.9444, 1.0, 0.0]), show([2.2e-16, 0.5])
+    ('1.00 3.00 2.00 3.09 4.12', '0.944 1.000 0.000', '0.000 0.500')
+    >>> show([0.00942, 0.0312]), show([2e-5, 3e-4]), show([55.21, 1200.0])
+    ('0.0094 0.0312', '2.00e-05 3.00e-04', '55.2 1200.0')
     """
     sizes = np.abs(np.asarray(values, dtype=np.float64))
     sizes = sizes[np.isfinite(sizes) & (sizes > 0)]
     if sizes.size == 0:
         return lambda v: f"{v:.3f}"
-    if sizes.min() < 1e-3 or sizes.max() >= 1e6:
+    if sizes.max() < 1e-3 or sizes.max() >= 1e6:
         return lambda v: f"{v:.2e}"
-    decimals = max(0, 2 - int(np.floor(np.log10(sizes.min()))))
+    smallest = sizes[sizes >= 1e-3].min()
+    decimals = min(4, max(0, 2 - int(np.floor(np.log10(smallest)))))
     return lambda v: f"{v:.{decimals}f}"
 
 

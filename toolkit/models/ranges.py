@@ -27,6 +27,8 @@ NumericRange('max_depth', lower=1, upper=4, scale='linear', integer=True)
 
 from __future__ import annotations
 
+import copy
+import inspect
 import itertools
 
 import numpy as np
@@ -38,8 +40,50 @@ from toolkit.models.io import trust
 SCALES = ("linear", "log")
 
 
+class Settings:
+    """Settings objects (ranges, tuning and resampling strategies) as scikit-learn parameters.
+
+    ``get_params``/``set_params`` over the ``__init__`` arguments make a change made
+    in place (``tuned.tuning.resolution = 20``) visible to ``tk.fit``, which then
+    retrains, and allow nested names (``tuned.set_params(resampling__nfolds=3)``);
+    ``clone`` copies them; two are equal when their parameters are.
+
+    >>> g = Grid(resolution=3)
+    >>> g.set_params(resolution=5) == Grid(5), g.get_params()
+    (True, {'resolution': 5})
+    """
+
+    def _names(self) -> list[str]:
+        init = inspect.signature(type(self).__init__).parameters
+        return [name for name in init if name != "self"]
+
+    def get_params(self, deep: bool = True) -> dict:
+        """``get_params(deep=True) -> dict``: the ``__init__`` arguments, by name."""
+        return {name: getattr(self, name) for name in self._names()}
+
+    def set_params(self, **params):
+        """``set_params(**params) -> self``: new values, checked as ``__init__`` checks them."""
+        names = self._names()
+        for name in params:
+            if name not in names:
+                where = type(self).__name__
+                raise UnknownNameError(
+                    f"{where} has no setting {name!r}; {did_you_mean(name, names)}"
+                )
+        self.__init__(**{**self.get_params(), **params})
+        return self
+
+    def __sklearn_clone__(self):
+        return copy.deepcopy(self)
+
+    def __eq__(self, other) -> bool:
+        return type(self) is type(other) and self.get_params() == other.get_params()
+
+    __hash__ = None  # mutable settings
+
+
 @trust
-class NumericRange:
+class NumericRange(Settings):
     """``NumericRange(name, lower, upper, scale, integer)``: made by :func:`hp_range`."""
 
     def __init__(self, name: str, lower, upper, scale: str, integer: bool):
@@ -82,7 +126,7 @@ class NumericRange:
 
 
 @trust
-class NominalRange:
+class NominalRange(Settings):
     """``NominalRange(name, values)``: made by :func:`hp_range` with ``values=[...]``."""
 
     def __init__(self, name: str, values: list):
@@ -165,7 +209,7 @@ def _as_ranges(ranges) -> list:
 
 
 @trust
-class Grid:
+class Grid(Settings):
     """``Grid(resolution=10)``: every combination of each range's grid (see the module docs).
 
     ``resolution`` may be a dict ``{name: resolution}`` for different numbers per range.
@@ -198,7 +242,7 @@ class Grid:
 
 
 @trust
-class RandomSearch:
+class RandomSearch(Settings):
     """``RandomSearch(n=10, seed=None)``: ``n`` random points (see the module docs)."""
 
     def __init__(self, n: int = 10, seed: int | None = None):

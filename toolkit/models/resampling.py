@@ -29,10 +29,12 @@ As in MLJ, giving a ``seed`` turns shuffling on unless ``shuffle=False`` is said
 from __future__ import annotations
 
 import numpy as np
+from sklearn.utils.multiclass import type_of_target
 
 from toolkit._seed import derive_int, generator
 from toolkit.errors import DataError
 from toolkit.models.io import trust
+from toolkit.models.ranges import Settings
 
 
 def _check_nfolds(name: str, nfolds, n: int, least: int = 2) -> None:
@@ -52,7 +54,7 @@ def _complement(n: int, test: np.ndarray) -> np.ndarray:
     return np.flatnonzero(mask)
 
 
-class _Strategy:
+class _Strategy(Settings):
     """Shared ``repr`` and the seed of each repeat."""
 
     def _seed(self, repeat: int):
@@ -67,9 +69,6 @@ class _Strategy:
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
         return f"{type(self).__name__}({args})"
-
-    def __eq__(self, other) -> bool:
-        return type(self) is type(other) and vars(self) == vars(other)
 
     def __hash__(self) -> int:
         return hash((type(self).__name__, *vars(self).items()))
@@ -166,6 +165,10 @@ class StratifiedCV(_Strategy):
             raise DataError(
                 "StratifiedCV needs the targets y to stratify; use CV for unlabelled data"
             )
+        kind = type_of_target(np.asarray(y))
+        if kind not in ("binary", "multiclass"):
+            msg = f"StratifiedCV keeps the proportions of classes, but y is {kind}; use CV"
+            raise DataError(msg)
         encoded = _first_appearance_codes(np.asarray(y))
         counts = np.bincount(encoded)
         if self.nfolds > counts.max():

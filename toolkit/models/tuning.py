@@ -165,9 +165,9 @@ def tune(model, X, y, ranges, tuning, resampling, measure, workers=1, executor=N
     ``history`` is a list of dicts ``{"params", "measurement", "sd", "per_fold"}`` in
     candidate order. The shared engine of :class:`TunedModel` and ``learning_curve``.
     """
-    m = _measures(None, model)[0] if measure is None else as_measure(measure)
     if isinstance(measure, (list, tuple)):
         raise DataError("TunedModel optimises one measure; pass measure=tk.accuracy, not a list")
+    m = _measures(None, model)[0] if measure is None else as_measure(measure)
     _check_fits(type(model).__name__, model, (m,))
     if isinstance(ranges, dict):  # scikit-learn's param_grid spelling: {name: [values]}
         ranges = [hp_range(model, name, values=list(values)) for name, values in ranges.items()]
