@@ -13,6 +13,7 @@ import doctest
 import io
 import json
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -51,9 +52,14 @@ def run_guide(path: Path) -> str:
 
 
 @pytest.fixture
-def at_root(digits_dir, wine_csv, monkeypatch):
-    """Work from the repository root, with the bundled data sets materialised."""
+def at_root(digits_dir, wine_csv, tmp_path, monkeypatch):
+    """Work from the repository root, with the bundled data sets materialised.
+
+    The guides write their files under ``tempfile.mkdtemp()``: here that is inside
+    ``tmp_path``, which pytest cleans up.
+    """
     monkeypatch.chdir(ROOT)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
 
 
 @pytest.mark.parametrize("guide", GUIDES)
