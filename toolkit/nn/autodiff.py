@@ -212,11 +212,16 @@ def backward(tape: list, out: Tracked, seed) -> None:
 # ---------------------------------------------------------------------------- entry points
 
 
-def _trace_leaf(tape: list):
-    """A function for map_inplace: trainable float values -> Tracked, the rest unchanged."""
+def _trace_leaf(tape: list, empty: list):
+    """A function for map_inplace: trainable float values -> Tracked, the rest unchanged.
+
+    Trainable fields still ``None`` (layers not built yet) are noted in ``empty``.
+    """
 
     def trace(value, path, state):
         if state or not _is_float(value):
+            if value is None and not state:
+                empty.append(path)
             return value
         return Tracked(value, tape, path or None)
 
@@ -234,12 +239,12 @@ def _untrace(value, path, state):
     return value.data if type(value) is Tracked else value
 
 
-def _trace_arg(arg, i: int, tape: list):
+def _trace_arg(arg, i: int, tape: list, empty: list):
     """Trace one argument of f; returns (traced argument, is_tree)."""
     if type(arg) is float or type(arg) is int:
         return Tracked(float(arg), tape, f"argument {i}"), False
     if isinstance(arg, Module | list | tuple | dict):
-        return map_inplace(_trace_leaf(tape), arg, ""), True
+        return map_inplace(_trace_leaf(tape, empty), arg, ""), True
     if _is_float(arg):
         return Tracked(arg, tape, f"argument {i}"), False
     return arg, False
@@ -310,11 +315,12 @@ def withgradient(f: Callable, *args):
     """
     for attempt in (1, 2):
         tape: list = []
-        traced = [_trace_arg(arg, i, tape) for i, arg in enumerate(args)]
+        empty: list = []  # unbuilt parameter fields: a lazy layer may build them in f
+        traced = [_trace_arg(arg, i, tape, empty) for i, arg in enumerate(args)]
         trees = [t for t, is_tree in traced if is_tree]
         try:
             out, value = _check_output(f(*[t for t, _ in traced]))
-            if attempt == 1 and trees and any(_uninitialised_params(t) for t in trees):
+            if attempt == 1 and empty and any(_uninitialised_params(t) for t in trees):
                 continue  # lazy layers built their parameters: trace them this time
             if type(out) is Tracked:
                 backward(tape, out, 1.0 if type(out.data) is float else np.ones_like(out.data))
