@@ -178,3 +178,15 @@ def test_a_list_of_measures_is_refused_saying_one():
                        measure=[tk.accuracy, tk.log_loss])  # fmt: skip
     with pytest.raises(DataError, match="one measure"):
         tuned.fit(WX, WY)
+
+
+def test_a_grid_resolution_for_an_unknown_range_is_refused():
+    r = hp_range(Ridge(), "alpha", lower=0.1, upper=10.0)
+    assert len(Grid(resolution={"alpha": 3}).candidates([r])) == 3
+    with pytest.raises(UnknownNameError, match="'alpah'.*alpha"):
+        Grid(resolution={"alpah": 3}).candidates([r])
+
+
+def test_a_range_of_a_model_type_uses_its_defaults():
+    assert hp_range(DecisionTreeClassifier, "max_depth", lower=1, upper=3).integer
+    assert not hp_range(Ridge, "alpha", lower=1, upper=3).integer

@@ -149,7 +149,8 @@ def hp_range(model, name: str, *, lower=None, upper=None, scale: str = "linear",
     """``hp_range(model, name; lower, upper, scale="linear")`` or ``hp_range(model, name; values)``.
 
     ``name`` is any of ``model.get_params(deep=True)`` (nested ``"step__param"``
-    names work). Unknown names and inconsistent bounds are refused.
+    names work); ``model`` may be a model type, whose defaults then count. Unknown
+    names and inconsistent bounds are refused.
 
     >>> from sklearn.linear_model import Ridge
     >>> hp_range(Ridge(), "alpha", lower=1e-3, upper=10, scale="log")
@@ -157,6 +158,8 @@ def hp_range(model, name: str, *, lower=None, upper=None, scale: str = "linear",
     >>> hp_range(Ridge(), "fit_intercept", values=[True, False])
     NominalRange('fit_intercept', values=[True, False])
     """
+    if isinstance(model, type):  # a model type: its defaults
+        model = model()
     params = model.get_params(deep=True)
     if name not in params:
         where = type(model).__name__
@@ -231,6 +234,13 @@ class Grid(Settings):
     def candidates(self, ranges) -> list[dict]:
         """``candidates(ranges) -> list[dict]``: the grid points, in ``ParameterGrid`` order."""
         ranges = sorted(_as_ranges(ranges), key=lambda r: r.name)
+        names = [r.name for r in ranges]
+        for name in self.resolution if isinstance(self.resolution, dict) else ():
+            if name not in names:
+                raise UnknownNameError(
+                    f"Grid: resolution names {name!r}, which no range varies; "
+                    f"{did_you_mean(name, names)}"
+                )
         axes = [r.grid(self._resolution(r.name)) for r in ranges]
         return [
             dict(zip([r.name for r in ranges], point, strict=True))
