@@ -190,3 +190,28 @@ def test_a_grid_resolution_for_an_unknown_range_is_refused():
 def test_a_range_of_a_model_type_uses_its_defaults():
     assert hp_range(DecisionTreeClassifier, "max_depth", lower=1, upper=3).integer
     assert not hp_range(Ridge, "alpha", lower=1, upper=3).integer
+
+
+def test_a_nan_measurement_is_never_the_best():
+    from toolkit.models.tuning import _best_index
+
+    history = [{"measurement": float("nan")}, {"measurement": 2.0}, {"measurement": 1.0}]
+    assert _best_index(history, tk.rmse) == 2 and _best_index(history, tk.r2) == 1
+    with pytest.raises(DataError, match="every candidate measured NaN"):
+        _best_index(history[:1], tk.rmse)
+
+
+def test_a_tuned_model_scores_as_scikit_learn_expects():
+    from sklearn.model_selection import cross_val_score
+
+    tuned = TunedModel(TREE, range={"max_depth": [1, 3]}, resampling=CV(3, seed=0),
+                       measure="accuracy")  # fmt: skip
+    scores = cross_val_score(tuned, WX, WY, cv=3)  # no scoring: the estimator's score
+    np.testing.assert_array_equal(scores, cross_val_score(tuned, WX, WY, cv=3, scoring="accuracy"))
+    tuned.fit(WX, WY)
+    assert tuned.n_features_in_ == WX.shape[1]
+    with np.errstate(divide="ignore"):  # a tree's probabilities of 0
+        np.testing.assert_array_equal(
+            tuned.predict_log_proba(WX[:3]), tuned.best_model_.predict_log_proba(WX[:3])
+        )
+    assert not hasattr(TunedModel(Ridge(), range={"alpha": [1.0]}), "decision_function")

@@ -95,13 +95,13 @@ class TunedModel(BaseEstimator):
         X, y = _as_inputs(X, y)
         history, m = tune(self.model, X, y, self.range, self.tuning, self.resampling, self.measure,
                           self.workers, self.executor)  # fmt: skip
-        means = np.array([h["measurement"] for h in history])
-        self.best_index_ = int(np.argmax(means) if m.greater_is_better else np.argmin(means))
+        self.best_index_ = _best_index(history, m)
         self.best_params_ = dict(history[self.best_index_]["params"])
-        self.best_score_ = float(means[self.best_index_])
+        self.best_score_ = float(history[self.best_index_]["measurement"])
         self.best_model_ = clone(self.model).set_params(**self.best_params_).fit(X, y)
-        if hasattr(self.best_model_, "classes_"):
-            self.classes_ = self.best_model_.classes_
+        for name in ("classes_", "n_features_in_", "feature_names_in_"):
+            if hasattr(self.best_model_, name):
+                setattr(self, name, getattr(self.best_model_, name))
         self.history_ = history_frame(history)
         self.report_ = {
             "best_model": self.best_model_, "best_params": self.best_params_, "measure": m.name,
@@ -157,6 +157,32 @@ class TunedModel(BaseEstimator):
     def transform(self, X):
         """``transform(X)``: the best model's transform."""
         return self._best().transform(X)
+
+    @available_if(_inner_has("predict_log_proba"))
+    def predict_log_proba(self, X):
+        """``predict_log_proba(X)``: the best model's log class probabilities."""
+        return self._best().predict_log_proba(X)
+
+    @available_if(_inner_has("decision_function"))
+    def decision_function(self, X):
+        """``decision_function(X)``: the best model's decision function."""
+        return self._best().decision_function(X)
+
+    @available_if(_inner_has("score"))
+    def score(self, X, y):
+        """``score(X, y)``: the best model's own ``score`` (what ``cross_val_score`` calls)."""
+        return self._best().score(X, y)
+
+
+def _best_index(history: list[dict], m) -> int:
+    """The best candidate's index (the first on ties); a NaN measurement is never the best."""
+    means = np.array([h["measurement"] for h in history])
+    if np.isnan(means).all():
+        raise DataError(
+            f"every candidate measured NaN by {m.name}; check the folds (enough test rows "
+            "and classes in each?) or choose another measure"
+        )
+    return int(np.nanargmax(means) if m.greater_is_better else np.nanargmin(means))
 
 
 def tune(model, X, y, ranges, tuning, resampling, measure, workers=1, executor=None):
