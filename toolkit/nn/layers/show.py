@@ -113,5 +113,6 @@ def _totals(model) -> str:
         text += f"\n{' ' * 20}# plus {c['fixed_arrays']} non-trainable, {c['fixed']:,} parameters,"
     size = f" summarysize {c['bytes'] / 1024:.3f} KiB."
     if c["unknown"]:
-        size += f" ({c['unknown']} layers sized by the first batch not counted)"
-    return text + size if not c["fixed_arrays"] else text + size
+        noun = "layer" if c["unknown"] == 1 else "layers"
+        size += f" ({c['unknown']} {noun} sized by the first batch not counted)"
+    return text + size
