@@ -11,7 +11,7 @@ from sklearn.model_selection import KFold, cross_validate
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 import toolkit as tk
-from toolkit.errors import DataError
+from toolkit.errors import DataError, UnknownNameError
 from toolkit.models.evaluate import evaluate
 from toolkit.models.executors import Sequential
 from toolkit.models.resampling import CV, Holdout, StratifiedCV
@@ -183,3 +183,15 @@ def test_stratified_folds_refuse_a_continuous_target():
         evaluate(
             Ridge(), DX, DY.astype(float) + 0.5, resampling=StratifiedCV(3), measures=[tk.rmse]
         )
+
+
+def test_best_takes_a_measure_or_its_name_and_skips_nan():
+    from toolkit.models.evaluation import Evaluation
+
+    values = {"a": {"rmse": np.array([np.nan, 1.0])}, "b": {"rmse": np.array([3.0, 3.0])},
+              "c": {"rmse": np.array([4.0, 4.0])}}  # fmt: skip
+    times = {name: np.zeros(2) for name in values}
+    ev = Evaluation(values, (tk.rmse,), times, times, pairs=[], resampling=None, repeats=1)
+    assert ev.best() == ev.best("rmse") == ev.best(tk.rmse) == "b"
+    with pytest.raises(UnknownNameError, match="no measure 'accuracy'"):
+        ev.best(tk.accuracy)

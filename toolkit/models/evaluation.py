@@ -124,14 +124,21 @@ class Evaluation:
         return self._values[model][name]
 
     def best(self, measure=None) -> str:
-        """``best(measure=None)``: the model with the best mean (default: by the first measure)."""
-        m = (
-            self.measures[0]
-            if measure is None
-            else next(x for x in self.measures if x.name == measure)
-        )
-        means = [float(np.mean(self.values(m.name, name))) for name in self.models]
-        pick = np.argmax if m.greater_is_better else np.argmin
+        """``best(measure=None)``: the model with the best mean (default: by the first measure).
+
+        ``measure`` is a name or a measure; a NaN mean is never the best.
+        """
+        names = [m.name for m in self.measures]
+        name = names[0] if measure is None else getattr(measure, "name", measure)
+        if name not in names:
+            raise UnknownNameError(
+                f"no measure {name!r} in this evaluation; {did_you_mean(name, names)}"
+            )
+        m = self.measures[names.index(name)]
+        means = np.array([float(np.mean(self.values(m.name, model))) for model in self.models])
+        if np.isnan(means).all():
+            return self.models[0]
+        pick = np.nanargmax if m.greater_is_better else np.nanargmin
         return self.models[int(pick(means))]
 
     def to_polars(self, per_fold: bool = False) -> pl.DataFrame:
