@@ -82,3 +82,22 @@ def test_bad_k_refused():
         kfold_indices(keys(10), None, 1)
     with pytest.raises(DataError, match="cannot make 5 folds from 3"):
         kfold_indices(keys(3), None, 5)
+
+
+def test_exact_stratification_gives_exact_class_counts():
+    targets = np.repeat(np.arange(3), [180, 177, 9])
+    train, val = split_indices(keys(366), targets, 0.8, stratify="exact", seed=1)
+    assert np.bincount(targets[train]).tolist() == [144, 142, 7]
+    assert len(np.intersect1d(train, val)) == 0
+
+
+def test_exact_stratification_moves_at_most_one_item_per_class_per_addition():
+    targets = np.arange(300) % 3
+    t_old, _ = split_indices(keys(300), targets, 0.8, stratify="exact", seed=5)
+    t_new, _ = split_indices(keys(300) + ["extra.png"], np.append(targets, 0), 0.8, stratify="exact", seed=5)
+    assert len(set(t_old) - set(t_new)) <= 1
+
+
+def test_unknown_stratify_value_refused():
+    with pytest.raises(DataError, match="False, True or 'exact'"):
+        split_indices(keys(10), np.zeros(10), 0.5, stratify="yes")

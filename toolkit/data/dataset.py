@@ -52,10 +52,13 @@ class Dataset:
         y = None if self.targets is None else np.asarray([t for _, t in items])
         return X, y
 
-    def split(self, fraction: float = 0.8, *, stratify: bool = False, seed: int = 0):
+    def split(self, fraction: float = 0.8, *, stratify: bool | str = False, seed: int = 0):
         """``(train, validation)`` data sets; an item's side depends only on ``seed`` and its key.
 
-        See :func:`toolkit.data.split.split_indices` for how ``stratify`` keeps that stability.
+        ``stratify=True`` keeps that stability with class shares close to
+        ``fraction``; ``stratify="exact"`` makes them exact at the cost of moving
+        an item per class now and then as items are added. See
+        :mod:`toolkit.data.split`.
         """
         train, val = split_indices(self.keys(), self.targets, fraction, stratify=stratify, seed=seed)
         return self.subset(train), self.subset(val)

@@ -7,9 +7,16 @@ use to stay reproducible as they grow.
 
 ``stratify=True`` keeps that stability and only steps in for classes the hash
 left one-sided: in a class of two or more items that got no validation (or no
-training) item, the item whose hash lies nearest the cut crosses over. Class
-proportions therefore follow ``fraction`` up to sampling noise, which shrinks
-as classes grow (on the 1,797 digits every class lands within a few percent).
+training) item, the item whose hash lies nearest the cut crosses over. Each
+class's share then follows ``fraction`` up to binomial noise, a standard
+deviation of ``sqrt(f (1 - f) / n)`` for a class of ``n`` items: about 3 points
+for the digits' 180-image classes at ``f = 0.8``.
+
+``stratify="exact"`` gives each class exactly ``round(fraction * n)`` training
+items, the way scikit-learn's ``train_test_split(stratify=...)`` does: within a
+class, items are ordered by their hash and cut at that count. Adding items can
+then move an item across the cut, at most one per class for each item added —
+the price of exact proportions.
 
 >>> keys = [f"img{i:03d}.png" for i in range(200)]
 >>> train, val = split_indices(keys, None, 0.8, seed=1)
@@ -41,6 +48,18 @@ def _check_fraction(fraction: float) -> None:
         raise DataError(msg)
 
 
+def _exact_side(u: np.ndarray, targets: np.ndarray, fraction: float) -> np.ndarray:
+    side = np.zeros(u.shape, dtype=bool)
+    for c in np.unique(targets):
+        members = np.flatnonzero(targets == c)
+        order = members[np.argsort(u[members], kind="stable")]
+        cut = int(round(fraction * members.size))
+        if members.size >= 2:  # both sides get one, as with stratify=True
+            cut = min(max(cut, 1), members.size - 1)
+        side[order[:cut]] = True
+    return side
+
+
 def _stratify_fix(side: np.ndarray, u: np.ndarray, targets: np.ndarray, fraction: float) -> None:
     for c in np.unique(targets):
         members = np.flatnonzero(targets == c)
@@ -58,17 +77,26 @@ def split_indices(
     targets: np.ndarray | None,
     fraction: float,
     *,
-    stratify: bool = False,
+    stratify: bool | str = False,
     seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Indices ``(train, validation)`` for items named by ``keys``; ``fraction`` goes to train."""
+    """Indices ``(train, validation)`` for items named by ``keys``; ``fraction`` goes to train.
+
+    ``stratify`` is ``False``, ``True`` (stable, proportions up to noise) or
+    ``"exact"`` (exact proportions per class); see the module docstring.
+    """
     _check_fraction(fraction)
+    if stratify not in (False, True, "exact"):
+        raise DataError(f"stratify must be False, True or 'exact', got {stratify!r}")
     u = _hashes(keys, seed)
     side = u < fraction
     if stratify:
         if targets is None:
-            raise DataError("stratify=True needs labels, but this data set has none; pass stratify=False")
-        _stratify_fix(side, u, np.asarray(targets), fraction)
+            raise DataError("stratify needs labels, but this data set has none; pass stratify=False")
+        if stratify == "exact":
+            side = _exact_side(u, np.asarray(targets), fraction)
+        else:
+            _stratify_fix(side, u, np.asarray(targets), fraction)
     train, val = np.flatnonzero(side), np.flatnonzero(~side)
     if train.size == 0 or val.size == 0:
         msg = (
