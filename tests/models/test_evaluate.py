@@ -195,3 +195,9 @@ def test_best_takes_a_measure_or_its_name_and_skips_nan():
     assert ev.best() == ev.best("rmse") == ev.best(tk.rmse) == "b"
     with pytest.raises(UnknownNameError, match="no measure 'accuracy'"):
         ev.best(tk.accuracy)
+
+
+def test_stratified_folds_refuse_missing_labels():
+    y = pl.Series(["a", "b", None, "a", "b", "a"])
+    with pytest.raises(DataError, match="1 missing labels"):
+        StratifiedCV(2).pairs(6, y)

@@ -165,11 +165,7 @@ class StratifiedCV(_Strategy):
             raise DataError(
                 "StratifiedCV needs the targets y to stratify; use CV for unlabelled data"
             )
-        kind = type_of_target(np.asarray(y))
-        if kind not in ("binary", "multiclass"):
-            msg = f"StratifiedCV keeps the proportions of classes, but y is {kind}; use CV"
-            raise DataError(msg)
-        encoded = _first_appearance_codes(np.asarray(y))
+        encoded = _first_appearance_codes(_class_labels(y))
         counts = np.bincount(encoded)
         if self.nfolds > counts.max():
             msg = (
@@ -182,6 +178,17 @@ class StratifiedCV(_Strategy):
             (np.flatnonzero(test_fold != f), np.flatnonzero(test_fold == f))
             for f in range(self.nfolds)
         ]
+
+
+def _class_labels(y) -> np.ndarray:
+    y = np.asarray(y)
+    if y.dtype == object and any(v is None for v in y.ravel()):
+        missing = int(sum(v is None for v in y.ravel()))
+        raise DataError(f"StratifiedCV: y has {missing} missing labels; drop those rows first")
+    kind = type_of_target(y)
+    if kind not in ("binary", "multiclass"):
+        raise DataError(f"StratifiedCV keeps the proportions of classes, but y is {kind}; use CV")
+    return y
 
 
 def _first_appearance_codes(y: np.ndarray) -> np.ndarray:
