@@ -215,3 +215,14 @@ def test_a_tuned_model_scores_as_scikit_learn_expects():
             tuned.predict_log_proba(WX[:3]), tuned.best_model_.predict_log_proba(WX[:3])
         )
     assert not hasattr(TunedModel(Ridge(), range={"alpha": [1.0]}), "decision_function")
+
+
+def test_object_values_show_as_text_in_the_history():
+    from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+    pipe = tk.load_model("StandardScaler")() >> Ridge()
+    scalers = [StandardScaler(), MinMaxScaler()]
+    tuned = TunedModel(pipe, range=hp_range(pipe, "standardscaler", values=scalers),
+                       resampling=CV(3), measure="rmse").fit(DX, DY)  # fmt: skip
+    assert tuned.history_["standardscaler"].to_list() == ["StandardScaler()", "MinMaxScaler()"]
+    assert tuned.best_params_["standardscaler"] in scalers

@@ -215,7 +215,9 @@ def tune(model, X, y, ranges, tuning, resampling, measure, workers=1, executor=N
 def history_frame(history: list[dict]) -> pl.DataFrame:
     """``history_frame(history) -> polars.DataFrame``: one column per parameter, then the results.
 
-    A parameter whose values mix types (``None`` and strings and numbers) becomes text.
+    A parameter whose values mix types (``None`` and strings and numbers) or are
+    objects (kernels, models) becomes text, their ``repr``; ``best_params_`` keeps
+    the best one's objects.
     """
     names = list(history[0]["params"])
     columns = {name: _column(name, [h["params"][name] for h in history]) for name in names}
@@ -256,9 +258,12 @@ def _frame_from_state(state: dict) -> pl.DataFrame:
 
 def _column(name: str, values: list) -> pl.Series:
     try:
-        return pl.Series(name, values, strict=True)
+        series = pl.Series(name, values, strict=True)
     except (TypeError, pl.exceptions.PolarsError):
+        series = None
+    if series is None or series.dtype == pl.Object:  # objects (kernels, models) read as text
         return pl.Series(name, [repr(v) if not isinstance(v, str) else v for v in values])
+    return series
 
 
 class LearningCurve:
