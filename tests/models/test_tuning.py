@@ -226,3 +226,12 @@ def test_object_values_show_as_text_in_the_history():
                        resampling=CV(3), measure="rmse").fit(DX, DY)  # fmt: skip
     assert tuned.history_["standardscaler"].to_list() == ["StandardScaler()", "MinMaxScaler()"]
     assert tuned.best_params_["standardscaler"] in scalers
+
+
+def test_unknown_settings_are_refused_with_the_valid_names():
+    with pytest.raises(UnknownNameError, match="'ranges'.*'range'"):
+        TunedModel(TREE, ranges=[])
+    tuned = TunedModel(TREE, range={"max_depth": [1, 2]})
+    with pytest.raises(UnknownNameError, match="'mesure'.*'measure'"):
+        tuned.set_params(mesure="accuracy")
+    assert tuned.set_params(measure="accuracy").measure == "accuracy"

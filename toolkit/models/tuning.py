@@ -44,6 +44,7 @@ from toolkit.models.measures import Measure
 from toolkit.models.measures import measure as as_measure
 from toolkit.models.ranges import Grid, _as_ranges, hp_range
 from toolkit.models.resampling import CV, resample
+from toolkit.models.types import Composable, StrictParams, checked_init
 
 
 def _inner_has(method: str):
@@ -51,7 +52,7 @@ def _inner_has(method: str):
 
 
 @trust
-class TunedModel(BaseEstimator):
+class TunedModel(Composable, StrictParams, BaseEstimator):
     """``TunedModel(model; range, tuning=Grid(), resampling=CV(6), measure=None, workers=1)``.
 
     ``range`` is one ``tk.hp_range(...)``, a list of them, or scikit-learn's
@@ -62,6 +63,7 @@ class TunedModel(BaseEstimator):
     ``executor`` as in ``tk.evaluate``. See the module docs for the fitted attributes.
     """
 
+    @checked_init
     def __init__(
         self,
         model=None,
