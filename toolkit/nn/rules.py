@@ -100,8 +100,19 @@ class Descent(Rule):
         return state, dx * self.lr
 
 
+class _MomentumRule(Rule):
+    """Shared by Momentum and Nesterov: checks ``lr`` and ``rho``; the state is one velocity."""
+
+    def __post_init__(self):
+        _check_lr(self)
+        _check_unit(self, "the momentum rho", self.rho)
+
+    def init(self, x):
+        return _xp(x).zeros_like(x)
+
+
 @dataclass(frozen=True)
-class Momentum(Rule):
+class Momentum(_MomentumRule):
     """Momentum(lr=0.01, rho=0.9): ``v = rho * v + lr * dx; x -= v``.
 
     The same steps as ``torch.optim.SGD(lr, momentum=rho)`` at a constant rate.
@@ -117,13 +128,6 @@ class Momentum(Rule):
     lr: float = 0.01
     rho: float = 0.9
 
-    def __post_init__(self):
-        _check_lr(self)
-        _check_unit(self, "the momentum rho", self.rho)
-
-    def init(self, x):
-        return _xp(x).zeros_like(x)
-
     def apply(self, state, x, dx):
         state *= self.rho
         state += self.lr * dx
@@ -131,7 +135,7 @@ class Momentum(Rule):
 
 
 @dataclass(frozen=True)
-class Nesterov(Rule):
+class Nesterov(_MomentumRule):
     """Nesterov(lr=0.001, rho=0.9): gradient descent with Nesterov momentum.
 
     The same steps as ``torch.optim.SGD(lr, momentum=rho, nesterov=True)``.
@@ -144,13 +148,6 @@ class Nesterov(Rule):
 
     lr: float = 0.001
     rho: float = 0.9
-
-    def __post_init__(self):
-        _check_lr(self)
-        _check_unit(self, "the momentum rho", self.rho)
-
-    def init(self, x):
-        return _xp(x).zeros_like(x)
 
     def apply(self, state, x, dx):
         step = state * (-self.rho * self.rho)
