@@ -140,7 +140,35 @@ class _Runner:
         return out[..., None] if image.ndim == 3 and out.ndim == 2 else out
 
 
-class Transform:
+class _Step:
+    """What Transform and Pipeline share: calling, ``|``, YAML text and immutability.
+
+    A subclass provides ``apply(image, seed)`` and ``to_dict()``.
+    """
+
+    def to_yaml(self) -> str:
+        """to_yaml() -> the YAML text of ``to_dict()``."""
+        import yaml
+
+        return yaml.safe_dump(self.to_dict(), sort_keys=False)
+
+    def __call__(self, image: np.ndarray, seed: int) -> np.ndarray:
+        """step(image, seed) is step.apply(image, seed)."""
+        return self.apply(image, seed)
+
+    def __or__(self, other):
+        if isinstance(other, _Step):
+            return Pipeline([self, other])
+        return NotImplemented
+
+    def __copy__(self):
+        return self  # immutable: parameters are numbers, strings and tuples, steps likewise
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+class Transform(_Step):
     """Transform(**params) — the base of every named transform (not used directly).
 
     A subclass declares its parameters as keyword-only arguments of ``__init__``,
@@ -202,21 +230,9 @@ class Transform:
                        f"{channels} channel(s); give one per channel, or a single number")
                 raise ShapeError(msg)
 
-    def __copy__(self):
-        return self  # immutable: parameters are numbers, strings and tuples
-
-    def __deepcopy__(self, memo):
-        return self
-
     def to_dict(self) -> dict:
         """to_dict() -> {name: {param: value}}: plain values, ready for YAML or JSON."""
         return {self.name: {k: _plain(v) for k, v in self._shown().items()}}
-
-    def to_yaml(self) -> str:
-        """to_yaml() -> the YAML text of ``to_dict()``."""
-        import yaml
-
-        return yaml.safe_dump(self.to_dict(), sort_keys=False)
 
     def apply(self, image: np.ndarray, seed: int) -> np.ndarray:
         """apply(image, seed) -> the transformed image; the same seed gives the same output.
@@ -226,15 +242,6 @@ class Transform:
         before writing into it.
         """
         return self._runner(image, seed)
-
-    def __call__(self, image: np.ndarray, seed: int) -> np.ndarray:
-        """t(image, seed) is t.apply(image, seed)."""
-        return self.apply(image, seed)
-
-    def __or__(self, other):
-        if isinstance(other, (Transform, Pipeline)):
-            return Pipeline([self, other])
-        return NotImplemented
 
     def __eq__(self, other) -> bool:
         return type(self) is type(other) and self._params == other._params
@@ -247,7 +254,7 @@ class Transform:
         return f"{self.name}({args})"
 
 
-class Pipeline:
+class Pipeline(_Step):
     """Pipeline(transforms=()) — transforms applied in order; ``a | b`` builds one.
 
     Nested pipelines are flattened. Supports ``len``, iteration, indexing (a slice
@@ -288,30 +295,9 @@ class Pipeline:
         """to_dict() -> [{name: {param: value}}, ...]: plain values, ready for YAML or JSON."""
         return [t.to_dict() for t in self._steps]
 
-    def to_yaml(self) -> str:
-        """to_yaml() -> the YAML text of ``to_dict()``."""
-        import yaml
-
-        return yaml.safe_dump(self.to_dict(), sort_keys=False)
-
     def apply(self, image: np.ndarray, seed: int) -> np.ndarray:
         """apply(image, seed) -> the image after every transform in order."""
         return self._runner(image, seed)
-
-    def __call__(self, image: np.ndarray, seed: int) -> np.ndarray:
-        """p(image, seed) is p.apply(image, seed)."""
-        return self.apply(image, seed)
-
-    def __or__(self, other):
-        if isinstance(other, (Transform, Pipeline)):
-            return Pipeline([self, other])
-        return NotImplemented
-
-    def __copy__(self):
-        return self  # immutable, as its transforms are
-
-    def __deepcopy__(self, memo):
-        return self
 
     def __eq__(self, other) -> bool:
         return isinstance(other, Pipeline) and self._steps == other._steps
