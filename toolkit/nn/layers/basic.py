@@ -19,7 +19,7 @@ from toolkit.errors import DataError
 from toolkit.nn import fused, ops
 from toolkit.nn.layers import activation as act
 from toolkit.nn.layers.base import Layer, active, check_mode, param, register, shape_of
-from toolkit.nn.layers.init import initialiser
+from toolkit.nn.layers.init import draw_weight_or_bias, initialiser, weight_and_bias
 
 
 def _check_size(layer, name: str, value, allow_none: bool = True) -> None:
@@ -71,15 +71,10 @@ class Dense(Layer):
     def _shapes(self):
         if self.in_ is None:
             return None
-        shapes = {"weight": (self.in_, self.out)}
-        if self.use_bias:
-            shapes["bias"] = (self.out,)
-        return shapes
+        return weight_and_bias((self.in_, self.out), self.out, self.use_bias)
 
     def _draw(self, name, shape, rng):
-        if name == "bias":
-            return np.zeros(shape, np.float32)
-        return self._init(rng, shape, self.in_, self.out)
+        return draw_weight_or_bias(self._init, name, shape, rng, self.in_, self.out)
 
     def __call__(self, x):
         shape = shape_of(x)

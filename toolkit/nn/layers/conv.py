@@ -16,7 +16,7 @@ from toolkit.errors import DataError
 from toolkit.nn import fused_conv
 from toolkit.nn.layers import activation as act
 from toolkit.nn.layers.base import Layer, param, register, shape_of
-from toolkit.nn.layers.init import initialiser
+from toolkit.nn.layers.init import draw_weight_or_bias, initialiser, weight_and_bias
 
 
 def _pair(owner: str, name: str, value) -> tuple[int, int]:
@@ -92,16 +92,11 @@ class Conv(Layer):
     def _shapes(self):
         if self.in_ is None:
             return None
-        shapes = {"weight": (*self.kernel, self.in_, self.out)}
-        if self.use_bias:
-            shapes["bias"] = (self.out,)
-        return shapes
+        return weight_and_bias((*self.kernel, self.in_, self.out), self.out, self.use_bias)
 
     def _draw(self, name, shape, rng):
-        if name == "bias":
-            return np.zeros(shape, np.float32)
         area = self.kernel[0] * self.kernel[1]
-        return self._init(rng, shape, area * self.in_, area * self.out)
+        return draw_weight_or_bias(self._init, name, shape, rng, area * self.in_, area * self.out)
 
     def __call__(self, x):
         shape = shape_of(x)

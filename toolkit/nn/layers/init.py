@@ -69,3 +69,30 @@ def initialiser(init):
             return name, fn
     msg = "init must be one of the named initialisers; " + did_you_mean(str(init), INITS)
     raise UnknownNameError(msg)
+
+
+def weight_and_bias(weight: tuple, out: int, bias: bool) -> dict:
+    """weight_and_bias(weight, out, bias) -> {"weight": weight, "bias": (out,)}, no bias if False.
+
+    The array shapes of a layer with a weight and an optional bias (Dense, Conv).
+
+    >>> weight_and_bias((3, 2), 2, bias=True), weight_and_bias((3, 2), 2, bias=False)
+    ({'weight': (3, 2), 'bias': (2,)}, {'weight': (3, 2)})
+    """
+    return {"weight": weight, "bias": (out,)} if bias else {"weight": weight}
+
+
+def draw_weight_or_bias(init, name: str, shape: tuple, rng, fan_in: int, fan_out: int):
+    """draw_weight_or_bias(init, name, shape, rng, fan_in, fan_out) -> a float32 array.
+
+    A ``"bias"`` starts at zero; any other array (the weight) is drawn by ``init``.
+
+    >>> import numpy as np
+    >>> draw_weight_or_bias(ones, "bias", (2,), None, 3, 2).tolist()
+    [0.0, 0.0]
+    >>> draw_weight_or_bias(ones, "weight", (1, 2), None, 1, 2).tolist()
+    [[1.0, 1.0]]
+    """
+    if name == "bias":
+        return np.zeros(shape, np.float32)
+    return init(rng, shape, fan_in, fan_out)
