@@ -211,36 +211,33 @@ def _register(name, function, orientation, needs, doc, **options) -> Measure:
     return m
 
 
-def _accuracy(p, y, c):
-    return metrics.accuracy_score(y, p)
+def _truth_first(metric: Callable) -> Callable:
+    """_truth_first(metric) -> ``function(ŷ, y, classes)`` calling ``metric(y, ŷ)``.
+
+    For the scikit-learn metrics that need neither the classes nor any option.
+
+    >>> float(_truth_first(metrics.mean_absolute_error)(np.array([1.0]), np.array([3.0]), None))
+    2.0
+    """
+
+    def function(yhat, y, classes):
+        return metric(y, yhat)
+
+    function.__name__ = function.__qualname__ = f"_{metric.__name__}"
+    return function
 
 
-def _balanced_accuracy(p, y, c):
-    return metrics.balanced_accuracy_score(y, p)
-
-
-def _misclassification_rate(p, y, c):
-    return metrics.zero_one_loss(y, p)
+_accuracy = _truth_first(metrics.accuracy_score)
+_balanced_accuracy = _truth_first(metrics.balanced_accuracy_score)
+_misclassification_rate = _truth_first(metrics.zero_one_loss)
+_rmse = _truth_first(metrics.root_mean_squared_error)
+_mse = _truth_first(metrics.mean_squared_error)
+_mae = _truth_first(metrics.mean_absolute_error)
+_r2 = _truth_first(metrics.r2_score)
 
 
 def _log_loss(P, y, c):
     return metrics.log_loss(y, P, labels=c)
-
-
-def _rmse(p, y, c):
-    return metrics.root_mean_squared_error(y, p)
-
-
-def _mse(p, y, c):
-    return metrics.mean_squared_error(y, p)
-
-
-def _mae(p, y, c):
-    return metrics.mean_absolute_error(y, p)
-
-
-def _r2(p, y, c):
-    return metrics.r2_score(y, p)
 
 
 _HI, _LO = "higher", "lower"
