@@ -23,6 +23,7 @@ import sys
 import time
 
 import numpy as np
+from _steps import toolkit_cnn_model, toolkit_train_step, torch_cnn_model, torch_train_step
 
 QUICK = "--quick" in sys.argv
 
@@ -207,16 +208,7 @@ def torch_mlp(torch, sizes, rule, lr):
         layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
     model = torch.nn.Sequential(*layers[:-1])
     opt = (torch.optim.SGD if rule == "sgd" else torch.optim.Adam)(model.parameters(), lr=lr)
-    lossf = torch.nn.CrossEntropyLoss()
-
-    def step(x, y):
-        opt.zero_grad(set_to_none=True)
-        loss = lossf(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    return step
+    return torch_train_step(torch, model, opt)
 
 
 def toolkit_mlp(tk, sizes, rule, lr):
@@ -227,12 +219,7 @@ def toolkit_mlp(tk, sizes, rule, lr):
     def loss(m, x, y):
         return tk.logitcrossentropy(m(x), y)
 
-    def step(x, y):
-        value, grads = tk.withgradient(lambda m: loss(m, x, y), model)
-        tk.update(state, model, grads[0])
-        return value
-
-    return step, model, state, loss
+    return toolkit_train_step(tk, model, state), model, state, loss
 
 
 def mlp_rows(tk, torch, rule, lr, data, tdata, repeats):
@@ -271,40 +258,14 @@ def bench_mlp():
 
 
 def toolkit_cnn(tk):
-    model = tk.Chain(
-        tk.Conv((3, 3), 1, 16, tk.relu, pad="same"), tk.MaxPool((2, 2)),
-        tk.Conv((3, 3), 16, 32, tk.relu, pad="same"), tk.MaxPool((2, 2)),
-        tk.Flatten(), tk.Dense(7 * 7 * 32, 10), seed=1,
-    )
-    state = tk.setup(tk.Descent(0.01), model)
-
-    def step(x, y):
-        value, grads = tk.withgradient(lambda m: tk.logitcrossentropy(m(x), y), model)
-        tk.update(state, model, grads[0])
-        return value
-
-    return step
+    model = toolkit_cnn_model(tk)
+    return toolkit_train_step(tk, model, tk.setup(tk.Descent(0.01), model))
 
 
 def torch_cnn(torch):
     torch.manual_seed(1)
-    nn = torch.nn
-    model = nn.Sequential(
-        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(7 * 7 * 32, 10),
-    )
-    opt = torch.optim.SGD(model.parameters(), lr=0.01)
-    lossf = nn.CrossEntropyLoss()
-
-    def step(x, y):
-        opt.zero_grad(set_to_none=True)
-        loss = lossf(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    return step
+    model = torch_cnn_model(torch)
+    return torch_train_step(torch, model, torch.optim.SGD(model.parameters(), lr=0.01))
 
 
 def bench_cnn():

@@ -22,6 +22,7 @@ import sys
 import time
 
 import numpy as np
+from _steps import toolkit_cnn_model, toolkit_train_step, torch_cnn_model, torch_train_step
 
 QUICK = "--quick" in sys.argv
 
@@ -73,27 +74,13 @@ def no_sync(step):
 
 def toolkit_step(tk, model, rule, x, y):
     model = tk.gpu(model, strict=True)
-    state = tk.setup(rule, model)
-
-    def step():
-        value, grads = tk.withgradient(lambda m: tk.logitcrossentropy(m(x), y), model)
-        tk.update(state, model, grads[0])
-        return value
-
-    return step
+    step = toolkit_train_step(tk, model, tk.setup(rule, model))
+    return lambda: step(x, y)
 
 
 def torch_step(torch, model, opt, x, y):
-    lossf = torch.nn.CrossEntropyLoss()
-
-    def step():
-        opt.zero_grad(set_to_none=True)
-        loss = lossf(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    return step
+    step = torch_train_step(torch, model, opt)
+    return lambda: step(x, y)
 
 
 def bench_mlp():
@@ -128,18 +115,9 @@ def bench_cnn():
     rng = np.random.default_rng(0)
     xh = rng.standard_normal((64, 28, 28, 1), dtype=np.float32)
     yh = rng.integers(0, 10, 64)
-    model = tk.Chain(
-        tk.Conv((3, 3), 1, 16, tk.relu, pad="same"), tk.MaxPool((2, 2)),
-        tk.Conv((3, 3), 16, 32, tk.relu, pad="same"), tk.MaxPool((2, 2)),
-        tk.Flatten(), tk.Dense(7 * 7 * 32, 10), seed=1,
-    )
+    model = toolkit_cnn_model(tk)
     ours = toolkit_step(tk, model, tk.Descent(0.01), cupy.asarray(xh), cupy.asarray(yh))
-    nn = torch.nn
-    net = nn.Sequential(
-        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(7 * 7 * 32, 10),
-    ).cuda()
+    net = torch_cnn_model(torch).cuda()
     tx = torch.from_numpy(xh.transpose(0, 3, 1, 2).copy()).cuda()
     theirs = torch_step(torch, net, torch.optim.SGD(net.parameters(), lr=0.01), tx,
                         torch.from_numpy(yh).cuda())
