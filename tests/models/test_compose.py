@@ -9,7 +9,7 @@ from sklearn.base import clone, is_classifier
 from sklearn.preprocessing import StandardScaler as SklearnScaler
 
 import toolkit as tk
-from toolkit.errors import DataError, UnknownNameError
+from toolkit.errors import DataError, SchemaError, UnknownNameError
 from toolkit.models import io
 from toolkit.models.compose import Pipeline
 
@@ -151,3 +151,17 @@ def test_a_pipeline_tunes_by_its_nested_names(table):
     mach = tk.fit(tk.machine(tuned, X, y))
     assert set(tk.report(mach)["best_params"]) == {"decisiontreeclassifier__max_depth"}
     assert tk.predict(mach, X).dtype.kind == "U"
+
+
+def test_table_transformers_take_columns_by_name(table):
+    X, _ = table
+    scaler = tk.Standardizer().fit(X)
+    shuffled = X.select(X.columns[::-1])
+    assert scaler.transform(shuffled).equals(scaler.transform(X))
+    with pytest.raises(SchemaError, match="column 'height' was seen in fit but is missing"):
+        scaler.transform(X.drop("height"))
+    with pytest.raises(SchemaError, match=r"\['spare'\] were not seen in fit"):
+        scaler.transform(X.with_columns(spare=pl.lit(1.0)))
+    numeric = X.select("height", "count").fill_null(0)
+    fitted = tk.Standardizer().fit(numeric)
+    assert fitted.transform(numeric.to_numpy()).equals(fitted.transform(numeric))

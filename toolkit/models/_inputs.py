@@ -142,6 +142,84 @@ def features(X, model: str, *, accepts=NUMERIC, allow_nan: bool = False) -> np.n
     return X
 
 
+def is_table(X) -> bool:
+    """``is_table(X) -> bool``: whether ``X`` is a polars, pandas or Arrow table (named columns)."""
+    if isinstance(X, pl.DataFrame):
+        return True
+    module = type(X).__module__.split(".")[0]
+    return (module == "pandas" and getattr(X, "ndim", 0) == 2) or (
+        module == "pyarrow" and hasattr(X, "column_names")
+    )
+
+
+def align(X, names, model: str, *, named: bool = True):
+    """``align(X, names, model, named=True) -> X``: ``X`` with its columns in the fitted order.
+
+    A table (polars, pandas, Arrow) is reordered to ``names``, the columns seen in
+    fit; a fitted column it lacks, or a column fit never saw, is refused by name
+    (as scikit-learn refuses names that differ from fit's). A numpy array, or any
+    input to a model fitted on an array (``named=False``), must have as many
+    columns as fit had.
+
+    >>> X = pl.DataFrame({"b": [1.0], "a": [2.0]})
+    >>> align(X, ["a", "b"], "Ridge").columns
+    ['a', 'b']
+    >>> try:
+    ...     align(X, ["a", "c"], "Ridge")
+    ... except SchemaError as error:
+    ...     print(str(error)[:50])
+    column 'c' was seen in fit but is missing here; Ri
+    """
+    names = [str(n) for n in names]
+    if named and is_table(X):
+        given = column_names(X)
+        if given == names:
+            return X
+        _check_names(given, names, model)
+        return _select(X, names)
+    width = _width(X)
+    if width is not None and width != len(names):
+        msg = (
+            f"{model} was fitted on {len(names)} features (columns) but X has {width}; "
+            f"pass the same columns as in fit, in the same order"
+        )
+        raise SchemaError(msg + (f": {names[:10]}" if named else ""))
+    return X
+
+
+def _check_names(given: list, names: list, model: str) -> None:
+    have = set(given)
+    missing = [n for n in names if n not in have]
+    if missing:
+        msg = (
+            f"column {missing[0]!r} was seen in fit but is missing here; {model} was fitted "
+            f"on columns {names[:20]} and this table has {given[:20]}"
+        )
+        raise SchemaError(msg)
+    fitted = set(names)
+    extra = [n for n in given if n not in fitted]
+    if extra:
+        msg = (
+            f"column(s) {extra[:10]} were not seen in fit; {model} was fitted on columns "
+            f"{names[:20]}. Drop the others first, e.g. X.select({names[:20]!r}) (polars)"
+        )
+        raise SchemaError(msg)
+
+
+def _select(X, names: list):
+    if isinstance(X, pl.DataFrame) or type(X).__module__.split(".")[0] == "pyarrow":
+        return X.select(names)
+    by_name = {str(c): c for c in X.columns}  # pandas labels may be non-strings
+    return X[[by_name[n] for n in names]]
+
+
+def _width(X) -> int | None:
+    if is_table(X):
+        return len(column_names(X))
+    shape = getattr(X, "shape", None) or np.shape(X)
+    return shape[1] if len(shape) == 2 else None
+
+
 def labels(y) -> np.ndarray:
     """``labels(y) -> (n_samples,) array``: class labels, strings as a numpy ``str`` array."""
     if isinstance(y, (pl.DataFrame,)) and y.width == 1:

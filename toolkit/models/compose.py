@@ -37,6 +37,7 @@ from sklearn.pipeline import make_pipeline
 from toolkit.data.prep import Imputer, OneHot, Standardize
 from toolkit.data.scitypes import as_polars
 from toolkit.errors import DataError, NotTrainedError
+from toolkit.models._inputs import align, is_table
 from toolkit.models.io import trust
 from toolkit.models.types import Composable, StrictParams, checked_init
 
@@ -110,7 +111,14 @@ class TableTransformer(Composable, StrictParams, TransformerMixin, BaseEstimator
             raise NotTrainedError(
                 f"this {type(self).__name__} is not fitted yet; call fit(X) (or tk.fit(mach)) first"
             )
-        return self.step_.transform(as_polars(X))
+        names = getattr(self, "feature_names_in_", None)
+        if names is None:
+            return self.step_.transform(as_polars(X))
+        # A table's columns go by name, as fit saw them; an array's by position.
+        frame = as_polars(align(X, names, type(self).__name__))
+        if not is_table(X):
+            frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
+        return self.step_.transform(frame)
 
     def fitted_params(self) -> dict:
         """``fitted_params() -> dict``: the step's fitted state (fill values, levels, means)."""

@@ -119,6 +119,14 @@ class SklearnModel(Composable, StrictParams, BaseEstimator):
             X, entry.name, accepts=entry.input_scitypes, allow_nan=entry.missing
         )
 
+    def _aligned(self, X):
+        """``X`` with its columns in fit's order (a table), or checked for its width (an array)."""
+        names = getattr(self, "feature_names_in_", None)
+        if names is None:
+            return X
+        named = getattr(self, "_fitted_on_table_", True)
+        return _inputs.align(X, list(names), type(self).__name__, named=named)
+
     def _fitted(self):
         inner = getattr(self, "estimator_", None)
         if inner is None:
@@ -141,6 +149,7 @@ class SklearnModel(Composable, StrictParams, BaseEstimator):
             if hasattr(estimator, name):
                 setattr(self, name, getattr(estimator, name))
         self.feature_names_in_ = np.asarray(_inputs.column_names(X), dtype=object)
+        self._fitted_on_table_ = _inputs.is_table(X)
         self.estimator_ = estimator
         if entry.kind == "classifier":
             self._order_classes(y)
@@ -169,23 +178,23 @@ class SklearnModel(Composable, StrictParams, BaseEstimator):
     @available_if(_inner_has("predict"))
     def predict(self, X):
         """``predict(X) -> (n_samples,) array``: predictions (labels keep their type)."""
-        return self._fitted().predict(self._features(X))
+        return self._fitted().predict(self._features(self._aligned(X)))
 
     @available_if(_inner_has("predict_proba"))
     def predict_proba(self, X):
         """``predict_proba(X) -> (n_samples, n_classes) array``, columns in ``classes_`` order."""
-        proba = self._fitted().predict_proba(self._features(X))
+        proba = self._fitted().predict_proba(self._features(self._aligned(X)))
         return proba if self._proba_order_ is None else proba[:, self._proba_order_]
 
     @available_if(_inner_has("decision_function"))
     def decision_function(self, X):
         """``decision_function(X)``: scikit-learn's decision scores (its own class order)."""
-        return self._fitted().decision_function(self._features(X))
+        return self._fitted().decision_function(self._features(self._aligned(X)))
 
     @available_if(_inner_has("transform"))
     def transform(self, X):
         """``transform(X) -> array``: the fitted transformation of ``X``."""
-        return self._fitted().transform(self._features(X))
+        return self._fitted().transform(self._features(self._aligned(X)))
 
     @available_if(_inner_has("get_feature_names_out"))
     def get_feature_names_out(self, input_features=None):
