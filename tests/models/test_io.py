@@ -126,42 +126,36 @@ def test_a_file_naming_a_function_is_refused(payload, tmp_path):
         io.load_machine(path)
 
 
-def _rewrite_schema(path: Path, edit) -> None:
+def _retarget(path: Path, keys: tuple, module: str, cls: str) -> None:
+    """Edit the saved file so that the schema node at ``content[keys[0]][keys[1]]...``
+    names ``module.cls``, as an attacker rewriting the file would."""
     with zipfile.ZipFile(path) as archive:
         files = {n: archive.read(n) for n in archive.namelist()}
-    files["schema.json"] = json.dumps(edit(json.loads(files["schema.json"]))).encode()
+    schema = json.loads(files["schema.json"])
+    node = schema["content"]
+    for key in keys:
+        node = node[key]
+    node["__module__"], node["__class__"] = module, cls
+    files["schema.json"] = json.dumps(schema).encode()
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in files.items():
             archive.writestr(name, data)
 
 
-def test_a_machine_file_whose_schema_was_edited_to_name_subprocess_is_refused(tmp_path):
+@pytest.mark.parametrize(
+    ("module", "cls", "match"),
+    [("subprocess", "Popen", "subprocess.Popen"),
+     ("sklearn.utils._testing", "TempMemmap", "TempMemmap")],  # an unlisted sklearn class
+    ids=["subprocess.Popen", "unlisted-sklearn-class"],
+)  # fmt: skip
+def test_a_machine_file_whose_schema_was_edited_to_name_another_class_is_refused(
+    module, cls, match, tmp_path
+):
     mach = tk.fit(tk.machine(tk.load_model("Ridge")(), np.eye(3), np.arange(3.0)))
     path = tmp_path / "edited.skops"
     io.save_machine(path, mach)
-
-    def to_popen(schema):
-        node = schema["content"]["fitted_model"]
-        node["__module__"], node["__class__"] = "subprocess", "Popen"
-        return schema
-
-    _rewrite_schema(path, to_popen)
-    with pytest.raises(UnsafeFileError, match="subprocess.Popen"):
-        io.load_machine(path)
-
-
-def test_an_unlisted_sklearn_class_is_refused(tmp_path):
-    mach = tk.fit(tk.machine(tk.load_model("Ridge")(), np.eye(3), np.arange(3.0)))
-    path = tmp_path / "edited.skops"
-    io.save_machine(path, mach)
-
-    def to_tempmemmap(schema):
-        node = schema["content"]["fitted_model"]
-        node["__module__"], node["__class__"] = "sklearn.utils._testing", "TempMemmap"
-        return schema
-
-    _rewrite_schema(path, to_tempmemmap)
-    with pytest.raises(UnsafeFileError, match="TempMemmap"):
+    _retarget(path, ("fitted_model",), module, cls)
+    with pytest.raises(UnsafeFileError, match=match):
         io.load_machine(path)
 
 
@@ -316,12 +310,6 @@ def test_a_tuned_machine_file_edited_to_name_os_system_is_refused(tmp_path):
                           resampling=tk.CV(2), measure="rmse")  # fmt: skip
     path = tmp_path / "t.skops"
     tk.save(path, tk.fit(tk.machine(model, np.eye(4), np.arange(4.0))))
-
-    def to_system(schema):
-        node = schema["content"]["fitted_model"]["content"]["content"]["resampling"]
-        node["__module__"], node["__class__"] = "os", "system"
-        return schema
-
-    _rewrite_schema(path, to_system)
+    _retarget(path, ("fitted_model", "content", "content", "resampling"), "os", "system")
     with pytest.raises(UnsafeFileError, match="os.system"):
         tk.load(path)
