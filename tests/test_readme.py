@@ -1,0 +1,17 @@
+"""The README's tour runs as written."""
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_readme_tour_runs(digits_dir, wine_csv, tmp_path, monkeypatch):
+    text = (ROOT / "README.md").read_text()
+    code = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    code = code.replace('"digits.safetensors"', repr(str(tmp_path / "digits.safetensors")))
+    monkeypatch.chdir(ROOT)
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    assert namespace["x"].shape == (64, 16, 16, 1)
+    assert (tmp_path / "digits.safetensors").exists()
