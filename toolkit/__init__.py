@@ -12,7 +12,7 @@ re-exported here so that ``import toolkit as tk`` reaches every one.
 
 from __future__ import annotations
 
-from toolkit import augment, data, errors, models, nn
+from toolkit import augment, data, errors, models, nn  # noqa: F401  (subpackages as tk.<name>)
 from toolkit.errors import ToolkitError
 from toolkit.io import load, save
 

@@ -35,8 +35,11 @@ def _describe_images(args) -> None:
         print(report)
     loader = tk.DataLoader(ds, batch_size=args.batch_size, shuffle=True, seed=args.seed, workers=2)
     x, y = next(iter(loader))
-    print(f"\none batch of {args.batch_size}: x {tuple(x.shape)} {x.dtype} in [{x.min():.2f}, {x.max():.2f}],"
-          f" y {tuple(y.shape)} {y.dtype}; {len(loader)} batches per epoch")
+    print(
+        f"\none batch of {args.batch_size}: x {tuple(x.shape)} {x.dtype}"
+        f" in [{x.min():.2f}, {x.max():.2f}],"
+        f" y {tuple(y.shape)} {y.dtype}; {len(loader)} batches per epoch"
+    )
 
 
 def _describe_table(args) -> None:

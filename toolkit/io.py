@@ -23,7 +23,7 @@ from toolkit.errors import UnsafeFileError
 
 
 def save(path, obj) -> None:
-    """``save(path, obj)``: write a model (safetensors) or a machine (skops / safetensors + JSON)."""
+    """``save(path, obj)``: write a model (safetensors) or a machine (skops, or safetensors)."""
     from toolkit.models.machine import Machine
 
     if isinstance(obj, Machine):
@@ -52,7 +52,10 @@ def load(path):
         return machine_io.load_machine(path)
     metadata = machine_io.safetensors_metadata(path)
     if metadata is None:
-        msg = f"{path}: neither a safetensors model nor a skops machine file; pickles are never loaded"
+        msg = (
+            f"{path}: neither a safetensors model nor a skops machine file; "
+            "pickles are never loaded"
+        )
         raise UnsafeFileError(msg)
     if metadata.get("format") == machine_io.FORMAT:
         return machine_io.load_machine(path)

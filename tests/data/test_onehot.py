@@ -9,7 +9,11 @@ from toolkit.errors import DataError
 labels_strategy = st.lists(st.text(min_size=1, max_size=5), min_size=1, max_size=8, unique=True)
 
 
-@given(labels_strategy.flatmap(lambda L: st.tuples(st.just(L), st.lists(st.sampled_from(L), max_size=30))))
+@given(
+    labels_strategy.flatmap(
+        lambda L: st.tuples(st.just(L), st.lists(st.sampled_from(L), max_size=30))
+    )
+)
 def test_onecold_inverts_onehotbatch(case):
     labels, xs = case
     y = tk.onehotbatch(xs, labels)

@@ -94,10 +94,23 @@ def test_exact_stratification_gives_exact_class_counts():
 def test_exact_stratification_moves_at_most_one_item_per_class_per_addition():
     targets = np.arange(300) % 3
     t_old, _ = split_indices(keys(300), targets, 0.8, stratify="exact", seed=5)
-    t_new, _ = split_indices(keys(300) + ["extra.png"], np.append(targets, 0), 0.8, stratify="exact", seed=5)
+    t_new, _ = split_indices(
+        keys(300) + ["extra.png"], np.append(targets, 0), 0.8, stratify="exact", seed=5
+    )
     assert len(set(t_old) - set(t_new)) <= 1
 
 
 def test_unknown_stratify_value_refused():
     with pytest.raises(DataError, match="False, True or 'exact'"):
         split_indices(keys(10), np.zeros(10), 0.5, stratify="yes")
+
+
+def test_tiny_sets_never_get_an_empty_side():
+    for seed in range(200):
+        train, val = split_indices(keys(3), None, 0.9, seed=seed)
+        assert len(train) >= 1 and len(val) >= 1
+
+
+def test_a_single_item_cannot_be_split():
+    with pytest.raises(DataError, match="side empty"):
+        split_indices(keys(1), None, 0.5)

@@ -8,6 +8,7 @@ from toolkit.data.dataset import Dataset
 from toolkit.data.images import ImageFolder
 from toolkit.data.loader import DataLoader
 from toolkit.data.onehot import onecold, onehot, onehotbatch
+from toolkit.data.prep import FeaturePrep
 from toolkit.data.scitypes import (
     Binary,
     Continuous,
@@ -20,7 +21,6 @@ from toolkit.data.scitypes import (
     coerce,
     schema,
 )
-from toolkit.data.prep import FeaturePrep
 from toolkit.data.tables import CSV, Parquet, Table
 
 __all__ = ["ArrayDataset", "DataLoader", "Dataset", "onecold", "onehot", "onehotbatch"]

@@ -29,7 +29,10 @@ def encode_labels(y, classes: Sequence | None = None) -> tuple[np.ndarray, tuple
         classes = tuple(classes)
         unknown = sorted(set(found.tolist()) - set(classes), key=str)
         if unknown:
-            msg = f"labels {unknown[:5]!r} are not among classes={list(classes)!r}; add them or drop those rows"
+            msg = (
+                f"labels {unknown[:5]!r} are not among classes={list(classes)!r}; "
+                "add them or drop those rows"
+            )
             raise DataError(msg)
     lookup = {c: i for i, c in enumerate(classes)}
     return np.fromiter((lookup[v] for v in y.tolist()), dtype=np.int64, count=y.shape[0]), classes
@@ -47,10 +50,14 @@ class ArrayDataset(Dataset):
 
     kind = "row"
 
-    def __init__(self, X, y=None, *, classes: Sequence | None = None, keys: Sequence[str] | None = None):
+    def __init__(
+        self, X, y=None, *, classes: Sequence | None = None, keys: Sequence[str] | None = None
+    ):
         X = np.asarray(X)
         if X.ndim == 0:
-            raise DataError("ArrayDataset needs X with the items along the first axis, got a scalar")
+            raise DataError(
+                "ArrayDataset needs X with the items along the first axis, got a scalar"
+            )
         self.X = X
         self.classes = None
         self.y = None

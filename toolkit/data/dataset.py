@@ -46,7 +46,7 @@ class Dataset:
         return None
 
     def batch(self, indices) -> tuple[np.ndarray, np.ndarray | None]:
-        """Items ``indices`` stacked into ``(X, y)``; row data sets override this with one gather."""
+        """Items ``indices`` stacked into ``(X, y)``; row data sets override it with one gather."""
         items = [self[int(i)] for i in indices]
         X = np.stack([x for x, _ in items])
         y = None if self.targets is None else np.asarray([t for _, t in items])
@@ -60,7 +60,9 @@ class Dataset:
         an item per class now and then as items are added. See
         :mod:`toolkit.data.split`.
         """
-        train, val = split_indices(self.keys(), self.targets, fraction, stratify=stratify, seed=seed)
+        train, val = split_indices(
+            self.keys(), self.targets, fraction, stratify=stratify, seed=seed
+        )
         return self.subset(train), self.subset(val)
 
     def kfolds(self, k: int = 5, *, stratify: bool = False, seed: int = 0):

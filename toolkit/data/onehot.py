@@ -61,10 +61,12 @@ def onehot(x, labels: Sequence, default=None, *, dtype=np.float32) -> np.ndarray
 
 
 def onehotbatch(xs, labels: Sequence, default=None, *, dtype=np.float32) -> np.ndarray:
-    """``onehotbatch(xs, labels, default=None) -> (N, K)``: one row :func:`onehot` per item of ``xs``."""
+    """``onehotbatch(xs, labels, default=None) -> (N, K)``: a row :func:`onehot` per item."""
     index = _label_index(labels)
     xs = xs.tolist() if isinstance(xs, np.ndarray) else list(xs)
-    rows = np.fromiter((_lookup(index, x, default, labels) for x in xs), dtype=np.int64, count=len(xs))
+    rows = np.fromiter(
+        (_lookup(index, x, default, labels) for x in xs), dtype=np.int64, count=len(xs)
+    )
     out = np.zeros((len(xs), len(index)), dtype=dtype)
     out[np.arange(len(xs)), rows] = 1
     return out
@@ -85,7 +87,10 @@ def onecold(y, labels: Sequence | None = None):
     if y.ndim == 0:
         raise DataError("onecold needs scores of shape (K,) or (N, K), got a scalar")
     if labels is not None and y.shape[-1] != len(labels):
-        msg = f"onecold got scores for {y.shape[-1]} classes but {len(labels)} labels; they must match"
+        msg = (
+            f"onecold got scores for {y.shape[-1]} classes but {len(labels)} labels; "
+            "they must match"
+        )
         raise DataError(msg)
     positions = np.argmax(y, axis=-1)
     if labels is None:

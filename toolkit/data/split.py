@@ -18,6 +18,9 @@ class, items are ordered by their hash and cut at that count. Adding items can
 then move an item across the cut, at most one per class for each item added —
 the price of exact proportions.
 
+Whatever the options, a split of two or more items never leaves a side empty:
+where the hash put every item on one side, the one nearest the cut crosses.
+
 >>> keys = [f"img{i:03d}.png" for i in range(200)]
 >>> train, val = split_indices(keys, None, 0.8, seed=1)
 >>> len(train) + len(val), len(set(train) & set(val))
@@ -44,7 +47,10 @@ def _hashes(keys: Sequence[str], seed: int) -> np.ndarray:
 
 def _check_fraction(fraction: float) -> None:
     if not 0.0 < float(fraction) < 1.0:
-        msg = f"split fraction must lie strictly between 0 and 1, got {fraction!r}; e.g. 0.8 keeps 80% for training"
+        msg = (
+            f"split fraction must lie strictly between 0 and 1, got {fraction!r}; "
+            "e.g. 0.8 keeps 80% for training"
+        )
         raise DataError(msg)
 
 
@@ -60,9 +66,9 @@ def _exact_side(u: np.ndarray, targets: np.ndarray, fraction: float) -> np.ndarr
     return side
 
 
-def _stratify_fix(side: np.ndarray, u: np.ndarray, targets: np.ndarray, fraction: float) -> None:
-    for c in np.unique(targets):
-        members = np.flatnonzero(targets == c)
+def _fill_empty_sides(side: np.ndarray, u: np.ndarray, groups: np.ndarray) -> None:
+    for c in np.unique(groups):
+        members = np.flatnonzero(groups == c)
         if members.size < 2:
             continue
         in_train = side[members]
@@ -92,11 +98,14 @@ def split_indices(
     side = u < fraction
     if stratify:
         if targets is None:
-            raise DataError("stratify needs labels, but this data set has none; pass stratify=False")
+            raise DataError(
+                "stratify needs labels, but this data set has none; pass stratify=False"
+            )
         if stratify == "exact":
             side = _exact_side(u, np.asarray(targets), fraction)
         else:
-            _stratify_fix(side, u, np.asarray(targets), fraction)
+            _fill_empty_sides(side, u, np.asarray(targets))
+    _fill_empty_sides(side, u, np.zeros(len(keys)))  # tiny sets: never an empty side
     train, val = np.flatnonzero(side), np.flatnonzero(~side)
     if train.size == 0 or val.size == 0:
         msg = (
@@ -133,7 +142,9 @@ def kfold_indices(
     u = _hashes(keys, seed)
     if stratify:
         if targets is None:
-            raise DataError("stratify=True needs labels, but this data set has none; pass stratify=False")
+            raise DataError(
+                "stratify=True needs labels, but this data set has none; pass stratify=False"
+            )
         targets = np.asarray(targets)
         fold = np.empty(len(keys), dtype=np.int64)
         for c in np.unique(targets):
