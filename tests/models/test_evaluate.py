@@ -201,3 +201,31 @@ def test_stratified_folds_refuse_missing_labels():
     y = pl.Series(["a", "b", None, "a", "b", "a"])
     with pytest.raises(DataError, match="1 missing labels"):
         StratifiedCV(2).pairs(6, y)
+
+
+def test_default_folds_are_cross_validates_stratified_for_classifiers():
+    # load_wine is sorted by class: unshuffled KFold would test classes never trained on
+    tree = DecisionTreeClassifier(max_depth=3, random_state=0)
+    ev = evaluate(tree, WX, WY, measures=[tk.accuracy, tk.log_loss])
+    assert ev.nfolds == 6 and isinstance(ev.resampling, StratifiedCV)
+    scoring = {"accuracy": CLASSIFICATION["accuracy"], "neg_log_loss": (tk.log_loss, -1)}
+    cv = cross_validate(tree, WX, WY, cv=6, scoring=list(scoring))  # StratifiedKFold(6)
+    np.testing.assert_array_equal(ev.per_fold[0], cv["test_accuracy"])
+    np.testing.assert_array_equal(ev.per_fold[1], -cv["test_neg_log_loss"])
+    assert ev.measurement[0] > 0.8
+    ridge = evaluate(Ridge(), DX, DY)
+    assert isinstance(ridge.resampling, CV) and not isinstance(ridge.resampling, StratifiedCV)
+    np.testing.assert_array_equal(
+        ridge.per_fold[0],
+        -cross_validate(Ridge(), DX, DY, cv=6, scoring="neg_root_mean_squared_error")["test_score"],
+    )
+
+
+def test_default_measures_are_those_every_compared_model_supports():
+    models = {"forest": FOREST, "ridge": RidgeClassifier()}
+    ev = evaluate(models, WX, WY, resampling=StratifiedCV(nfolds=3))
+    assert [m.name for m in ev.measures] == ["accuracy"]
+    ev = evaluate(
+        {"forest": FOREST, "tree": DecisionTreeClassifier()}, WX, WY, resampling=CV(3, seed=0)
+    )
+    assert [m.name for m in ev.measures] == ["log_loss", "accuracy"]

@@ -5,7 +5,7 @@ import pytest
 from sklearn.base import clone, is_classifier
 from sklearn.datasets import load_diabetes, load_wine
 from sklearn.linear_model import Ridge
-from sklearn.model_selection import GridSearchCV, ParameterGrid
+from sklearn.model_selection import GridSearchCV, ParameterGrid, cross_val_score
 from sklearn.tree import DecisionTreeClassifier
 
 import toolkit as tk
@@ -235,3 +235,13 @@ def test_unknown_settings_are_refused_with_the_valid_names():
     with pytest.raises(UnknownNameError, match="'mesure'.*'measure'"):
         tuned.set_params(mesure="accuracy")
     assert tuned.set_params(measure="accuracy").measure == "accuracy"
+
+
+def test_default_resampling_is_stratified_for_classifiers():
+    # load_wine is sorted by class: an unshuffled holdout or KFold tests unseen classes
+    r = hp_range(TREE, "max_depth", lower=1, upper=3)
+    curve = learning_curve(TREE, WX, WY, range=r, resolution=3, measure=tk.accuracy)
+    assert curve.per_fold[0].shape == (6,) and curve.measurements[-1] > 0.8
+    tuned = TunedModel(TREE, range=r, measure="accuracy").fit(WX, WY)
+    theirs = cross_val_score(clone(TREE).set_params(max_depth=3), WX, WY, cv=6)
+    np.testing.assert_array_equal(tuned.history_["per_fold"][-1].to_numpy(), theirs)

@@ -8,6 +8,7 @@ the negatives of our lower-is-better measures).
 
 >>> from sklearn.datasets import load_iris
 >>> from sklearn.tree import DecisionTreeClassifier
+>>> from toolkit.models.resampling import CV
 >>> X, y = load_iris(return_X_y=True)
 >>> ev = evaluate(DecisionTreeClassifier(random_state=0), X, y,
 ...               resampling=CV(nfolds=3, seed=1), measures=["accuracy"])
@@ -28,7 +29,7 @@ from toolkit.models.evaluation import Evaluation
 from toolkit.models.executors import as_executor
 from toolkit.models.frames import n_rows, take_rows, to_numpy
 from toolkit.models.measures import accuracy, log_loss, measure, rmse
-from toolkit.models.resampling import CV, is_random, resample
+from toolkit.models.resampling import default_resampling, is_random, resample
 
 __all__ = ["evaluate"]
 
@@ -45,15 +46,18 @@ def evaluate(
     rows=None,
     executor=None,
 ) -> Evaluation:
-    """``evaluate(model, X, y; resampling=CV(6), measures, repeats=1, workers=1, rows=None)``.
+    """``evaluate(model, X, y; resampling=None, measures, repeats=1, workers=1, rows=None)``.
 
     ``model`` is any scikit-learn-style estimator, or a dict ``{name: model}`` to
     compare several on the same folds. ``resampling`` is ``tk.Holdout``, ``tk.CV``,
     ``tk.StratifiedCV``, ``tk.TimeSeriesCV``, a scikit-learn splitter or a list of
-    ``(train_rows, test_rows)``. ``measures`` is one measure or a list (objects,
-    names, or the core's ``tk.mae``/``tk.mse``); by default ``log_loss`` and
-    ``accuracy`` for a probabilistic classifier, ``accuracy`` for another, ``rmse``
-    for a regressor. ``repeats > 1`` reshuffles the folds (the resampling must
+    ``(train_rows, test_rows)``; by default ``tk.StratifiedCV(6)`` for classifiers and
+    ``tk.CV(6)`` otherwise, unshuffled, as scikit-learn's ``cross_validate(cv=6)``
+    (see ``toolkit.models.resampling.default_resampling``). ``measures`` is one
+    measure or a list (objects, names, or the core's ``tk.mae``/``tk.mse``); by
+    default those every model given supports: ``log_loss`` and ``accuracy`` when all
+    are probabilistic classifiers, ``accuracy`` for classifiers of which some are not,
+    ``rmse`` for regressors. ``repeats > 1`` reshuffles the folds (the resampling must
     shuffle). ``rows`` restricts everything to those rows. Folds run on
     ``workers`` local processes, or on ``executor`` ("threads", "processes" or any
     object with ``map(function, tasks)``, see ``toolkit.models.executors``).
@@ -69,9 +73,11 @@ def evaluate(
     if not models:
         raise DataError("evaluate got an empty dict of models; pass at least one model")
     X, y = _as_inputs(X, y)
-    chosen = _measures(measures, next(iter(models.values())))
+    chosen = _measures(measures, *models.values())
     for name, m in models.items():
         _check_fits(name, m, chosen)
+    if resampling is None:
+        resampling = default_resampling(models, y if rows is None else y[np.asarray(rows)])
     pairs = _pairs(resampling, X, y, repeats, rows)
     tasks = [(m, X, y, tr, te, chosen) for m in models.values() for tr, te in pairs]
     results = as_executor(workers, executor).map(run_fold, tasks)
@@ -99,11 +105,12 @@ def _as_inputs(X, y):
     return X, y
 
 
-def _measures(measures, model) -> tuple:
-    if measures is None:
-        if not is_classifier(model):
+def _measures(measures, *models) -> tuple:
+    if measures is None:  # the measures every model supports, so that any may be compared
+        if not any(is_classifier(m) for m in models):
             return (rmse,)
-        return (log_loss, accuracy) if hasattr(model, "predict_proba") else (accuracy,)
+        probabilistic = all(hasattr(m, "predict_proba") for m in models)
+        return (log_loss, accuracy) if probabilistic else (accuracy,)
     if isinstance(measures, (list, tuple)):
         if not measures:
             raise DataError("measures is empty; pass at least one, e.g. measures=[tk.accuracy]")
@@ -131,7 +138,6 @@ def _check_fits(name: str, model, measures) -> None:
 
 
 def _pairs(resampling, X, y, repeats: int, rows):
-    resampling = CV(nfolds=6) if resampling is None else resampling
     if not isinstance(repeats, int) or repeats < 1:
         raise DataError(f"repeats must be a positive integer, got {repeats!r}")
     if repeats > 1 and not is_random(resampling):

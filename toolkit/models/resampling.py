@@ -235,6 +235,33 @@ class TimeSeriesCV(_Strategy):
         return [(rows[:s], rows[s : s + size]) for s in starts]
 
 
+def default_resampling(model, y=None, nfolds: int = 6):
+    """``default_resampling(model, y=None, nfolds=6)``: the folds used when none are given.
+
+    ``StratifiedCV(nfolds)`` for a classifier with class labels, ``CV(nfolds)``
+    otherwise, both unshuffled: scikit-learn's ``cross_validate(cv=nfolds)`` rule
+    (``StratifiedKFold`` for classifiers, ``KFold`` for the rest), so the folds are
+    the same. Stratifying keeps every class in every training fold even when the
+    rows are sorted by class.
+
+    >>> from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+    >>> default_resampling(DecisionTreeClassifier(), ["a", "b"] * 6)
+    StratifiedCV(nfolds=6, shuffle=False, seed=None)
+    >>> default_resampling(DecisionTreeRegressor(), [0.5, 1.5] * 6)
+    CV(nfolds=6, shuffle=False, seed=None)
+    """
+    from sklearn.base import is_classifier
+
+    models = model.values() if isinstance(model, dict) else [model]
+    if y is None or not all(is_classifier(m) for m in models):
+        return CV(nfolds=nfolds)
+    try:
+        kind = type_of_target(np.asarray(y))
+    except ValueError:  # labels scikit-learn cannot read: StratifiedCV would refuse them too
+        return CV(nfolds=nfolds)
+    return StratifiedCV(nfolds=nfolds) if kind in ("binary", "multiclass") else CV(nfolds=nfolds)
+
+
 def resample(resampling, X, y, n: int, repeat: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
     """``resample(resampling, X, y, n, repeat=0)``: the ``(train, test)`` pairs of any strategy.
 

@@ -43,7 +43,7 @@ from toolkit.models.io import trust
 from toolkit.models.measures import Measure
 from toolkit.models.measures import measure as as_measure
 from toolkit.models.ranges import Grid, _as_ranges, hp_range
-from toolkit.models.resampling import CV, resample
+from toolkit.models.resampling import default_resampling, resample
 from toolkit.models.types import Composable, StrictParams, checked_init
 
 
@@ -53,12 +53,13 @@ def _inner_has(method: str):
 
 @trust
 class TunedModel(Composable, StrictParams, BaseEstimator):
-    """``TunedModel(model; range, tuning=Grid(), resampling=CV(6), measure=None, workers=1)``.
+    """``TunedModel(model; range, tuning=Grid(), resampling=None, measure=None, workers=1)``.
 
     ``range`` is one ``tk.hp_range(...)``, a list of them, or scikit-learn's
     ``{"name": [values, ...]}``; ``tuning`` is ``tk.Grid``,
     ``tk.RandomSearch`` or ``tk.LatinHypercube``; ``resampling`` anything
-    ``tk.evaluate`` accepts; ``measure`` one measure (default: ``log_loss`` for a
+    ``tk.evaluate`` accepts (default as there: ``StratifiedCV(6)`` for a classifier,
+    ``CV(6)`` otherwise); ``measure`` one measure (default: ``log_loss`` for a
     probabilistic classifier, ``accuracy`` for another, ``rmse`` for a regressor);
     ``executor`` as in ``tk.evaluate``. See the module docs for the fitted attributes.
     """
@@ -200,7 +201,8 @@ def tune(model, X, y, ranges, tuning, resampling, measure, workers=1, executor=N
     if isinstance(ranges, dict):  # scikit-learn's param_grid spelling: {name: [values]}
         ranges = [hp_range(model, name, values=list(values)) for name, values in ranges.items()]
     points = (Grid() if tuning is None else tuning).candidates(_as_ranges(ranges))
-    pairs = resample(CV(nfolds=6) if resampling is None else resampling, X, y, n_rows(X))
+    resampling = default_resampling(model, y) if resampling is None else resampling
+    pairs = resample(resampling, X, y, n_rows(X))
     tasks = [(clone(model).set_params(**p), X, y, tr, te, (m,)) for p in points for tr, te in pairs]
     results = as_executor(workers, executor).map(run_fold, tasks)
     k = len(pairs)
@@ -323,10 +325,12 @@ class LearningCurve:
 def learning_curve(
     model, X, y, *, range, resolution=10, resampling=None, measure=None, workers=1, executor=None
 ) -> LearningCurve:
-    """``learning_curve(model, X, y; range, resolution=10, resampling=Holdout(), measure)``.
+    """``learning_curve(model, X, y; range, resolution=10, resampling=None, measure)``.
 
     The measurement for each value of one hyper-parameter (a grid of ``resolution``
-    points over ``range``, all on the same folds). Default resampling: ``Holdout(0.7)``.
+    points over ``range``, all on the same folds). Default resampling as
+    ``tk.evaluate``'s: ``StratifiedCV(6)`` for a classifier, ``CV(6)`` otherwise (an
+    unshuffled holdout would test only the last classes of data sorted by class).
 
     >>> from sklearn.datasets import load_diabetes
     >>> from sklearn.linear_model import Ridge
@@ -339,12 +343,9 @@ def learning_curve(
     >>> bool(curve.measurements[0] < curve.measurements[-1])
     True
     """
-    from toolkit.models.resampling import Holdout
-
     ranges = _as_ranges(range)
     if len(ranges) != 1:
         raise DataError(f"learning_curve varies one hyper-parameter; got {len(ranges)} ranges")
     X, y = _as_inputs(X, y)
-    resampling = Holdout(0.7) if resampling is None else resampling
     history, m = tune(model, X, y, ranges, Grid(resolution), resampling, measure, workers, executor)
     return LearningCurve(ranges[0], history, m)
