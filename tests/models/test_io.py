@@ -15,6 +15,7 @@ import polars as pl
 import pytest
 import skops.io as sio
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import KFold, ShuffleSplit
 
 import toolkit as tk
 from toolkit.errors import NotTrainedError, UnsafeFileError
@@ -176,6 +177,8 @@ def test_trusted_types_are_classes_of_listed_modules_only():
     assert io.trusted_type("numpy.dtype") and not io.trusted_type("numpy.load")
     assert not io.trusted_type("sklearn.tree._tree.NoSuchThing")
     assert not io.trusted_type("builtins.exec")
+    assert io.trusted_type("sklearn.model_selection._split.KFold")
+    assert not io.trusted_type("sklearn.model_selection._split.train_test_split")  # a function
 
 
 def _double(x):
@@ -279,7 +282,15 @@ def test_a_tuned_machine_round_trips_with_its_report(wine, tmp_path):
     "tuning", [tk.Grid(resolution={"alpha": 2}), tk.LatinHypercube(n=2, seed=0)], ids=repr
 )
 @pytest.mark.parametrize(
-    "resampling", [tk.Holdout(0.7, seed=1), tk.CV(2), tk.TimeSeriesCV(2), [([0, 1, 2], [3, 4])]]
+    "resampling",
+    [
+        tk.Holdout(0.7, seed=1),
+        tk.CV(2),
+        tk.TimeSeriesCV(2),
+        [([0, 1, 2], [3, 4])],
+        KFold(3),  # scikit-learn's splitters are trusted too
+        ShuffleSplit(2, test_size=0.3, random_state=0),
+    ],
 )
 def test_tuned_regressors_round_trip_with_every_strategy(tuning, resampling, tmp_path):
     ridge = tk.load_model("Ridge")()

@@ -16,7 +16,9 @@ The allowlist (:func:`trusted_type`):
 - the classes of the few scikit-learn (and scipy) modules that hold fitted state
   skops does not list by default: trees (``sklearn.tree._tree.Tree``),
   histogram-boosting predictors, KD/ball trees and distance metrics, kernels,
-  loss objects, optimiser state, calibrators, bisecting k-means trees, B-splines.
+  loss objects, optimiser state, calibrators, bisecting k-means trees, B-splines,
+  and the cross-validation splitters (``KFold`` ...) a tuned model keeps as its
+  resampling (classes only: the module's functions are not trusted).
   Without them a saved decision tree could not be loaded; they are plain data
   holders of scikit-learn itself;
 - the functions estimators keep as settings, from an explicit list: scikit-learn's
@@ -67,6 +69,7 @@ _SKLEARN_STATE_MODULES = frozenset(
         "sklearn.calibration",
         "sklearn.cluster._bisect_k_means",
         "scipy.interpolate._bsplines",
+        "sklearn.model_selection._split",  # splitters (KFold ...) as a TunedModel's resampling
     }
 )
 # Functions that fitted estimators keep as settings (pooling, scoring, the k-means
