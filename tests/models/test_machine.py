@@ -155,3 +155,28 @@ def test_a_toolkit_table_brings_its_own_target(wine_csv):
     mach = tk.fit(tk.machine(tk.load_model("DecisionTreeClassifier")(max_depth=2), table))
     assert tk.predict_proba(mach, table.X).columns == ["class_2", "class_1", "class_0"]
     assert tk.predict(mach, table.X).dtype.kind == "U" and mach.args[0].width == 13
+
+
+@pytest.mark.parametrize("kind", ["categorical", "enum"])
+def test_a_categorical_target_keeps_every_level_when_trained_on_some_rows(wine_csv, kind, tmp_path):
+    table = tk.coerce(pl.read_csv(wine_csv), {"cultivar": tk.Multiclass})
+    X, y = table.drop("cultivar"), table["cultivar"]
+    levels = ["class_0", "class_1", "class_2"]
+    if kind == "enum":
+        levels = levels[::-1]  # an Enum keeps its own level order
+        y = y.cast(pl.String).cast(pl.Enum(levels))
+    for model in (
+        tk.load_model("DecisionTreeClassifier")(random_state=0),
+        tk.Standardizer() >> tk.load_model("LogisticRegression")(),
+    ):
+        mach = tk.fit(tk.machine(model, X, y), rows=range(100))  # no class_2 in these rows
+        proba = tk.predict_proba(mach, X)
+        assert proba.columns == levels and tk.report(mach)["classes"] == levels
+        assert (proba["class_2"] == 0.0).all()
+        np.testing.assert_allclose(proba.sum_horizontal().to_numpy(), 1.0)
+        assert set(tk.predict_mode(mach, X).tolist()) == {"class_0", "class_1"}
+        tk.save(tmp_path / "m.skops", mach)
+        assert tk.predict_proba(tk.load(tmp_path / "m.skops"), X).equals(proba)
+    strings = tk.fit(tk.machine(tk.load_model("DecisionTreeClassifier")(), X, y.cast(pl.String)),
+                     rows=range(100))  # fmt: skip
+    assert tk.predict_proba(strings, X).columns == ["class_0", "class_1"]  # no levels to keep

@@ -232,12 +232,17 @@ def labels(y) -> np.ndarray:
     return array
 
 
-def training_classes(y) -> tuple:
-    """``training_classes(y) -> tuple``: the class order a model keeps for ``y``.
+def training_classes(y, *, pooled: bool = False) -> tuple:
+    """``training_classes(y, pooled=False) -> tuple``: the class order a model keeps for ``y``.
 
     An ordered categorical target (polars ``Enum``, pandas ``Categorical``)
-    keeps its own category order, limited to the classes present; any other
+    keeps its own category order, limited to the classes present (all of its
+    levels with ``pooled=True``, as MLJ keeps a categorical's pool); any other
     target sorts its classes, as scikit-learn and CategoricalArrays.jl do.
+
+    >>> y = pl.Series(["b", "b"], dtype=pl.Enum(["c", "b", "a"]))
+    >>> training_classes(y), training_classes(y, pooled=True)
+    (('b',), ('c', 'b', 'a'))
     """
     present = np.unique(labels(y)).tolist()
     order = None
@@ -247,6 +252,8 @@ def training_classes(y) -> tuple:
         order = [str(c) if isinstance(c, str) else c for c in y.cat.categories.tolist()]
     if order is None:
         return tuple(present)
+    if pooled and set(present) <= set(order):
+        return tuple(order)
     keep = set(present)
     return tuple(c for c in order if c in keep)
 

@@ -188,7 +188,7 @@ def fit(mach: Machine, rows=None, *, force: bool = False) -> Machine:
     )
     if fresh and not force:
         return mach
-    data = mach.args if rows is None else tuple(take_rows(a, rows) for a in mach.args)
+    data = mach.args if rows is None else _take_pooled(mach.args, rows)
     start = time.perf_counter()
     if (
         mach.fitted_model is not None
@@ -204,6 +204,21 @@ def fit(mach: Machine, rows=None, *, force: bool = False) -> Machine:
     mach.fitted_model, mach.rows, mach._trained_with = model, rows, params
     mach.n_fits += 1
     return mach
+
+
+def _take_pooled(args: tuple, rows) -> tuple:
+    """The ``rows`` of each argument; a polars Categorical target keeps all its levels.
+
+    polars Categoricals carry no level set of their own, so the target's rows become
+    an ``Enum`` of every level of the whole target (sorted): a classifier trained on
+    some rows still knows every class (MLJ keeps a categorical's pool).
+    """
+    taken = [take_rows(a, rows) for a in args]
+    y = args[-1] if len(args) == 2 else None
+    if isinstance(y, pl.Series) and y.dtype == pl.Categorical:
+        levels = sorted(y.drop_nulls().unique().cast(pl.String).to_list())
+        taken[-1] = taken[-1].cast(pl.String).cast(pl.Enum(levels))
+    return tuple(taken)
 
 
 def _updatable(mach: Machine) -> bool:

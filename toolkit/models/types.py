@@ -170,10 +170,14 @@ class SklearnModel(Composable, StrictParams, BaseEstimator):
         self.classes_, self._proba_order_ = inner, None
         if not isinstance(inner, np.ndarray) or inner.ndim != 1:
             return  # multi-output classifiers keep scikit-learn's per-output classes
-        order = _inputs.training_classes(y)
-        if len(order) == len(inner) and list(order) != inner.tolist():
-            self.classes_ = np.asarray(order, dtype=inner.dtype)
-            self._proba_order_ = np.asarray([inner.tolist().index(c) for c in order])
+        order, present = _inputs.training_classes(y, pooled=True), inner.tolist()
+        if set(present) <= set(order) and list(order) != present:
+            # every level of a categorical target, in its order; unseen ones get probability 0
+            dtype = None if inner.dtype.kind == "U" else inner.dtype  # longer unseen names fit
+            self.classes_ = np.asarray(order, dtype=dtype)
+            self._proba_order_ = np.asarray(
+                [present.index(c) if c in present else -1 for c in order]
+            )
 
     @available_if(_inner_has("predict"))
     def predict(self, X):
@@ -184,7 +188,12 @@ class SklearnModel(Composable, StrictParams, BaseEstimator):
     def predict_proba(self, X):
         """``predict_proba(X) -> (n_samples, n_classes) array``, columns in ``classes_`` order."""
         proba = self._fitted().predict_proba(self._features(self._aligned(X)))
-        return proba if self._proba_order_ is None else proba[:, self._proba_order_]
+        order = self._proba_order_
+        if order is None or (order >= 0).all():
+            return proba if order is None else proba[:, order]
+        out = np.zeros((proba.shape[0], order.size), dtype=proba.dtype)
+        out[:, order >= 0] = proba[:, order[order >= 0]]
+        return out
 
     @available_if(_inner_has("decision_function"))
     def decision_function(self, X):
