@@ -182,3 +182,16 @@ def test_more_epochs_continue_training_with_the_same_result(wine):
     mach.model.epochs = 2  # fewer epochs cannot be undone: trains again
     tk.fit(mach)
     assert mach.fitted_model.chain_ is not chain and len(mach.fitted_model.history_) == 2
+
+
+def test_a_network_takes_a_tables_columns_by_name_also_after_loading(wine, tmp_path):
+    X, y = wine
+    mach = tk.fit(tk.machine(net(epochs=2), X, y))
+    shuffled = X.select(X.columns[::-1])
+    expected = tk.predict_proba(mach, X)
+    assert tk.predict_proba(mach, shuffled).equals(expected)
+    with pytest.raises(tk.ToolkitError, match="column 'alcohol' was seen in fit but is missing"):
+        tk.predict(mach, X.drop("alcohol"))
+    tk.save(tmp_path / "net.safetensors", mach)
+    loaded = tk.load(tmp_path / "net.safetensors")
+    assert tk.predict_proba(loaded, shuffled).equals(expected)

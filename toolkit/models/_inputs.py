@@ -187,6 +187,19 @@ def align(X, names, model: str, *, named: bool = True):
     return X
 
 
+def align_to_fit(model, X):
+    """``align_to_fit(model, X) -> X``: :func:`align` to the columns ``model`` was fitted on.
+
+    Uses ``model.feature_names_in_`` and ``model._fitted_on_table_``; a model without
+    recorded names (one loaded from an older file) takes ``X`` as it is.
+    """
+    names = getattr(model, "feature_names_in_", None)
+    if names is None:
+        return X
+    named = getattr(model, "_fitted_on_table_", True)
+    return align(X, list(names), type(model).__name__, named=named)
+
+
 def _check_names(given: list, names: list, model: str) -> None:
     have = set(given)
     missing = [n for n in names if n not in have]

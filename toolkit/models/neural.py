@@ -150,6 +150,8 @@ class NeuralNetworkModel(Composable, StrictParams, BaseEstimator):
         state = setup(self.optimiser or _default_optimiser(), chain)
         self.history_ = [self._epoch(chain, state, Xa, targets, e) for e in range(int(self.epochs))]
         self.chain_, self.n_features_in_, self.optimiser_state_ = chain, Xa.shape[1], state
+        self.feature_names_in_ = np.asarray(_inputs.column_names(X), dtype=object)
+        self._fitted_on_table_ = _inputs.is_table(X)
         return self
 
     def can_update(self, model) -> bool:
@@ -195,7 +197,7 @@ class NeuralNetworkModel(Composable, StrictParams, BaseEstimator):
                 f"this {type(self).__name__} is not fitted yet; "
                 "call fit(X, y) (or tk.fit(mach)) first"
             )
-        return np.asarray(testmode(self.chain_)(self._matrix(X)))
+        return np.asarray(testmode(self.chain_)(self._matrix(_inputs.align_to_fit(self, X))))
 
     def fitted_params(self) -> dict:
         """``fitted_params() -> dict``: the trained chain and its arrays by path."""
@@ -333,6 +335,8 @@ def save_machine(path, mach: Machine) -> None:
         "classes": np.asarray(getattr(fitted, "classes_", [])).tolist(),
         "n_targets": getattr(fitted, "n_targets_", None),
         "n_features_in": int(fitted.n_features_in_),
+        "feature_names": [str(n) for n in getattr(fitted, "feature_names_in_", [])],
+        "on_table": bool(getattr(fitted, "_fitted_on_table_", False)),
         "history": list(fitted.history_),
     }
     metadata = {
@@ -369,6 +373,9 @@ def load_machine(path) -> Machine:
         int(fitted_meta["n_features_in"]),
         list(fitted_meta["history"]),
     )
+    if fitted_meta.get("feature_names"):  # files written before names were kept have none
+        fitted.feature_names_in_ = np.asarray(fitted_meta["feature_names"], dtype=object)
+        fitted._fitted_on_table_ = bool(fitted_meta.get("on_table", False))
     if meta["type"] == "NeuralNetworkClassifier":
         fitted.classes_ = np.asarray(fitted_meta["classes"])
     else:

@@ -121,11 +121,7 @@ class SklearnModel(Composable, StrictParams, BaseEstimator):
 
     def _aligned(self, X):
         """``X`` with its columns in fit's order (a table), or checked for its width (an array)."""
-        names = getattr(self, "feature_names_in_", None)
-        if names is None:
-            return X
-        named = getattr(self, "_fitted_on_table_", True)
-        return _inputs.align(X, list(names), type(self).__name__, named=named)
+        return _inputs.align_to_fit(self, X)
 
     def _fitted(self):
         inner = getattr(self, "estimator_", None)
