@@ -15,3 +15,15 @@ def test_readme_tour_runs(digits_dir, wine_csv, tmp_path, monkeypatch):
     exec(compile(code, "README.md", "exec"), namespace)
     assert namespace["x"].shape == (64, 16, 16, 1)
     assert (tmp_path / "digits.safetensors").exists()
+
+
+def _fenced(text: str, marker: str) -> str:
+    block = re.search(rf"<!-- {marker} -->\n```\n(.*?)\n```", text, re.S)
+    assert block, f"README.md has no {marker} block"
+    return block.group(1).strip()
+
+
+def test_ci_runs_the_readme_test_command_word_for_word():
+    command = _fenced((ROOT / "README.md").read_text(), "test-command")
+    ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert command in ci_lines
