@@ -54,28 +54,38 @@ def _check_fraction(fraction: float) -> None:
         raise DataError(msg)
 
 
+def _labels(targets) -> np.ndarray:
+    if targets is None:
+        raise DataError("stratify needs labels, but this data set has none; pass stratify=False")
+    return np.asarray(targets)
+
+
+def _by_class(u: np.ndarray, groups: np.ndarray):
+    """Each class's item indices, in the order of their hashes."""
+    for c in np.unique(groups):
+        members = np.flatnonzero(groups == c)
+        yield members[np.argsort(u[members], kind="stable")]
+
+
 def _exact_side(u: np.ndarray, targets: np.ndarray, fraction: float) -> np.ndarray:
     side = np.zeros(u.shape, dtype=bool)
-    for c in np.unique(targets):
-        members = np.flatnonzero(targets == c)
-        order = members[np.argsort(u[members], kind="stable")]
-        cut = int(round(fraction * members.size))
-        if members.size >= 2:  # both sides get one, as with stratify=True
-            cut = min(max(cut, 1), members.size - 1)
+    for order in _by_class(u, targets):
+        cut = int(round(fraction * order.size))
+        if order.size >= 2:  # both sides get one, as with stratify=True
+            cut = min(max(cut, 1), order.size - 1)
         side[order[:cut]] = True
     return side
 
 
 def _fill_empty_sides(side: np.ndarray, u: np.ndarray, groups: np.ndarray) -> None:
-    for c in np.unique(groups):
-        members = np.flatnonzero(groups == c)
-        if members.size < 2:
+    for order in _by_class(u, groups):
+        if order.size < 2:
             continue
-        in_train = side[members]
+        in_train = side[order]
         if in_train.all():  # nobody of this class in validation: the largest hash crosses
-            side[members[np.argmax(u[members])]] = False
+            side[order[-1]] = False
         elif not in_train.any():
-            side[members[np.argmin(u[members])]] = True
+            side[order[0]] = True
 
 
 def split_indices(
@@ -96,15 +106,10 @@ def split_indices(
         raise DataError(f"stratify must be False, True or 'exact', got {stratify!r}")
     u = _hashes(keys, seed)
     side = u < fraction
-    if stratify:
-        if targets is None:
-            raise DataError(
-                "stratify needs labels, but this data set has none; pass stratify=False"
-            )
-        if stratify == "exact":
-            side = _exact_side(u, np.asarray(targets), fraction)
-        else:
-            _fill_empty_sides(side, u, np.asarray(targets))
+    if stratify == "exact":
+        side = _exact_side(u, _labels(targets), fraction)
+    elif stratify:
+        _fill_empty_sides(side, u, _labels(targets))
     _fill_empty_sides(side, u, np.zeros(len(keys)))  # tiny sets: never an empty side
     train, val = np.flatnonzero(side), np.flatnonzero(~side)
     if train.size == 0 or val.size == 0:
@@ -141,15 +146,8 @@ def kfold_indices(
         raise DataError(f"cannot make {k} folds from {len(keys)} items; use k <= {len(keys)}")
     u = _hashes(keys, seed)
     if stratify:
-        if targets is None:
-            raise DataError(
-                "stratify=True needs labels, but this data set has none; pass stratify=False"
-            )
-        targets = np.asarray(targets)
         fold = np.empty(len(keys), dtype=np.int64)
-        for c in np.unique(targets):
-            members = np.flatnonzero(targets == c)
-            order = members[np.argsort(u[members], kind="stable")]
+        for order in _by_class(u, _labels(targets)):
             offset = int(u[order[0]] * k)  # so that small classes do not all start in fold 0
             fold[order] = (np.arange(order.size) + offset) % k
     else:
