@@ -25,3 +25,10 @@ def test_toolkit_errors_become_exit_status_1(tmp_path, capsys):
     assert main(["describe", str(bad), "--target", "missing"]) == 1
     err = capsys.readouterr().err
     assert "missing" in err
+
+
+def test_describe_tab_separated_table(tmp_path, capsys):
+    tsv = tmp_path / "t.tsv"
+    tsv.write_text("width\tlabel\n1.5\ta\n2.5\tb\n3.5\ta\n")
+    assert main(["describe", str(tsv), "--target", "label"]) == 0
+    assert "width" in capsys.readouterr().out

@@ -45,8 +45,11 @@ def _describe_images(args) -> None:
 def _describe_table(args) -> None:
     import toolkit as tk
 
-    reader = tk.Parquet if args.path.suffix.lower() == ".parquet" else tk.CSV
-    table = reader(args.path, target=args.target)
+    suffix = args.path.suffix.lower()
+    if suffix == ".parquet":
+        table = tk.Parquet(args.path, target=args.target)
+    else:
+        table = tk.CSV(args.path, target=args.target, separator="\t" if suffix == ".tsv" else ",")
     print(repr(table))
     print(table.schema())
 
@@ -58,7 +61,7 @@ def describe(args) -> None:
     elif args.path.suffix.lower() in {".csv", ".parquet", ".tsv"}:
         _describe_table(args)
     else:
-        msg = f"{args.path}: expected an image folder or a .csv/.parquet file"
+        msg = f"{args.path}: expected an image folder or a .csv, .tsv or .parquet file"
         raise ToolkitError(msg)
 
 
