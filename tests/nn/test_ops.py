@@ -9,7 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import toolkit as tk
 import toolkit.nn  # noqa: F401  (registers every primitive)
+from toolkit.errors import UnknownNameError
 from toolkit.nn import fused, fused_conv, ops
 from toolkit.nn.autodiff import PRIMITIVES, gradient, withgradient
 
@@ -292,3 +294,12 @@ def test_dense_matches_pytorch_linear():
         lin.bias.copy_(torch.tensor(b))
     expected = torch.relu(lin(torch.tensor(x))).detach().numpy()
     np.testing.assert_allclose(fused.dense(x, W, b, "relu"), expected, rtol=1e-12)
+
+
+def test_fused_primitives_take_any_activation_by_name():
+    from toolkit.nn.fused import dense
+
+    x, W = np.ones((1, 2), np.float32), np.ones((2, 3), np.float32)
+    assert np.allclose(dense(x, W, None, "elu"), dense(x, W, None, tk.elu))
+    with pytest.raises(UnknownNameError, match="unknown activation 'relux'"):
+        dense(x, W, None, "relux")

@@ -17,6 +17,7 @@ import numpy as np
 
 from toolkit.errors import ShapeError, UnknownNameError, did_you_mean
 from toolkit.nn import ops
+from toolkit.nn.activations import activation as lookup_activation
 from toolkit.nn.autodiff import apply, register
 from toolkit.nn.device import array_module, shape_of
 from toolkit.nn.primitives import _logsoftmax
@@ -52,24 +53,20 @@ def _act_backward(g, y, kind):
 
 _FUSABLE = {None: None, ops.identity: None, ops.relu: "relu", ops.tanh: "tanh"}
 _FUSABLE[ops.sigmoid] = "sigmoid"
-_NAMES = {"identity": None, "relu": "relu", "tanh": "tanh", "sigmoid": "sigmoid"}
 
 
 def fusable(activation):
     """fusable(activation) -> (kind, rest): the fused activation name and what is left to apply.
 
-    ``activation`` is None, a function or a name; relu, tanh, sigmoid and identity are
+    ``activation`` is None, a function or a name (any of
+    :data:`toolkit.nn.activations.ACTIVATIONS`); relu, tanh, sigmoid and identity are
     fused into the preceding primitive, anything else comes back as ``rest``.
 
-    >>> fusable("relu"), fusable(None)
-    (('relu', None), (None, None))
+    >>> fusable("relu"), fusable(None), fusable("elu")[0]
+    (('relu', None), (None, None), None)
     """
     if isinstance(activation, str):
-        if activation not in _NAMES:
-            raise UnknownNameError(
-                f"unknown activation {activation!r}; {did_you_mean(activation, _NAMES)}"
-            )
-        return _NAMES[activation], None
+        activation = lookup_activation(activation)
     try:
         if activation in _FUSABLE:
             return _FUSABLE[activation], None
