@@ -12,17 +12,32 @@ import numpy as np
 from toolkit.errors import GradientError
 from toolkit.nn import ops
 from toolkit.nn import primitives as P
-from toolkit.nn.autodiff import _apply1, _apply2, apply
+from toolkit.nn.autodiff import Node, _apply1, _apply2, apply
 from toolkit.nn.device import shape_of
 from toolkit.nn.tracked import Tracked
 
 
 def _binary(prim):
-    def forward(a, b):
-        return _apply2(prim, a, b)
+    """The operator and its reflected form for ``prim``: Tracked's hottest code.
 
-    def reflected(a, b):
-        return _apply2(prim, b, a)
+    The reflected form (``3 * x`` calls ``x.__rmul__(3)``) has its own body rather
+    than calling the other, which saves a Python call on every operation.
+    """
+    fwd = prim.forward
+
+    def forward(a, b):
+        if type(b) is Tracked:
+            return _apply2(prim, a, b)
+        out = Tracked(fwd(a.data, b), a.tape)
+        a.tape.append(Node(prim, out, (a, b), (a.data, b), None, None))
+        return out
+
+    def reflected(a, b):  # b op a, where a is Tracked and b is not (or Python would not ask)
+        if type(b) is Tracked:
+            return _apply2(prim, b, a)
+        out = Tracked(fwd(b, a.data), a.tape)
+        a.tape.append(Node(prim, out, (b, a), (b, a.data), None, None))
+        return out
 
     return forward, reflected
 

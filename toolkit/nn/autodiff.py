@@ -200,8 +200,7 @@ def backward(tape: list, out: Tracked, seed) -> None:
         g = node.out.grad
         if g is None:
             continue
-        grads = node.prim.vjp(node, g)
-        for a, ga in zip(node.ins, grads, strict=False):
+        for a, ga in zip(node.ins, node.prim.vjp(node, g)):  # noqa: B905  (hot loop)
             if ga is None or type(a) is not Tracked:
                 continue
             if type(ga) is not float:  # a float gradient only ever meets a float input
@@ -313,6 +312,11 @@ def withgradient(f: Callable, *args):
     >>> withgradient(lambda x, y: x * y, 3.0, 4.0)
     (12.0, (4.0, 3.0))
     """
+    for arg in args:
+        if type(arg) is not float and type(arg) is not int:
+            break
+    else:  # numbers only: no model to trace and restore (the scalar hot path)
+        return _withgradient_numbers(f, args)
     for attempt in (1, 2):
         tape: list = []
         empty: list = []  # unbuilt parameter fields: a lazy layer may build them in f
@@ -329,6 +333,17 @@ def withgradient(f: Callable, *args):
             for t in trees:
                 map_inplace(_untrace, t, "")
         return _plain(value), grads
+
+
+def _withgradient_numbers(f: Callable, args: tuple):
+    """withgradient for arguments that are all Python numbers."""
+    tape: list = []
+    traced = [Tracked(float(a), tape, f"argument {i}") for i, a in enumerate(args)]
+    out, value = _check_output(f(*traced))
+    if type(out) is Tracked:
+        backward(tape, out, 1.0 if type(out.data) is float else np.ones_like(out.data))
+    grads = tuple([None if t.grad is None else float(t.grad) for t in traced])
+    return _plain(value), grads
 
 
 def _grad_tree(traced):

@@ -170,12 +170,12 @@ def _adam_step(rule, state, dx):
     m, v, (b1t, b2t) = state
     b1, b2 = rule.beta
     xp = _xp(dx)
-    t = xp.subtract(dx, m)
-    t *= 1 - b1
+    t = xp.multiply(dx, 1 - b1)  # the one temporary; in-place scaling is numpy's cheapest pass
+    m *= b1
     m += t
     xp.multiply(dx, dx, out=t)
-    t -= v
     t *= 1 - b2
+    v *= b2
     v += t
     b1t, b2t = b1t * b1, b2t * b2
     root = math.sqrt(1 - b2t)

@@ -30,8 +30,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from toolkit.errors import ShapeError
 from toolkit.nn.module import Module
+
+# Types that are always leaves: checked first, as most of a model's leaves are arrays.
+_LEAF_TYPES = frozenset({np.ndarray, float, int, bool, str, type(None)})
 
 
 class TreeDef:
@@ -206,15 +211,22 @@ def tree_map(fn: Callable, tree, *rest, is_leaf: Callable[[Any], bool] | None = 
 
 
 def _map(fn, node, rest: tuple, is_leaf, path: str):
-    items = None if is_leaf is not None and is_leaf(node) else _node_items(node)
+    if is_leaf is None:
+        items = None if type(node) in _LEAF_TYPES else _node_items(node)
+    else:
+        items = None if is_leaf(node) else _node_items(node)
     if items is None:
         return fn(node, *rest)
     kind, keys, children, _ = items
-    rest_children = [_children_like(r, kind, keys, path) for r in rest]
-    new = []
-    for i, (key, child) in enumerate(zip(keys, children, strict=False)):
-        child_path = f"{path}.{key}" if path else str(key)
-        new.append(_map(fn, child, tuple(rc[i] for rc in rest_children), is_leaf, child_path))
+    paths = [f"{path}.{key}" if path else str(key) for key in keys]
+    if rest:
+        rest_children = [_children_like(r, kind, keys, path) for r in rest]
+        new = [
+            _map(fn, child, tuple(rc[i] for rc in rest_children), is_leaf, paths[i])
+            for i, child in enumerate(children)
+        ]
+    else:
+        new = [_map(fn, child, (), is_leaf, p) for child, p in zip(children, paths, strict=True)]
     return _rebuild(kind, node if kind == "module" else type(node), keys, new)
 
 
@@ -238,8 +250,9 @@ def map_inplace(fn: Callable, obj, path: str = "", state: bool = False) -> Any:
     """map_inplace(fn, obj) -> obj with each leaf replaced by ``fn(leaf, path, is_state)``.
 
     Unlike :func:`tree_map`, Modules, lists and dicts are modified in place (tuples are
-    rebuilt and re-assigned in their parent): :func:`toolkit.nn.gradient` uses it to swap
-    traced values into a model for one call and to put plain arrays back afterwards.
+    rebuilt, when a leaf changed, and re-assigned in their parent):
+    :func:`toolkit.nn.gradient` uses it to swap traced values into a model for one
+    call and to put plain arrays back afterwards, so it is written for speed.
 
     >>> xs = [1.0, (2.0, 3.0)]
     >>> map_inplace(lambda leaf, path, state: (path, leaf), xs) is xs
@@ -247,23 +260,29 @@ def map_inplace(fn: Callable, obj, path: str = "", state: bool = False) -> Any:
     >>> xs
     [('0', 1.0), (('1.0', 2.0), ('1.1', 3.0))]
     """
-    items = _node_items(obj)
-    if items is None:
+    if type(obj) in _LEAF_TYPES:
         return fn(obj, path, state)
-    kind, keys, children, state_keys = items
-    new = []
-    for key, child in zip(keys, children, strict=False):
-        child_path = f"{path}.{key}" if path else str(key)
-        new.append(map_inplace(fn, child, child_path, state or key in state_keys))
-    if kind == "module":
-        for name, child in zip(keys, new, strict=False):
-            if getattr(obj, name, None) is not child:
-                setattr(obj, name, child)
+    if isinstance(obj, Module):
+        state_keys = obj._state
+        for name in obj._fields:
+            child = getattr(obj, name, None)
+            sub = f"{path}.{name}" if path else name
+            new = map_inplace(fn, child, sub, state or name in state_keys)
+            if new is not child:
+                setattr(obj, name, new)
         return obj
-    if kind == "list":
-        obj[:] = new
+    if isinstance(obj, list | dict):
+        for key, child in list(obj.items() if type(obj) is dict else enumerate(obj)):
+            new = map_inplace(fn, child, f"{path}.{key}" if path else str(key), state)
+            if new is not child:
+                obj[key] = new
         return obj
-    if kind == "dict":
-        obj.update(zip(keys, new, strict=False))
-        return obj
-    return type(obj)(new) if type(obj) is tuple else type(obj)(*new)
+    if isinstance(obj, tuple):
+        new = [
+            map_inplace(fn, child, f"{path}.{i}" if path else str(i), state)
+            for i, child in enumerate(obj)
+        ]
+        if all(a is b for a, b in zip(new, obj, strict=True)):
+            return obj
+        return type(obj)(new) if type(obj) is tuple else type(obj)(*new)
+    return fn(obj, path, state)
