@@ -256,14 +256,21 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 def _xent_forward(logits, target, axis, reduction):
     lsm = _logsoftmax(logits, axis)
-    if target.dtype.kind in "iu":
+    if target.dtype.kind not in "iu":
+        losses = -np.sum(target * lsm, axis=axis)
+    elif lsm.ndim == 2 and axis in (1, -1):  # (batch, classes): pick one entry per row
+        losses = -lsm[_rows(lsm), target]
+    else:
         picked = np.take_along_axis(lsm, np.expand_dims(target, axis), axis)
         losses = -np.squeeze(picked, axis)
-    else:
-        losses = -np.sum(target * lsm, axis=axis)
     if reduction == "mean":
         return losses.mean(), lsm
     return (losses.sum(), lsm) if reduction == "sum" else (losses, lsm)
+
+
+def _rows(x):
+    """0, 1, ..., len(x) - 1 on the device of ``x``, to index one entry per row."""
+    return array_module(x).arange(x.shape[0])
 
 
 def _xent_vjp(node, g):
@@ -274,11 +281,15 @@ def _xent_vjp(node, g):
     g = g if reduction != "none" else np.expand_dims(g, axis)
     dlogits = None
     if node.needs(0):
-        p = np.exp(lsm)
-        if target.dtype.kind in "iu":
-            dlogits = (p - _onehot(target, p.shape, axis)) * g
+        dlogits = np.exp(lsm)  # softmax, a fresh array: finished in place
+        if target.dtype.kind not in "iu":
+            dlogits *= np.sum(target, axis=axis, keepdims=True)
+            dlogits -= target
+        elif lsm.ndim == 2 and axis in (1, -1):
+            dlogits[_rows(lsm), target] -= 1
         else:
-            dlogits = (p * np.sum(target, axis=axis, keepdims=True) - target) * g
+            dlogits -= _onehot(target, lsm.shape, axis)
+        dlogits *= g
     dtarget = -lsm * g if node.needs(1) else None
     return dlogits, dtarget
 

@@ -228,7 +228,8 @@ def _softmax_vjp(node, g):
 
 def _logsoftmax(x, axis=-1):
     shifted = x - np.max(x, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    shifted -= np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    return shifted
 
 
 def _logsoftmax_vjp(node, g):
