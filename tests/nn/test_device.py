@@ -131,3 +131,42 @@ def test_cupy_agrees_with_numpy(name, k):
     for c, g in zip(cpu_grads, gpu_grads, strict=True):
         got = g if isinstance(g, float) else CUPY.asnumpy(g)
         np.testing.assert_allclose(got, c, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.gpu
+@gpu_only
+@pytest.mark.parametrize(
+    "rule",
+    [
+        tk.Descent(0.1),
+        tk.Adam(1e-3),
+        tk.OptimiserChain(tk.ClipNorm(1.0, throw=False), tk.Momentum()),
+    ],
+    ids=["descent", "adam", "clipnorm-momentum"],
+)
+def test_training_step_never_waits_for_the_device(rule):
+    """A whole step (forward, gradient, update) on cupy raises if it copies to the host."""
+    import cupyx
+
+    rng = np.random.default_rng(0)
+    x = CUPY.asarray(rng.standard_normal((32, 20), dtype=np.float32))
+    y = CUPY.asarray(rng.integers(0, 3, 32))
+    model = tk.gpu(tk.Chain(tk.Dense(20, 16, tk.relu), tk.Dense(16, 3), seed=0))
+    state = tk.setup(rule, model)
+    step = lambda m: tk.logitcrossentropy(m(x), y)  # noqa: E731
+    tk.update(state, model, tk.gradient(step, model)[0])  # first step: allocations, kernels
+    with cupyx.allow_synchronize(False):
+        for _ in range(3):
+            loss, (grads,) = tk.withgradient(step, model)
+            tk.update(state, model, grads)
+    assert float(loss) > 0
+
+
+@pytest.mark.gpu
+@gpu_only
+def test_clipnorm_on_the_device_matches_the_cpu():
+    g = np.array([[3.0, 4.0], [0.0, 12.0]], np.float32)
+    for rule in (tk.ClipNorm(5.0, throw=False), tk.ClipNorm(50.0, throw=False)):
+        cpu = rule.apply(None, None, g)[1]
+        gpu = rule.apply(None, None, CUPY.asarray(g))[1]
+        np.testing.assert_allclose(CUPY.asnumpy(gpu), cpu, rtol=1e-6)

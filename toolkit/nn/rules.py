@@ -319,7 +319,9 @@ class ClipGrad(Rule):
 class ClipNorm(Rule):
     """ClipNorm(omega=10.0, p=2.0, throw=True): rescales a gradient whose p-norm exceeds omega.
 
-    With ``throw=True`` a NaN or infinite norm raises instead of spreading.
+    With ``throw=True`` a NaN or infinite norm raises instead of spreading; checking it
+    reads the norm on the host, so on a GPU ``throw=False`` keeps the step free of
+    synchronisation.
 
     >>> import numpy as np
     >>> ClipNorm(1.0).apply(None, None, np.array([3.0, 4.0]))[1].tolist()
@@ -335,7 +337,11 @@ class ClipNorm(Rule):
         _check(self, self.p > 0, "the norm's p must be positive", self.p)
 
     def apply(self, state, x, dx):
-        norm = float(_xp(dx).linalg.norm(dx.ravel(), ord=self.p))
+        xp = _xp(dx)
+        norm = xp.linalg.norm(dx.ravel(), ord=self.p)
+        if xp is not np and not self.throw:  # decided on the device: the step never waits
+            return state, dx * xp.where(norm > self.omega, self.omega / norm, 1).astype(dx.dtype)
+        norm = float(norm)
         if self.throw and not math.isfinite(norm):
             msg = f"ClipNorm: the gradient's {self.p}-norm is {norm}; pass throw=False to go on"
             raise GradientError(msg)
