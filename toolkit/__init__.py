@@ -5,30 +5,105 @@ Flux-style model core on numpy/cupy; MLJ-style evaluation over scikit-learn.
 >>> tk.onehotbatch(["cat", "dog", "cat"], ["cat", "dog"]).tolist()
 [[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]]
 
-The public names live in the subpackages (``toolkit.data``, ``toolkit.nn``,
-``toolkit.models``), each of which lists them in its ``__all__``; they are all
-re-exported here so that ``import toolkit as tk`` reaches every one.
+The public names live in the layers (``toolkit.data``, ``toolkit.nn``,
+``toolkit.models``) and are all re-exported here, so that ``import toolkit as tk``
+reaches every one. A layer is imported the first time one of its names is used:
+``import toolkit`` alone imports none of them, and reading an image folder never
+imports scikit-learn, which only the models layer needs.
+
+>>> from toolkit import evaluate
+>>> evaluate is tk.models.evaluate and "evaluate" in tk.__all__
+True
 """
 
 from __future__ import annotations
 
-from toolkit import augment, data, errors, models, nn  # noqa: F401  (subpackages as tk.<name>)
+from importlib import import_module as _import_module
+
 from toolkit.errors import ToolkitError
 from toolkit.io import load, save
 
 __version__ = "0.1.0"
 
+# The one list of each layer's public names: toolkit/data/__init__.py and
+# toolkit/models/__init__.py take their __all__ from here. It lives here, not in the
+# layers, because finding which layer owns a name must not import that layer.
+# toolkit/nn/__init__.py still spells out its own list; tests/test_lazy_import.py
+# fails if any layer's real exports differ from its entry.
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "data": (
+        "ArrayDataset", "DataLoader", "Dataset", "onecold", "onehot", "onehotbatch",
+        "Binary", "Continuous", "Count", "Multiclass", "OrderedFactor", "Textual", "Unknown",
+        "autotype", "coerce", "schema", "CSV", "FeaturePrep", "Parquet", "Table",
+        "ImageFolder",
+    ),
+    "nn": (
+        "gradient", "withgradient", "gpu", "cpu", "Module",
+        "tree_flatten", "tree_unflatten", "tree_leaves", "tree_leaves_with_path", "tree_map",
+        "sigmoid", "σ", "relu", "leakyrelu", "gelu", "elu", "softplus", "tanh", "softmax",
+        "logsoftmax", "identity",
+        "mse", "mae", "huber", "crossentropy", "logitcrossentropy", "binarycrossentropy",
+        "logitbinarycrossentropy",
+        "Dense", "Conv", "MaxPool", "MeanPool", "GlobalMeanPool", "Flatten", "Dropout",
+        "BatchNorm", "LayerNorm", "Chain", "SkipConnection", "Parallel", "trainmode", "testmode",
+        "Descent", "Momentum", "Nesterov", "Adam", "AdamW", "RMSProp", "WeightDecay", "ClipGrad",
+        "ClipNorm", "OptimiserChain", "setup", "update", "adjust", "freeze", "thaw",
+        "train", "History", "loadweights",
+    ),
+    "models": (
+        "info", "load_model", "matching", "models",
+        "Machine", "fit", "fitted_params", "machine", "predict", "predict_mode", "predict_proba",
+        "report", "transform",
+        "Evaluation", "evaluate", "CV", "Holdout", "StratifiedCV", "TimeSeriesCV",
+        "Measure", "measure", "measures", "accuracy", "auc", "balanced_accuracy", "brier_score",
+        "f1", "f1_macro", "f1_micro", "log_loss", "misclassification_rate", "r2", "rmse",
+        "Grid", "LatinHypercube", "RandomSearch", "hp_range",
+        "LearningCurve", "TunedModel", "learning_curve",
+        "FillImputer", "OneHotEncoder", "Standardizer",
+        "MLP", "NeuralNetworkClassifier", "NeuralNetworkRegressor",
+    ),
+}  # fmt: skip
+_SUBPACKAGES = ("augment", "data", "errors", "models", "nn")
 
-def _reexport(*modules) -> list[str]:
-    names: dict[str, str] = {}
-    for module in modules:
-        for name in module.__all__:
-            if name in names:  # two layers claiming one public name is a design bug
-                msg = f"toolkit.{name} is exported by both {names[name]} and {module.__name__}"
+
+def _owners(exports: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """``_owners(exports) -> {name: layer}``; refuses a name that two layers export.
+
+    >>> _owners({"data": ("CSV",), "nn": ("Dense",)})
+    {'CSV': 'data', 'Dense': 'nn'}
+    >>> _owners({"data": ("fit",), "models": ("fit",)})
+    Traceback (most recent call last):
+    ...
+    ImportError: toolkit.fit is exported by both toolkit.data and toolkit.models
+    """
+    owners: dict[str, str] = {}
+    for layer, names in exports.items():
+        for name in names:
+            owner = owners.get(name)
+            if owner is not None:  # two layers claiming one public name is a design bug
+                msg = f"toolkit.{name} is exported by both toolkit.{owner} and toolkit.{layer}"
                 raise ImportError(msg)
-            names[name] = module.__name__
-            globals()[name] = getattr(module, name)
-    return list(names)
+            owners[name] = layer
+    return owners
 
 
-__all__ = ["augment", "ToolkitError", "save", "load", *_reexport(data, nn, models)]
+_OWNERS = _owners(_EXPORTS)
+
+__all__ = ["augment", "ToolkitError", "save", "load", *_OWNERS]
+
+
+def __getattr__(name: str):
+    """Import the layer that exports ``name`` on first use (PEP 562)."""
+    layer = _OWNERS.get(name)
+    if layer is None:
+        if name in _SUBPACKAGES:
+            return _import_module(f"{__name__}.{name}")
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(_import_module(f"{__name__}.{layer}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__, *_SUBPACKAGES})

@@ -3,6 +3,9 @@
 See docs/architecture.md for what this layer owns and the seams between its modules.
 """
 
+# ruff: noqa: F401  (the imports are re-exported: __all__ comes from toolkit._EXPORTS)
+
+from toolkit import _EXPORTS
 from toolkit.data.arrays import ArrayDataset
 from toolkit.data.dataset import Dataset
 from toolkit.data.images import ImageFolder
@@ -23,7 +26,4 @@ from toolkit.data.scitypes import (
 )
 from toolkit.data.tables import CSV, Parquet, Table
 
-__all__ = ["ArrayDataset", "DataLoader", "Dataset", "onecold", "onehot", "onehotbatch"]
-__all__ += ["Binary", "Continuous", "Count", "Multiclass", "OrderedFactor", "Textual", "Unknown"]
-__all__ += ["autotype", "coerce", "schema", "CSV", "FeaturePrep", "Parquet", "Table"]
-__all__ += ["ImageFolder"]
+__all__ = list(_EXPORTS["data"])

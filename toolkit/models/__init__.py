@@ -5,8 +5,11 @@ the registered models as a polars DataFrame (``toolkit.models.registry.models``)
 ``tk.models(tk.matching(X, y))`` lists those that accept the data.
 """
 
+# ruff: noqa: F401  (the imports are re-exported: __all__ comes from toolkit._EXPORTS)
+
 import sys as _sys
 
+from toolkit import _EXPORTS
 from toolkit.models.compose import FillImputer, OneHotEncoder, Standardizer
 from toolkit.models.evaluate import evaluate
 from toolkit.models.evaluation import Evaluation
@@ -39,24 +42,14 @@ from toolkit.models.measures import (
 )
 from toolkit.models.neural import MLP, NeuralNetworkClassifier, NeuralNetworkRegressor
 from toolkit.models.ranges import Grid, LatinHypercube, RandomSearch, hp_range
-from toolkit.models.registry import CallablePackage, info, load_model, matching
+from toolkit.models.registry import CallablePackage as _CallablePackage
+from toolkit.models.registry import info, load_model, matching
 from toolkit.models.resampling import CV, Holdout, StratifiedCV, TimeSeriesCV
 from toolkit.models.tuning import LearningCurve, TunedModel, learning_curve
 
 # toolkit/__init__.py re-exports "models" over the subpackage of that name, so the
 # package itself is made callable: tk.models() lists models, tk.models.frames still imports.
-_sys.modules[__name__].__class__ = CallablePackage
+_sys.modules[__name__].__class__ = _CallablePackage
 models = _sys.modules[__name__]
 
-__all__: list[str] = []
-__all__ += ["info", "load_model", "matching", "models"]
-__all__ += ["Machine", "fit", "fitted_params", "machine", "predict", "predict_mode"]
-__all__ += ["predict_proba"]
-__all__ += ["report", "transform"]
-__all__ += ["Evaluation", "evaluate", "CV", "Holdout", "StratifiedCV", "TimeSeriesCV"]
-__all__ += ["Measure", "measure", "measures", "accuracy", "auc", "balanced_accuracy", "brier_score"]
-__all__ += ["f1", "f1_macro", "f1_micro", "log_loss", "misclassification_rate", "r2", "rmse"]
-__all__ += ["Grid", "LatinHypercube", "RandomSearch", "hp_range"]
-__all__ += ["LearningCurve", "TunedModel", "learning_curve"]
-__all__ += ["FillImputer", "OneHotEncoder", "Standardizer"]
-__all__ += ["MLP", "NeuralNetworkClassifier", "NeuralNetworkRegressor"]
+__all__ = list(_EXPORTS["models"])
