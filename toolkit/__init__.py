@@ -25,11 +25,10 @@ from toolkit.io import load, save
 
 __version__ = "0.1.0"
 
-# The one list of each layer's public names: toolkit/data/__init__.py and
-# toolkit/models/__init__.py take their __all__ from here. It lives here, not in the
-# layers, because finding which layer owns a name must not import that layer.
-# toolkit/nn/__init__.py still spells out its own list; tests/test_lazy_import.py
-# fails if any layer's real exports differ from its entry.
+# The one list of each layer's public names: each layer's __init__ takes its __all__
+# from here. It lives here, not in the layers, because finding which layer owns a name
+# must not import that layer. tests/test_lazy_import.py fails if a layer's real
+# exports differ from its entry.
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "data": (
         "ArrayDataset", "DataLoader", "Dataset", "onecold", "onehot", "onehotbatch",

@@ -1,5 +1,8 @@
 """toolkit.nn — see docs/architecture.md for what this layer owns."""
 
+# ruff: noqa: F401  (the imports are re-exported: __all__ comes from toolkit._EXPORTS)
+
+from toolkit import _EXPORTS
 from toolkit.nn import fused, fused_conv  # noqa: F401  (registers the fused primitives)
 from toolkit.nn.activations import (
     elu,
@@ -65,16 +68,4 @@ from toolkit.nn.tree import (
     tree_unflatten,
 )
 
-__all__: list[str] = [
-    "gradient", "withgradient", "gpu", "cpu", "Module",
-    "tree_flatten", "tree_unflatten", "tree_leaves", "tree_leaves_with_path", "tree_map",
-    "sigmoid", "σ", "relu", "leakyrelu", "gelu", "elu", "softplus", "tanh", "softmax",
-    "logsoftmax", "identity",
-    "mse", "mae", "huber", "crossentropy", "logitcrossentropy", "binarycrossentropy",
-    "logitbinarycrossentropy",
-    "Dense", "Conv", "MaxPool", "MeanPool", "GlobalMeanPool", "Flatten", "Dropout",
-    "BatchNorm", "LayerNorm", "Chain", "SkipConnection", "Parallel", "trainmode", "testmode",
-    "Descent", "Momentum", "Nesterov", "Adam", "AdamW", "RMSProp", "WeightDecay", "ClipGrad",
-    "ClipNorm", "OptimiserChain", "setup", "update", "adjust", "freeze", "thaw",
-    "train", "History", "loadweights",
-]  # fmt: skip
+__all__ = list(_EXPORTS["nn"])
