@@ -46,6 +46,39 @@ def test_rules_never_modify_the_gradient():
         np.testing.assert_array_equal(dx, before, err_msg=cls.__name__)
 
 
+def _every_rule():
+    for cls in R.RULES.values():
+        if cls is R.OptimiserChain:
+            yield R.OptimiserChain(R.ClipGrad(0.5), R.Momentum())
+        elif cls is R.AdamW:
+            yield R.AdamW(decay=0.1)
+        else:
+            yield cls()
+
+
+@pytest.mark.parametrize("rule", list(_every_rule()), ids=lambda r: type(r).__name__)
+def test_update_in_place_matches_apply_and_keeps_the_gradient(rule):
+    """rule.update (scratch buffers, shared by arrays of any shape) == apply + subtract."""
+    rng = np.random.default_rng(1)
+    shapes = [(300, 20), (7,), (20, 3)]  # the largest first: later ones reuse its buffer
+    xs = [rng.normal(size=s).astype(np.float32) for s in shapes]
+    grads = [[rng.normal(size=s).astype(np.float32) for s in shapes] for _ in range(3)]
+    kept = [[g.copy() for g in gs] for gs in grads]
+    by_apply, by_update = [x.copy() for x in xs], [x.copy() for x in xs]
+    s_apply = [rule.init(x) for x in xs]
+    s_update = [rule.init(x) for x in xs]
+    for gs in grads:
+        for i, g in enumerate(gs):
+            s_apply[i], step = rule.apply(s_apply[i], by_apply[i], g)
+            by_apply[i] -= step
+            s_update[i] = rule.update(s_update[i], by_update[i], g)
+    for a, u in zip(by_apply, by_update, strict=True):
+        np.testing.assert_allclose(u, a, rtol=1e-6, atol=1e-7)
+    for gs, ks in zip(grads, kept, strict=True):
+        for g, k in zip(gs, ks, strict=True):
+            np.testing.assert_array_equal(g, k)
+
+
 def test_clipnorm_refuses_a_nan_norm():
     with pytest.raises(GradientError, match="throw=False"):
         R.ClipNorm().apply(None, None, np.array([np.nan, 1.0]))

@@ -120,8 +120,7 @@ def update(state, model, grads):
     for leaf, x, g in work:
         if leaf.state is PENDING:
             leaf.state = leaf.rule.init(x)
-        leaf.state, step = leaf.rule.apply(leaf.state, x, g)
-        x -= step
+        leaf.state = leaf.rule.update(leaf.state, x, g)
     return state, model
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +43,32 @@ def _xp(x):
 
         return cupy
     return np
+
+
+_SCRATCH = threading.local()
+
+
+def scratch(like):
+    """scratch(like) -> an uninitialised array shaped like ``like``, reused within a thread.
+
+    For temporaries that never leave the function using them (``Rule.update``, the
+    inside of ``apply``): a fresh parameter-sized numpy array per parameter per step
+    costs more than the arithmetic on it, as its pages are mapped anew. One buffer
+    per dtype and thread, as large as the largest array seen, serves them all; cupy
+    arrays get ``empty_like`` (its memory pool makes that cheap).
+
+    >>> import numpy as np
+    >>> a = scratch(np.zeros((2, 3), np.float32))
+    >>> a.shape, a.dtype.name, np.shares_memory(a, scratch(np.zeros(4, np.float32)))
+    ((2, 3), 'float32', True)
+    """
+    if type(like) is not np.ndarray:
+        return _xp(like).empty_like(like)
+    pool = _SCRATCH.__dict__
+    buf = pool.get(like.dtype)
+    if buf is None or buf.size < like.size:
+        buf = pool[like.dtype] = np.empty(like.size, like.dtype)
+    return buf[: like.size].reshape(like.shape)
 
 
 def _check(rule, ok: bool, what: str, value) -> None:
@@ -72,6 +99,16 @@ class Rule:
         """apply(state, x, dx) -> (state, step): the next state and the step ``x -= step``."""
         raise NotImplementedError
 
+    def update(self, state, x, dx):
+        """update(state, x, dx) -> state: ``apply``, then ``x -= step`` in place.
+
+        What ``tk.update`` calls for each array. Rules override it to build the step
+        in a :func:`scratch` buffer, as it never leaves this call.
+        """
+        state, step = self.apply(state, x, dx)
+        x -= step
+        return state
+
     def adjusted(self, **fields) -> Rule:
         """adjusted(**fields) -> Rule: a copy with the given hyper-parameters changed.
 
@@ -98,6 +135,20 @@ class Descent(Rule):
 
     def apply(self, state, x, dx):
         return state, dx * self.lr
+
+    def update(self, state, x, dx):
+        x -= _scaled(dx, self.lr, x)
+        return state
+
+
+def _scaled(dx, factor, x):
+    """``dx * factor`` in a scratch buffer shaped like ``x`` (plain where shapes differ)."""
+    return _xp(dx).multiply(dx, factor, out=_scratch_for(x, dx))
+
+
+def _scratch_for(x, dx):
+    """A scratch buffer for a step of ``x``, or None (a fresh array) where ``dx`` broadcasts."""
+    return scratch(x) if getattr(dx, "shape", None) == x.shape else None
 
 
 class _MomentumRule(Rule):
@@ -130,7 +181,7 @@ class Momentum(_MomentumRule):
 
     def apply(self, state, x, dx):
         state *= self.rho
-        state += self.lr * dx
+        state += _scaled(dx, self.lr, state)
         return state, state  # never mutated downstream: rules do not modify dx
 
 
@@ -165,12 +216,12 @@ def _check_betas(rule) -> None:
     _check(rule, rule.eps >= 0, "eps cannot be negative", rule.eps)
 
 
-def _adam_step(rule, state, dx):
-    """The shared Adam update: moments in place, returns (state, step)."""
+def _adam_step(rule, state, dx, t=None):
+    """The shared Adam update: moments in place, returns (state, step); the step in ``t``."""
     m, v, (b1t, b2t) = state
     b1, b2 = rule.beta
     xp = _xp(dx)
-    t = xp.multiply(dx, 1 - b1)  # the one temporary; in-place scaling is numpy's cheapest pass
+    t = xp.multiply(dx, 1 - b1, out=t)  # the one temporary: in-place scaling is numpy's cheapest
     m *= b1
     m += t
     xp.multiply(dx, dx, out=t)
@@ -211,6 +262,11 @@ class Adam(Rule):
     def apply(self, state, x, dx):
         return _adam_step(self, state, dx)
 
+    def update(self, state, x, dx):
+        state, step = _adam_step(self, state, dx, _scratch_for(x, dx))
+        x -= step
+        return state
+
 
 @dataclass(frozen=True)
 class AdamW(Rule):
@@ -243,6 +299,13 @@ class AdamW(Rule):
             step += (self.lr * self.decay) * x
         return state, step
 
+    def update(self, state, x, dx):
+        state, step = _adam_step(self, state, dx, _scratch_for(x, dx))
+        if self.decay:  # decay from the old x, as apply does (and torch.optim.AdamW)
+            x *= 1 - self.lr * self.decay
+        x -= step
+        return state
+
 
 @dataclass(frozen=True)
 class RMSProp(Rule):
@@ -267,10 +330,18 @@ class RMSProp(Rule):
         return _xp(x).zeros_like(x)
 
     def apply(self, state, x, dx):
+        return self._step(state, dx, None)
+
+    def update(self, state, x, dx):
+        state, step = self._step(state, dx, _scratch_for(x, dx))
+        x -= step
+        return state
+
+    def _step(self, state, dx, t):
         xp = _xp(dx)
-        t = xp.multiply(dx, dx)
-        t -= state
+        t = xp.multiply(dx, dx, out=t)
         t *= 1 - self.rho
+        state *= self.rho
         state += t
         xp.sqrt(state, out=t)
         t += self.eps
