@@ -12,7 +12,7 @@ import numpy as np
 from toolkit.errors import GradientError
 from toolkit.nn import ops
 from toolkit.nn import primitives as P
-from toolkit.nn.autodiff import Node, _apply1, _apply2, apply
+from toolkit.nn.autodiff import _apply1, _apply2, apply, new_node
 from toolkit.nn.device import shape_of
 from toolkit.nn.tracked import Tracked
 
@@ -29,14 +29,14 @@ def _binary(prim):
         if type(b) is Tracked:
             return _apply2(prim, a, b)
         out = Tracked(fwd(a.data, b), a.tape)
-        a.tape.append(Node(prim, out, (a, b), (a.data, b), None, None))
+        a.tape.append(new_node((prim, out, (a, b), (a.data, b), None, None)))
         return out
 
     def reflected(a, b):  # b op a, where a is Tracked and b is not (or Python would not ask)
         if type(b) is Tracked:
             return _apply2(prim, b, a)
         out = Tracked(fwd(b, a.data), a.tape)
-        a.tape.append(Node(prim, out, (b, a), (b, a.data), None, None))
+        a.tape.append(new_node((prim, out, (b, a), (b, a.data), None, None)))
         return out
 
     return forward, reflected

@@ -31,6 +31,8 @@ differentiable (integers, BatchNorm running statistics, functions).
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
+from operator import itemgetter
 
 import numpy as np
 
@@ -97,13 +99,28 @@ def _same_origin(f, g) -> bool:
     return key(f) == key(g)
 
 
-class Node:
-    """Node — one tape entry: the primitive, its traced output, inputs and saved values."""
+class Node(tuple):
+    """Node(prim, out, ins, xs, kw, res) — one tape entry: the primitive, its traced output,
+    its inputs (as passed), their plain values, static options and saved values.
 
-    __slots__ = ("prim", "out", "ins", "xs", "kw", "res")
+    A tuple underneath, built by the hot paths with :data:`new_node` (``tuple.__new__``
+    in C), since every traced operation makes one.
 
-    def __init__(self, prim, out, ins, xs, kw, res):
-        self.prim, self.out, self.ins, self.xs, self.kw, self.res = prim, out, ins, xs, kw, res
+    >>> from toolkit.nn import primitives
+    >>> Node(primitives.ADD, None, (1.0, 2.0), (1.0, 2.0), None, None).xs
+    (1.0, 2.0)
+    """
+
+    __slots__ = ()
+    prim = property(itemgetter(0), doc="the Primitive")
+    out = property(itemgetter(1), doc="the traced output (Tracked)")
+    ins = property(itemgetter(2), doc="the inputs as passed: Tracked or plain")
+    xs = property(itemgetter(3), doc="the inputs' plain values")
+    kw = property(itemgetter(4), doc="static keyword options, or None")
+    res = property(itemgetter(5), doc="the residual saved by the forward pass, or None")
+
+    def __new__(cls, prim, out, ins, xs, kw, res):
+        return tuple.__new__(cls, (prim, out, ins, xs, kw, res))
 
     @property
     def y(self):
@@ -112,7 +129,11 @@ class Node:
 
     def needs(self, i: int) -> bool:
         """needs(i) -> whether input ``i`` is traced, i.e. wants a gradient."""
-        return type(self.ins[i]) is Tracked
+        return type(self[2][i]) is Tracked
+
+
+#: new_node((prim, out, ins, xs, kw, res)) -> Node, without a Python-level call.
+new_node = partial(tuple.__new__, Node)
 
 
 def apply(prim: Primitive, *args, **kw):
@@ -138,7 +159,7 @@ def apply(prim: Primitive, *args, **kw):
     if prim.residual:
         y, res = y
     out = Tracked(y, tape)
-    tape.append(Node(prim, out, args, xs, kw, res))
+    tape.append(new_node((prim, out, args, xs, kw, res)))
     return out
 
 
@@ -155,7 +176,7 @@ def _apply2(prim: Primitive, a, b):
     if tape is None:
         return prim.forward(a, b)
     out = Tracked(prim.forward(xa, xb), tape)
-    tape.append(Node(prim, out, (a, b), (xa, xb), None, None))
+    tape.append(new_node((prim, out, (a, b), (xa, xb), None, None)))
     return out
 
 
@@ -172,7 +193,7 @@ def _apply1(prim: Primitive, a, kw=None):
     if prim.residual:
         y, res = y
     out = Tracked(y, a.tape)
-    a.tape.append(Node(prim, out, (a,), (xa,), kw, res))
+    a.tape.append(new_node((prim, out, (a,), (xa,), kw, res)))
     return out
 
 
@@ -197,10 +218,11 @@ def backward(tape: list, out: Tracked, seed) -> None:
     """backward(tape, out, seed) — accumulate ``.grad`` on every Tracked value of the tape."""
     out.grad = seed
     for node in reversed(tape):
-        g = node.out.grad
+        prim, node_out, ins = node[0], node[1], node[2]
+        g = node_out.grad
         if g is None:
             continue
-        for a, ga in zip(node.ins, node.prim.vjp(node, g)):  # noqa: B905  (hot loop)
+        for a, ga in zip(ins, prim.vjp(node, g)):  # noqa: B905  (hot loop)
             if ga is None or type(a) is not Tracked:
                 continue
             if type(ga) is not float:  # a float gradient only ever meets a float input
@@ -312,10 +334,7 @@ def withgradient(f: Callable, *args):
     >>> withgradient(lambda x, y: x * y, 3.0, 4.0)
     (12.0, (4.0, 3.0))
     """
-    for arg in args:
-        if type(arg) is not float and type(arg) is not int:
-            break
-    else:  # numbers only: no model to trace and restore (the scalar hot path)
+    if _numbers(args):  # no model to trace and restore
         return _withgradient_numbers(f, args)
     for attempt in (1, 2):
         tape: list = []
@@ -336,14 +355,29 @@ def withgradient(f: Callable, *args):
 
 
 def _withgradient_numbers(f: Callable, args: tuple):
-    """withgradient for arguments that are all Python numbers."""
+    """withgradient for arguments that are all Python numbers: the scalar hot path."""
     tape: list = []
-    traced = [Tracked(float(a), tape, f"argument {i}") for i, a in enumerate(args)]
-    out, value = _check_output(f(*traced))
-    if type(out) is Tracked:
-        backward(tape, out, 1.0 if type(out.data) is float else np.ones_like(out.data))
-    grads = tuple([None if t.grad is None else float(t.grad) for t in traced])
-    return _plain(value), grads
+    if len(args) == 1:
+        traced = [Tracked(float(args[0]), tape, "argument 0")]
+    else:
+        traced = [Tracked(float(a), tape, f"argument {i}") for i, a in enumerate(args)]
+    out = f(*traced)
+    if type(out) is Tracked and type(out.data) is float:
+        value = out.data
+        backward(tape, out, 1.0)
+    else:
+        out, value = _check_output(out)
+        if type(out) is Tracked:
+            backward(tape, out, np.ones_like(out.data))
+        value = _plain(value)
+    return value, tuple([None if t.grad is None else float(t.grad) for t in traced])
+
+
+def _numbers(args: tuple) -> bool:
+    for arg in args:
+        if type(arg) is not float and type(arg) is not int:
+            return False
+    return True
 
 
 def _grad_tree(traced):
@@ -373,6 +407,8 @@ def gradient(f: Callable, *args) -> tuple:
     >>> gradient(lambda x: (x ** 2).sum(), np.array([1.0, -2.0]))[0].tolist()
     [2.0, -4.0]
     """
+    if _numbers(args):
+        return _withgradient_numbers(f, args)[1]
     return withgradient(f, *args)[1]
 
 
