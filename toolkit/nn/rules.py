@@ -46,6 +46,7 @@ def _xp(x):
 
 
 _SCRATCH = threading.local()
+_SCRATCH_MAX = 1 << 24  # elements: larger arrays get a fresh buffer rather than one kept for life
 
 
 def scratch(like):
@@ -54,15 +55,15 @@ def scratch(like):
     For temporaries that never leave the function using them (``Rule.update``, the
     inside of ``apply``): a fresh parameter-sized numpy array per parameter per step
     costs more than the arithmetic on it, as its pages are mapped anew. One buffer
-    per dtype and thread, as large as the largest array seen, serves them all; cupy
-    arrays get ``empty_like`` (its memory pool makes that cheap).
+    per dtype and thread, as large as the largest array seen (up to 16M elements),
+    serves them all; cupy arrays get ``empty_like`` (its memory pool makes that cheap).
 
     >>> import numpy as np
     >>> a = scratch(np.zeros((2, 3), np.float32))
     >>> a.shape, a.dtype.name, np.shares_memory(a, scratch(np.zeros(4, np.float32)))
     ((2, 3), 'float32', True)
     """
-    if type(like) is not np.ndarray:
+    if type(like) is not np.ndarray or like.size > _SCRATCH_MAX:
         return _xp(like).empty_like(like)
     pool = _SCRATCH.__dict__
     buf = pool.get(like.dtype)
