@@ -39,8 +39,9 @@ import numpy as np
 from toolkit.errors import GradientError
 from toolkit.nn.device import shape_of
 from toolkit.nn.module import Module
+from toolkit.nn.tracing import Traced, is_float
 from toolkit.nn.tracked import Tracked
-from toolkit.nn.tree import map_inplace, tree_map
+from toolkit.nn.tree import map_inplace
 
 
 class Primitive:
@@ -235,45 +236,19 @@ def backward(tape: list, out: Tracked, seed) -> None:
 # ---------------------------------------------------------------------------- entry points
 
 
-def _trace_leaf(tape: list, empty: list):
-    """A function for map_inplace: trainable float values -> Tracked, the rest unchanged.
-
-    Trainable fields still ``None`` (layers not built yet) are noted in ``empty``.
-    """
-
-    def trace(value, path, state):
-        if state or not _is_float(value):
-            if value is None and not state:
-                empty.append(path)
-            return value
-        return Tracked(value, tape, path or None)
-
-    return trace
-
-
-def _is_float(value) -> bool:
-    if type(value) is float:
-        return True
-    dtype = getattr(value, "dtype", None)
-    return dtype is not None and dtype.kind == "f" and hasattr(value, "shape")
-
-
-def _untrace(value, path, state):
-    return value.data if type(value) is Tracked else value
-
-
-def _trace_arg(arg, i: int, tape: list, empty: list):
-    """Trace one argument of f; returns (traced argument, is_tree)."""
+def _trace_arg(arg, i: int, tape: list):
+    """Trace one argument of f: a Tracked number or array, a Traced tree, or arg itself."""
     if type(arg) is float or type(arg) is int:
-        return Tracked(float(arg), tape, f"argument {i}"), False
+        return Tracked(float(arg), tape, f"argument {i}")
     if isinstance(arg, Module | list | tuple | dict):
-        return map_inplace(_trace_leaf(tape, empty), arg, ""), True
-    if _is_float(arg):
-        return Tracked(arg, tape, f"argument {i}"), False
-    return arg, False
+        return Traced(arg, tape)
+    if is_float(arg):
+        return Tracked(arg, tape, f"argument {i}")
+    return arg
 
 
 def _leaf_grad(value):
+    """The gradient accumulated on a traced leaf, shaped like it; None for anything else."""
     if type(value) is not Tracked:
         return None
     g = value.grad
@@ -307,7 +282,7 @@ def _uninitialised_params(arg) -> bool:
     found = []
 
     def look(value, path, state):
-        if not state and type(value) is not Tracked and _is_float(value) and len(shape_of(value)):
+        if not state and type(value) is not Tracked and is_float(value) and len(shape_of(value)):
             found.append(path)
         return value
 
@@ -340,19 +315,18 @@ def withgradient(f: Callable, *args):
         return _withgradient_numbers(f, args)
     for attempt in (1, 2):
         tape: list = []
-        empty: list = []  # unbuilt parameter fields: a lazy layer may build them in f
-        traced = [_trace_arg(arg, i, tape, empty) for i, arg in enumerate(args)]
-        trees = [t for t, is_tree in traced if is_tree]
+        traced = [_trace_arg(arg, i, tape) for i, arg in enumerate(args)]
+        trees = [t for t in traced if type(t) is Traced]
         try:
-            out, value = _check_output(f(*[t for t, _ in traced]))
-            if attempt == 1 and empty and any(_uninitialised_params(t) for t in trees):
+            out, value = _check_output(f(*[t.value if type(t) is Traced else t for t in traced]))
+            if attempt == 1 and any(t.empty and _uninitialised_params(t.value) for t in trees):
                 continue  # lazy layers built their parameters: trace them this time
             if type(out) is Tracked:
                 backward(tape, out, 1.0 if type(out.data) is float else np.ones_like(out.data))
-            grads = tuple(_grad_tree(t) for t, _ in traced)
+            grads = tuple(_grads_of(t) for t in traced)
         finally:
             for t in trees:
-                map_inplace(_untrace, t, "")
+                t.restore()
         return _plain(value), grads
 
 
@@ -382,12 +356,10 @@ def _numbers(args: tuple) -> bool:
     return True
 
 
-def _grad_tree(traced):
-    if type(traced) is Tracked:
-        return _leaf_grad(traced)
-    if isinstance(traced, Module | list | tuple | dict):
-        return tree_map(_leaf_grad, traced)
-    return None
+def _grads_of(traced):
+    if type(traced) is Traced:
+        return traced.grads(_leaf_grad)
+    return _leaf_grad(traced)
 
 
 def _plain(value):

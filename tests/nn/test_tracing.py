@@ -1,0 +1,107 @@
+"""Traced: one walk swaps traced values into a tree; restore and grads undo and mirror it."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+import toolkit as tk
+from toolkit.nn import ops
+from toolkit.nn.module import Module
+from toolkit.nn.tracing import Traced
+from toolkit.nn.tracked import Tracked
+
+Pair = namedtuple("Pair", "a b")
+
+
+class Holder(Module):
+    """Every kind of node: a tuple of arrays, a dict, a named tuple, a state field."""
+
+    _fields = ("pair", "table", "named", "stats", "later")
+    _state = ("stats",)
+
+    def __init__(self):
+        self.pair = (np.ones(2), np.full(2, 2.0))
+        self.table = {"w": np.ones(3), "k": 7}
+        self.named = Pair(np.ones(1), "label")
+        self.stats = np.zeros(2)
+        self.later = None
+
+    def __call__(self, x):
+        return ops.sum(self.pair[0] * x) + ops.sum(self.pair[1]) + ops.sum(self.table["w"]) \
+            + ops.sum(self.named.a * 3.0)
+
+
+def _plain_everywhere(tree) -> bool:
+    return all(type(leaf) is not Tracked for leaf in tk.tree_leaves(tree))
+
+
+def test_every_node_kind_is_traced_restored_and_mirrored():
+    model = Holder()
+    originals = (model.pair, model.table["w"], model.named, model.stats)
+    grads = tk.gradient(lambda m: m(np.arange(2.0)), model)[0]
+    assert type(grads) is Holder and type(grads.named) is Pair
+    np.testing.assert_array_equal(grads.pair[0], [0.0, 1.0])
+    np.testing.assert_array_equal(grads.pair[1], [1.0, 1.0])
+    np.testing.assert_array_equal(grads.table["w"], [1.0, 1.0, 1.0])
+    assert grads.table["k"] is None and grads.named.b is None and grads.named.a.tolist() == [3.0]
+    assert grads.stats is None and grads.later is None
+    # the very same objects are back in place, nothing traced is left behind
+    now = (model.pair, model.table["w"], model.named, model.stats)
+    assert all(a is b for a, b in zip(now, originals, strict=True))
+    assert _plain_everywhere(model)
+
+
+class Leaky(Module):
+    """A layer that stores traced values into its fields during the forward pass."""
+
+    _fields = ("weight", "cache", "history", "running")
+    _state = ("running",)
+
+    def __init__(self):
+        self.weight = np.full(2, 3.0)
+        self.cache = None
+        self.history = []
+        self.running = np.zeros(2)
+
+    def __call__(self, x):
+        y = self.weight * x
+        self.cache = y  # a traced intermediate into a field that held None
+        self.history = [y, {"w": self.weight}]  # a new sub-tree holding traced values
+        self.running = self.running * 0.5 + y  # traced into a state field
+        return ops.sum(y)
+
+
+def test_traced_values_a_layer_stored_are_made_plain_again():
+    model = Leaky()
+    (grads,) = tk.gradient(lambda m: m(np.ones(2)), model)
+    np.testing.assert_array_equal(grads.weight, [1.0, 1.0])
+    assert _plain_everywhere(model)
+    np.testing.assert_array_equal(model.cache, [3.0, 3.0])
+    np.testing.assert_array_equal(model.running, [3.0, 3.0])
+    assert type(model.history[1]["w"]) is np.ndarray
+
+
+def test_restore_after_an_error_and_twice_is_harmless():
+    params = [np.ones(2), (np.zeros(1), 4)]
+    traced = Traced(params, [])
+    assert type(params[0]) is Tracked and type(params[1][0]) is Tracked
+    traced.restore()
+    traced.restore()
+    assert type(params[0]) is np.ndarray and type(params[1][0]) is np.ndarray
+    assert params[1][1] == 4
+
+
+def test_a_tuple_root_is_rebuilt_and_the_original_left_alone():
+    root = (np.ones(2), "x")
+    traced = Traced(root, [])
+    assert traced.value is not root and type(traced.value[0]) is Tracked
+    assert type(root[0]) is np.ndarray
+
+
+def test_unbuilt_fields_are_listed_by_path():
+    model = tk.Chain(tk.Dense(out=3), tk.Dense(3, 1))
+    traced = Traced(model, [])
+    traced.restore()
+    assert traced.empty == ["layers.0.weight", "layers.0.bias"]
