@@ -172,6 +172,14 @@ def test_plain_inputs_give_plain_outputs():
     assert type(ops.relu(x)) is np.ndarray
 
 
+@pytest.mark.parametrize("fn", [ops.max, ops.min])
+@pytest.mark.parametrize("axis", [None, 0, (1, 2)])
+def test_extremum_gradients_keep_float32(fn, axis):
+    x = np.random.default_rng(0).uniform(-1, 1, (2, 3, 4)).astype(np.float32)
+    (g,) = gradient(lambda x: ops.sum(fn(x, axis)), x)
+    assert g.dtype == np.float32 and float(g.sum()) == pytest.approx(np.size(fn(x, axis)))
+
+
 # ---------------------------------------------------------------------------- against PyTorch
 
 

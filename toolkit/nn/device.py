@@ -95,13 +95,8 @@ def scatter_add(target, index, values) -> None:
     >>> t = np.zeros(3); scatter_add(t, np.array([0, 0, 2]), np.ones(3)); t.tolist()
     [2.0, 0.0, 1.0]
     """
-    xp = array_module(target)
-    if xp is np:
-        np.add.at(target, index, values)
-    else:
-        import cupyx
-
-        cupyx.scatter_add(target, index, values)
+    # cupy.add.at, not cupyx.scatter_add: since cupy 12 the latter warns (DeprecationWarning)
+    array_module(target).add.at(target, index, values)
 
 
 # ---------------------------------------------------------------------------- moving trees

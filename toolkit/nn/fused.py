@@ -261,7 +261,7 @@ def _xent_forward(logits, target, axis, reduction):
     elif lsm.ndim == 2 and axis in (1, -1):  # (batch, classes): pick one entry per row
         losses = -lsm[_rows(lsm), target]
     else:
-        picked = np.take_along_axis(lsm, np.expand_dims(target, axis), axis)
+        picked = array_module(lsm).take_along_axis(lsm, np.expand_dims(target, axis), axis)
         losses = -np.squeeze(picked, axis)
     if reduction == "mean":
         return losses.mean(), lsm

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from toolkit.errors import ShapeError, ToolkitError, UnsafeFileError
+from toolkit.nn.device import array_module
 from toolkit.nn.layers import activation as act
 from toolkit.nn.layers.base import LAYERS, Layer, sublayers
 from toolkit.nn.module import Module
@@ -197,8 +198,8 @@ def assign(model, tensors: dict, where: str, error=ShapeError, in_place: bool = 
         if not hasattr(value, "shape"):
             return value
         new = tensors[path]
-        if in_place and getattr(value, "flags", None) is not None and value.flags.writeable:
-            value[...] = new
+        if in_place and _writeable(value):
+            value[...] = array_module(value).asarray(new)  # cupy will not fill from a host array
             return value
         return _like(value, new)
 
@@ -206,6 +207,11 @@ def assign(model, tensors: dict, where: str, error=ShapeError, in_place: bool = 
     for layer in sublayers(model):  # counters cached on the host must be read again
         if hasattr(layer, "forget_cache"):
             layer.forget_cache()
+
+
+def _writeable(value) -> bool:
+    flags = getattr(value, "flags", None)
+    return flags is not None and getattr(flags, "writeable", True)  # cupy's flags lack it: always
 
 
 def _like(value, new):

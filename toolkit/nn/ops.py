@@ -21,10 +21,11 @@ function with no primitive raises GradientError instead of silently losing the g
 
 from __future__ import annotations
 
-import numpy as np  # noqa: F401  (the docstring examples use it)
+import numpy as np
 
 from toolkit.nn import primitives as P
 from toolkit.nn.autodiff import _apply1, _apply2, apply
+from toolkit.nn.device import array_module
 from toolkit.nn.tracked import Tracked
 
 __all__ = [
@@ -256,11 +257,20 @@ def stack(xs, axis: int = 0):
 def where(cond, a, b):
     """where(cond, a, b) -> a where cond else b, broadcasting; ``cond`` is a constant.
 
+    A numpy ``cond`` follows ``a`` and ``b`` to their GPU when they are cupy arrays.
+
     >>> where(np.array([True, False]), 1.0, np.array([5.0, 6.0])).tolist()
     [1.0, 6.0]
     """
     cond = cond.data if type(cond) is Tracked else cond
+    xp = array_module(_value(a), _value(b))
+    if xp is not np and isinstance(cond, np.ndarray):  # cupy refuses host arrays in its kernels
+        cond = xp.asarray(cond)
     return apply(P.WHERE, cond, a, b)
+
+
+def _value(x):
+    return x.data if type(x) is Tracked else x
 
 
 def clip(x, lo=None, hi=None):

@@ -181,7 +181,8 @@ def _extremum_vjp(node, g):
     axis, keepdims = kw.get("axis"), kw.get("keepdims", False)
     y = _expand(node.out.data, shape_of(x), axis, keepdims)
     mask = x == y
-    share = mask / np.sum(mask, axis=axis, keepdims=True)  # ties split the gradient
+    count = np.sum(mask, axis=axis, keepdims=True, dtype=getattr(x, "dtype", None))
+    share = mask / count  # ties split the gradient; a count in x's dtype keeps float32 float32
     return (_expand(g, shape_of(x), axis, keepdims) * share,)
 
 

@@ -127,7 +127,8 @@ class _Run:
                 continue
             value = self.step(batch)
             pending.append(value)
-            if not type(value).__module__.startswith("cupy"):
+            loss = value[0] if isinstance(value, tuple) else value  # (loss, aux...) too
+            if not type(loss).__module__.startswith("cupy"):
                 self.check(pending, losses, epoch, step)
             bar.update(1)
             if self.every and (step + 1) % self.every == 0:
