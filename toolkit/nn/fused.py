@@ -20,7 +20,6 @@ from toolkit.nn import ops
 from toolkit.nn.activations import activation as lookup_activation
 from toolkit.nn.autodiff import apply, register
 from toolkit.nn.device import array_module, shape_of
-from toolkit.nn.primitives import _logsoftmax
 from toolkit.nn.tracked import Tracked
 
 # ---------------------------------------------------------------------------- fused activations
@@ -255,17 +254,24 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 
 def _xent_forward(logits, target, axis, reduction):
-    lsm = _logsoftmax(logits, axis)
+    z = logits - logits.max(axis=axis, keepdims=True)  # methods: numpy's wrappers cost more
+    p = np.exp(z)
+    total = p.sum(axis=axis, keepdims=True)
+    p /= total  # the softmax: the backward pass starts from it
+    log_total = np.log(total)
+    lsm = None
     if target.dtype.kind not in "iu":
+        lsm = z
+        lsm -= log_total
         losses = -np.sum(target * lsm, axis=axis)
-    elif lsm.ndim == 2 and axis in (1, -1):  # (batch, classes): pick one entry per row
-        losses = -lsm[_rows(lsm), target]
+    elif z.ndim == 2 and axis in (1, -1):  # (batch, classes): one entry per row, no full logsoftmax
+        losses = log_total[:, 0] - z[_rows(z), target]
     else:
-        picked = array_module(lsm).take_along_axis(lsm, np.expand_dims(target, axis), axis)
-        losses = -np.squeeze(picked, axis)
+        picked = np.take_along_axis(z, np.expand_dims(target, axis), axis)
+        losses = np.squeeze(log_total - picked, axis)
     if reduction == "mean":
-        return losses.mean(), lsm
-    return (losses.sum(), lsm) if reduction == "sum" else (losses, lsm)
+        return losses.mean(), (p, lsm)
+    return (losses.sum(), (p, lsm)) if reduction == "sum" else (losses, (p, lsm))
 
 
 def _rows(x):
@@ -275,20 +281,20 @@ def _rows(x):
 
 def _xent_vjp(node, g):
     logits, target = node.xs
-    lsm, axis, reduction = node.res, node.kw["axis"], node.kw["reduction"]
+    (p, lsm), axis, reduction = node.res, node.kw["axis"], node.kw["reduction"]
     if reduction == "mean":
-        g = g / (lsm.size // lsm.shape[axis])
+        g = g / (p.size // p.shape[axis])
     g = g if reduction != "none" else np.expand_dims(g, axis)
     dlogits = None
     if node.needs(0):
-        dlogits = np.exp(lsm)  # softmax, a fresh array: finished in place
+        dlogits = p  # the forward's softmax, finished in place: a tape is run backward once
         if target.dtype.kind not in "iu":
             dlogits *= np.sum(target, axis=axis, keepdims=True)
             dlogits -= target
-        elif lsm.ndim == 2 and axis in (1, -1):
-            dlogits[_rows(lsm), target] -= 1
+        elif p.ndim == 2 and axis in (1, -1):
+            dlogits[_rows(p), target] -= 1
         else:
-            dlogits -= _onehot(target, lsm.shape, axis)
+            dlogits -= _onehot(target, p.shape, axis)
         dlogits *= g
     dtarget = -lsm * g if node.needs(1) else None
     return dlogits, dtarget
