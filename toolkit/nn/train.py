@@ -104,6 +104,15 @@ def _show(progress) -> bool:
     return sys.stderr.isatty() if progress is None else bool(progress)
 
 
+def _to_host(values: list) -> list[float]:
+    """Python floats of scalar losses; device values come over in one copy, not one each."""
+    if len(values) > 1 and all(type(v).__module__.startswith("cupy") for v in values):
+        import cupy
+
+        return cupy.stack(values).astype(cupy.float64).get().tolist()
+    return [float(v) for v in values]
+
+
 class _Run:
     """One call of ``train``: the loop's state, checkpoints and resume."""
 
@@ -150,8 +159,7 @@ class _Run:
     def check(self, pending: list, losses: list, epoch: int, last_step: int) -> None:
         """Move the pending losses to the host, raising on the first that is not finite."""
         first = last_step - len(pending) + 1
-        for i, value in enumerate(pending):
-            v = float(value[0] if isinstance(value, tuple) else value)  # (loss, aux...) too
+        for i, v in enumerate(_to_host([v[0] if isinstance(v, tuple) else v for v in pending])):
             if not math.isfinite(v):
                 msg = (
                     f"the loss is {v} at epoch {epoch + 1}, step {first + i + 1}; lower the "
