@@ -357,3 +357,28 @@ def test_optimiser_state_moves_with_the_model_and_steps_like_the_cpu():
     moments, again = state_arrays(state), state_arrays(tk.cpu(gpu_state))
     for key, value in moments.items():
         np.testing.assert_allclose(np.asarray(again[key]), value, rtol=1e-4, atol=1e-7)
+
+
+class _DeviceArray(np.ndarray):
+    """Stands in for cupy.ndarray: only the type check of check_same_device is exercised."""
+
+
+def test_a_batch_and_weights_on_different_devices_are_refused(monkeypatch):
+    import sys
+    import types
+
+    monkeypatch.setitem(sys.modules, "cupy", types.SimpleNamespace(ndarray=_DeviceArray))
+    x, w = np.ones((2, 3), np.float32), np.ones((3, 4), np.float32)
+    with pytest.raises(DeviceError, match=r"dense: the input is on the CPU \(numpy\) but the "
+                                          r"weights are on the GPU \(cupy\); .*tk.gpu\(x\)"):
+        tk.nn.fused.dense(x, w.view(_DeviceArray))
+    with pytest.raises(DeviceError, match="conv2d: the input is on the GPU"):
+        tk.nn.fused_conv.conv2d(np.ones((1, 4, 4, 1)).view(_DeviceArray), np.ones((3, 3, 1, 2)))
+
+
+@pytest.mark.gpu
+@gpu_only
+def test_a_numpy_batch_for_a_gpu_model_names_the_fix():
+    model = tk.gpu(tk.Chain(tk.Dense(3, 2), seed=0))
+    with pytest.raises(DeviceError, match="tk.gpu"):
+        model(np.ones((4, 3), np.float32))

@@ -55,6 +55,26 @@ def array_module(*xs):
     return np
 
 
+def check_same_device(op: str, x, weight) -> None:
+    """check_same_device(op, x, weight) — refuse a CPU batch for GPU weights and vice versa.
+
+    Without it cupy fails deep inside the matrix product with "Unsupported type".
+
+    >>> check_same_device("dense", np.ones(2), np.ones(2))  # both on the CPU: fine
+    """
+    cupy = sys.modules.get("cupy")
+    if cupy is None:
+        return
+    x_gpu, w_gpu = isinstance(x, cupy.ndarray), isinstance(weight, cupy.ndarray)
+    if x_gpu != w_gpu:
+        where = {True: "on the GPU (cupy)", False: "on the CPU (numpy)"}
+        msg = (
+            f"{op}: the input is {where[x_gpu]} but the weights are {where[w_gpu]}; move "
+            f"them to one device: tk.gpu(x) for a batch, or tk.cpu(model) for the model"
+        )
+        raise DeviceError(msg)
+
+
 def shape_of(x) -> tuple:
     """shape_of(x) -> the shape of an array of any module, a traced value or a number (``()``).
 

@@ -19,7 +19,7 @@ from toolkit.errors import ShapeError, UnknownNameError, did_you_mean
 from toolkit.nn import ops
 from toolkit.nn.activations import activation as lookup_activation
 from toolkit.nn.autodiff import apply, register
-from toolkit.nn.device import array_module, shape_of
+from toolkit.nn.device import array_module, check_same_device, shape_of
 from toolkit.nn.tracked import Tracked
 
 # ---------------------------------------------------------------------------- fused activations
@@ -108,6 +108,7 @@ def dense(x, W, b=None, activation=None):
     [[0.0, 0.0, 0.0]]
     """
     kind, rest = fusable(activation)
+    check_same_device("dense", _plain(x), _plain(W))
     if shape_of(x)[-1] != shape_of(W)[0]:
         msg = (
             f"dense: x has {shape_of(x)[-1]} features (shape {shape_of(x)}) but W has "

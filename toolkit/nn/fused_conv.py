@@ -24,7 +24,7 @@ import numpy as np
 from toolkit.errors import ShapeError
 from toolkit.nn import ops
 from toolkit.nn.autodiff import apply, register
-from toolkit.nn.device import array_module, shape_of
+from toolkit.nn.device import array_module, check_same_device, shape_of
 from toolkit.nn.fused import _act_backward, _act_forward, fusable
 from toolkit.nn.tracked import Tracked
 
@@ -166,6 +166,7 @@ def conv2d(x, W, b=None, *, stride=1, pad=0, dilation=1, activation=None):
     >>> conv2d(x, np.ones((2, 2, 1, 1))).ravel().tolist()
     [8.0, 12.0, 20.0, 24.0]
     """
+    check_same_device("conv2d", _plain(x), _plain(W))
     shape, wshape = shape_of(_plain(x)), shape_of(_plain(W))
     if len(shape) != 4 or len(wshape) != 4 or shape[-1] != wshape[2]:
         msg = (
