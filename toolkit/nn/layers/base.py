@@ -85,7 +85,9 @@ class param:
     """param() — a descriptor for one lazily drawn array field of a :class:`Layer`.
 
     Reading it draws all the layer's arrays (``Layer.materialise``) if they are not
-    there yet and the sizes are known; otherwise it reads ``None``.
+    there yet and the sizes are known; otherwise it reads ``None``. It has no
+    ``__set__``: once the instance holds the field, reads find it in ``__dict__``
+    without a Python call (every training step reads every parameter).
     """
 
     def __set_name__(self, owner, name):
@@ -94,13 +96,7 @@ class param:
     def __get__(self, obj, owner=None):
         if obj is None:
             return self
-        try:
-            return obj.__dict__[self.name]
-        except KeyError:
-            return obj.materialise().__dict__.get(self.name)
-
-    def __set__(self, obj, value):
-        obj.__dict__[self.name] = value
+        return obj.materialise().__dict__.get(self.name)
 
 
 class LayerShapeError(ShapeError):
