@@ -218,13 +218,21 @@ def _unbroadcast(g, x):
 
 
 def backward(tape: list, out: Tracked, seed) -> None:
-    """backward(tape, out, seed) — accumulate ``.grad`` on every Tracked value of the tape."""
+    """backward(tape, out, seed) — accumulate ``.grad`` on the traced inputs of the tape.
+
+    The pass consumes the tape, as a hand-written backward pass would: each node is
+    dropped once its VJP has run, with its output's gradient (no later node reads it),
+    so that intermediates are freed as it goes and their memory is reused while still in
+    cache. Only the gradients of values no node produced (the traced arguments) remain.
+    """
     out.grad = seed
-    for node in reversed(tape):
+    while tape:
+        node = tape.pop()
         prim, node_out, ins = node[0], node[1], node[2]
         g = node_out.grad
         if g is None:
             continue
+        node_out.grad = None
         for a, ga in zip(ins, prim.vjp(node, g)):  # noqa: B905  (hot loop)
             if ga is None or type(a) is not Tracked:
                 continue
