@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import namedtuple
+from collections import OrderedDict, namedtuple
 
 import numpy as np
 
@@ -105,3 +105,51 @@ def test_unbuilt_fields_are_listed_by_path():
     traced = Traced(model, [])
     traced.restore()
     assert traced.empty == ["layers.0.weight", "layers.0.bias"]
+
+
+class Grows(Module):
+    """A layer that adds traced values to the list and dict it already holds."""
+
+    _fields = ("weight", "seen", "last")
+
+    def __init__(self):
+        self.weight = np.full(2, 3.0)
+        self.seen = []
+        self.last = {"first": None}
+
+    def __call__(self, x):
+        y = self.weight * x
+        self.seen.append(y)  # the list grows in place: no slot of the walk covers it
+        del self.last["first"]
+        self.last["y"] = y  # a new key in place, the dict's length unchanged
+        return ops.sum(y)
+
+
+def test_traced_values_added_to_a_list_or_dict_in_place_are_made_plain():
+    model = Grows()
+    (grads,) = tk.gradient(lambda m: m(np.ones(2)), model)
+    np.testing.assert_array_equal(grads.weight, [1.0, 1.0])
+    assert type(model.seen[0]) is np.ndarray and type(model.last["y"]) is np.ndarray
+    assert _plain_everywhere(model)
+
+
+class Ordered(Module):
+    _fields = ("table",)
+
+    def __init__(self):
+        self.table = OrderedDict(w=np.ones(2), n=3)
+
+    def __call__(self, x):
+        return ops.sum(self.table["w"] * x)
+
+
+def test_dict_subclasses_are_traced_by_key():
+    root = OrderedDict(w=np.ones(2), v=np.full(1, 2.0))
+    (grads,) = tk.gradient(lambda p: ops.sum(p["w"] * 3.0) + ops.sum(p["v"]), root)
+    assert grads == {"w": grads["w"], "v": grads["v"]}
+    np.testing.assert_array_equal(grads["w"], [3.0, 3.0])
+    assert type(root["w"]) is np.ndarray and list(root) == ["w", "v"]
+    model = Ordered()
+    (grads,) = tk.gradient(lambda m: m(np.arange(2.0)), model)
+    np.testing.assert_array_equal(grads.table["w"], [0.0, 1.0])
+    assert grads.table["n"] is None and _plain_everywhere(model)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import namedtuple
+from collections import OrderedDict, namedtuple
 
 import numpy as np
 import pytest
@@ -107,6 +107,12 @@ def test_map_inplace_mutates_modules_and_lists_and_rebuilds_tuples():
     assert ("layers.0.stats", True) in seen and ("layers.1.1", False) in seen
     map_inplace(lambda leaf, path, state: "x", model)
     assert model.layers[0].weight == "x" and model.layers[1] == ("x", "x")
+
+
+def test_map_inplace_visits_a_dict_subclass_by_key():
+    table = OrderedDict(a=1.0, b=[2.0])
+    assert map_inplace(lambda leaf, path, state: (path, leaf), table) is table
+    assert table == OrderedDict(a=("a", 1.0), b=[("b.0", 2.0)])
 
 
 def test_lazy_fields_are_none_leaves():

@@ -7,7 +7,8 @@ Module fields, lists, tuples, dicts) and records what it passed:
 
 * every field or item it visited, as a *slot*, so that :meth:`Traced.restore` puts the
   plain values back with one flat loop — also over a traced value that a layer moved
-  into another field, and over a sub-tree a layer put in place during the call;
+  into another field, and over a sub-tree a layer put in place during the call (the
+  lists and dicts it passed are checked for items a layer added to them in place);
 * a *plan* of the tree's structure holding the Tracked leaves, so that
   :meth:`Traced.grads` builds the gradient tree without walking the model again.
 
@@ -44,10 +45,11 @@ class Traced:
     fields still ``None`` (layers that build their arrays from the first batch).
     """
 
-    __slots__ = ("value", "plan", "slots", "empty", "_tape")
+    __slots__ = ("value", "plan", "slots", "containers", "empty", "_tape")
 
     def __init__(self, tree, tape: list):
         self.slots: list = []
+        self.containers: list = []  # (list or dict, its keys) to find items added in place
         self.empty: list = []
         self._tape = tape
         self.value, self.plan = self._walk(tree, "", False)
@@ -88,7 +90,9 @@ class Traced:
         return module, ("module", module, module._fields, plans)
 
     def _walk_items(self, container, path: str, state: bool):
-        keys = tuple(container) if type(container) is dict else tuple(range(len(container)))
+        is_dict = isinstance(container, dict)  # OrderedDict too: walked by key
+        keys = tuple(container) if is_dict else tuple(range(len(container)))
+        self.containers.append((container, keys))
         plans = []
         for key in keys:
             child = container[key]
@@ -97,7 +101,7 @@ class Traced:
                 container[key] = placed
             self.slots.append((_ITEM, container, key, child, placed))
             plans.append(plan)
-        kind = "dict" if type(container) is dict else "list"
+        kind = "dict" if is_dict else "list"
         return container, (kind, type(container), keys, plans)
 
     def _walk_tuple(self, items: tuple, path: str, state: bool):
@@ -136,6 +140,10 @@ class Traced:
                     setattr(container, key, new)
                 else:
                     container[key] = new
+        for container, keys in self.containers:  # items the call added (append, a new key)
+            grown = len(container) != len(keys)
+            if grown or (isinstance(container, dict) and container.keys() - keys):
+                map_inplace(untrace, container, "")
 
 
 def _build(plan, leaf_grad):

@@ -272,7 +272,7 @@ def map_inplace(fn: Callable, obj, path: str = "", state: bool = False) -> Any:
                 setattr(obj, name, new)
         return obj
     if isinstance(obj, list | dict):
-        for key, child in list(obj.items() if type(obj) is dict else enumerate(obj)):
+        for key, child in list(obj.items() if isinstance(obj, dict) else enumerate(obj)):
             new = map_inplace(fn, child, f"{path}.{key}" if path else str(key), state)
             if new is not child:
                 obj[key] = new
