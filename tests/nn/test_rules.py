@@ -1,5 +1,7 @@
 """Optimisation rules: constructor checks, chains, and numerics against torch.optim."""
 
+from dataclasses import dataclass
+
 import numpy as np
 import pytest
 
@@ -150,3 +152,16 @@ def test_clip_rules_match_torch_utils():
     p.grad = torch.tensor(g.copy())
     torch.nn.utils.clip_grad_value_([p], 1.5)
     np.testing.assert_allclose(R.ClipGrad(1.5).apply(None, None, g)[1], p.grad.numpy())
+
+
+def test_a_subclass_that_overrides_apply_is_updated_by_its_apply():
+    """A built-in's update (in place, scratch) must not bypass a subclass's own apply."""
+
+    @dataclass(frozen=True)
+    class FrozenAdam(R.Adam):
+        def apply(self, state, x, dx):
+            return super().apply(state, x, dx * 0.0)
+
+    rule, x = FrozenAdam(lr=0.1), np.ones(3)
+    rule.update(rule.init(x), x, np.ones(3))
+    np.testing.assert_array_equal(x, [1.0, 1.0, 1.0])

@@ -92,6 +92,11 @@ class Rule:
     Subclasses are frozen dataclasses; see :class:`Descent` for the smallest one.
     """
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "apply" in cls.__dict__ and "update" not in cls.__dict__:
+            cls.update = Rule.update  # a parent's in-place update would skip this apply
+
     def init(self, x):
         """init(x) -> state: the state of this rule for the parameter array ``x``."""
         return None
