@@ -1,5 +1,7 @@
 """Optimiser state trees on models: setup, in-place update, adjust, freeze/thaw, lazy layers."""
 
+from collections import namedtuple
+
 import numpy as np
 import pytest
 
@@ -93,3 +95,12 @@ def test_update_names_a_structure_mismatch_and_changes_nothing():
     with pytest.raises(tk.ToolkitError, match="call tk.setup|different structures"):
         tk.update(state, model, _grads(model))
     np.testing.assert_array_equal(model[0].weight, before)
+
+
+def test_update_steps_the_arrays_of_a_named_tuple():
+    Pair = namedtuple("Pair", "a b")
+    params = Pair(np.ones(2), [np.ones(1)])
+    state = tk.setup(tk.Descent(0.5), params)
+    tk.update(state, params, Pair(np.ones(2), [np.ones(1)]))
+    np.testing.assert_array_equal(params.a, [0.5, 0.5])
+    np.testing.assert_array_equal(params.b[0], [0.5])

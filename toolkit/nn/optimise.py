@@ -137,7 +137,7 @@ def _collect(state, model, grads, work: list) -> None:
             raise TypeError("structures differ")
         for name in state._fields:
             _collect(getattr(state, name), getattr(model, name), getattr(grads, name), work)
-    elif kind is list or kind is tuple:
+    elif kind is list or isinstance(state, tuple):  # named tuples too
         for s, m, g in zip(state, model, grads, strict=True):
             _collect(s, m, g, work)
     elif kind is dict:
