@@ -172,6 +172,13 @@ def test_plain_inputs_give_plain_outputs():
     assert type(ops.relu(x)) is np.ndarray
 
 
+def test_integer_logits_give_float_results():
+    z, onehot = np.array([[0, 1, 2], [2, 0, 0]]), np.eye(3)[[2, 0]]
+    np.testing.assert_allclose(ops.logsoftmax(z, 1), ops.logsoftmax(z.astype(float), 1))
+    expected = fused.logitcrossentropy(z.astype(float), onehot)
+    assert fused.logitcrossentropy(z, onehot) == pytest.approx(expected)
+
+
 @pytest.mark.parametrize("fn", [ops.max, ops.min])
 @pytest.mark.parametrize("axis", [None, 0, (1, 2)])
 def test_extremum_gradients_keep_float32(fn, axis):

@@ -262,7 +262,7 @@ def _xent_forward(logits, target, axis, reduction):
     log_total = np.log(total)
     lsm = None
     if target.dtype.kind not in "iu":
-        lsm = z
+        lsm = z if z.dtype.kind == "f" else z.astype(p.dtype)  # integer logits: float
         lsm -= log_total
         losses = -np.sum(target * lsm, axis=axis)
     elif z.ndim == 2 and axis in (1, -1):  # (batch, classes): one entry per row, no full logsoftmax

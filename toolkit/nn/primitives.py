@@ -229,7 +229,10 @@ def _softmax_vjp(node, g):
 
 def _logsoftmax(x, axis=-1):
     shifted = x - np.max(x, axis=axis, keepdims=True)
-    shifted -= np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    log_total = np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    if shifted.dtype.kind != "f":  # integer logits: a float result, not an in-place cast
+        return shifted - log_total
+    shifted -= log_total
     return shifted
 
 
