@@ -165,3 +165,13 @@ def test_a_subclass_that_overrides_apply_is_updated_by_its_apply():
     rule, x = FrozenAdam(lr=0.1), np.ones(3)
     rule.update(rule.init(x), x, np.ones(3))
     np.testing.assert_array_equal(x, [1.0, 1.0, 1.0])
+
+
+@pytest.mark.parametrize("rule", [R.Adam(0.1), R.RMSProp(0.1)], ids=["Adam", "RMSProp"])
+def test_apply_takes_a_broadcasting_gradient_and_zero_d_arrays(rule):
+    x = np.zeros((3, 2), np.float32)
+    _, step = rule.apply(rule.init(x), x, np.float32(2.0))  # dx broadcasts to x's shape
+    assert step.shape == (3, 2)
+    s = np.zeros((), np.float32)
+    _, step = rule.apply(rule.init(s), s, np.ones((), np.float32))
+    assert step.shape == ()

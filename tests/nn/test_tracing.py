@@ -153,3 +153,21 @@ def test_dict_subclasses_are_traced_by_key():
     (grads,) = tk.gradient(lambda m: m(np.arange(2.0)), model)
     np.testing.assert_array_equal(grads.table["w"], [0.0, 1.0])
     assert grads.table["n"] is None and _plain_everywhere(model)
+
+
+def test_a_layer_used_twice_gets_its_summed_gradient_once():
+    """Weight tying: Chain(d, d) — the gradient sums both uses and one update steps it once."""
+    d = tk.Dense(2, 2, seed=0)
+    model = tk.Chain(d, d)
+    x = np.array([[1.0, -2.0]], np.float32)
+    (grads,) = tk.gradient(lambda m: ops.sum(m(x)), model)
+    w = d.weight.astype(np.float64)
+    # d(sum((x W + b) W + b))/dW by hand: x^T (1 W^T) + (x W + b)^T 1
+    ones = np.ones((1, 2))
+    expected = x.T.astype(np.float64) @ (ones @ w.T) + (x @ w + d.bias).T @ ones
+    np.testing.assert_allclose(grads.layers[0].weight, expected, rtol=1e-5)
+    assert grads.layers[1].weight is None and type(d.weight) is np.ndarray
+    before = d.weight.copy()
+    state = tk.setup(tk.Descent(0.1), model)
+    tk.update(state, model, grads)
+    np.testing.assert_allclose(d.weight, before - 0.1 * expected, rtol=1e-5)

@@ -227,7 +227,8 @@ def _adam_step(rule, state, dx, t=None):
     m, v, (b1t, b2t) = state
     b1, b2 = rule.beta
     xp = _xp(dx)
-    t = xp.multiply(dx, 1 - b1, out=t)  # the one temporary: in-place scaling is numpy's cheapest
+    t = xp.empty_like(m) if t is None else t  # the one temporary, shaped like x
+    xp.multiply(dx, 1 - b1, out=t)
     m *= b1
     m += t
     xp.multiply(dx, dx, out=t)
@@ -345,7 +346,8 @@ class RMSProp(Rule):
 
     def _step(self, state, dx, t):
         xp = _xp(dx)
-        t = xp.multiply(dx, dx, out=t)
+        t = xp.empty_like(state) if t is None else t
+        xp.multiply(dx, dx, out=t)
         t *= 1 - self.rho
         state *= self.rho
         state += t

@@ -69,6 +69,10 @@ class Traced:
     def _leaf(self, obj, path: str, state: bool):
         if state:
             return obj, None
+        if type(obj) is Tracked and obj.tape is self._tape:
+            # met a second time (a layer used twice, a model passed twice): its gradient,
+            # summed over every use, stands at the first place only, so one update steps it once
+            return obj, None
         if is_float(obj):
             traced = Tracked(obj, self._tape, path or None)
             return traced, traced
