@@ -20,7 +20,7 @@ from toolkit.nn import ops
 from toolkit.nn.activations import activation as lookup_activation
 from toolkit.nn.autodiff import apply, register
 from toolkit.nn.device import array_module, check_same_device, shape_of
-from toolkit.nn.tracked import Tracked
+from toolkit.nn.tracked import Tracked, plain
 
 # ---------------------------------------------------------------------------- fused activations
 
@@ -108,7 +108,7 @@ def dense(x, W, b=None, activation=None):
     [[0.0, 0.0, 0.0]]
     """
     kind, rest = fusable(activation)
-    check_same_device("dense", _plain(x), _plain(W))
+    check_same_device("dense", plain(x), plain(W))
     if shape_of(x)[-1] != shape_of(W)[0]:
         msg = (
             f"dense: x has {shape_of(x)[-1]} features (shape {shape_of(x)}) but W has "
@@ -154,10 +154,6 @@ def _norm_vjp(node, g):
 NORMALISE = register("normalise", _norm_forward, _norm_vjp, residual=True)
 
 
-def _plain(x):
-    return x.data if type(x) is Tracked else x
-
-
 def batchnorm(x, gamma, beta, running_mean, running_var, *, training, momentum=0.1, eps=1e-5):
     """batchnorm(x, gamma, beta, running_mean, running_var, *, training, momentum=0.1, eps=1e-5).
 
@@ -173,7 +169,7 @@ def batchnorm(x, gamma, beta, running_mean, running_var, *, training, momentum=0
     >>> np.round(y.ravel(), 3).tolist(), m.tolist(), v.tolist()
     ([-1.0, 1.0], [0.2], [1.1])
     """
-    data = _plain(x)
+    data = plain(x)
     axes = tuple(range(data.ndim - 1))
     if training:
         mean, var = data.mean(axis=axes), data.var(axis=axes)
@@ -198,7 +194,7 @@ def layernorm(x, gamma=None, beta=None, *, dims=1, eps=1e-5):
     >>> np.round(layernorm(np.array([[1.0, 3.0]])), 3).tolist()
     [[-1.0, 1.0]]
     """
-    data = _plain(x)
+    data = plain(x)
     axes = tuple(range(data.ndim - dims, data.ndim))
     mean, var = data.mean(axis=axes, keepdims=True), data.var(axis=axes, keepdims=True)
     kw = {"eps": eps, "axes": axes, "param_axes": tuple(range(data.ndim - dims)), "training": True}
@@ -316,8 +312,8 @@ LOGITCROSSENTROPY = register("logitcrossentropy", _xent_forward, _xent_vjp, resi
 
 
 def _check_xent_target(logits, target, axis):
-    shape, tshape = shape_of(_plain(logits)), shape_of(_plain(target))
-    data = _plain(target)
+    shape, tshape = shape_of(plain(logits)), shape_of(plain(target))
+    data = plain(target)
     if getattr(data, "dtype", np.dtype(float)).kind in "iu":
         expected = shape[: axis % len(shape)] + shape[axis % len(shape) + 1 :]
         if tshape != expected:
@@ -357,5 +353,5 @@ def logitcrossentropy(logits, target, *, axis: int = -1, reduction: str = "mean"
         )
     _check_xent_target(logits, target, axis)
     if type(target) is not Tracked:  # labels from a CPU loader follow the logits' device
-        target = array_module(_plain(logits)).asarray(target)
+        target = array_module(plain(logits)).asarray(target)
     return apply(LOGITCROSSENTROPY, logits, target, axis=axis, reduction=reduction)

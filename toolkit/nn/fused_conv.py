@@ -26,7 +26,7 @@ from toolkit.nn import ops
 from toolkit.nn.autodiff import apply, register
 from toolkit.nn.device import array_module, check_same_device, shape_of
 from toolkit.nn.fused import _act_backward, _act_forward, fusable
-from toolkit.nn.tracked import Tracked
+from toolkit.nn.tracked import plain
 
 
 def _pair(v, what: str) -> tuple[int, int]:
@@ -166,8 +166,8 @@ def conv2d(x, W, b=None, *, stride=1, pad=0, dilation=1, activation=None):
     >>> conv2d(x, np.ones((2, 2, 1, 1))).ravel().tolist()
     [8.0, 12.0, 20.0, 24.0]
     """
-    check_same_device("conv2d", _plain(x), _plain(W))
-    shape, wshape = shape_of(_plain(x)), shape_of(_plain(W))
+    check_same_device("conv2d", plain(x), plain(W))
+    shape, wshape = shape_of(plain(x)), shape_of(plain(W))
     if len(shape) != 4 or len(wshape) != 4 or shape[-1] != wshape[2]:
         msg = (
             f"conv2d: expected x (N, H, W, Cin) and W (kh, kw, Cin, Cout) with matching Cin; "
@@ -176,13 +176,9 @@ def conv2d(x, W, b=None, *, stride=1, pad=0, dilation=1, activation=None):
         raise ShapeError(msg)
     kind, rest = fusable(activation)
     stride, dilation = _pair(stride, "stride"), _pair(dilation, "dilation")
-    pads, out_hw = _geometry(_plain(x), wshape[:2], stride, pad, dilation, "conv2d")
+    pads, out_hw = _geometry(plain(x), wshape[:2], stride, pad, dilation, "conv2d")
     y = apply(CONV2D, x, W, b, stride=stride, pads=pads, dilation=dilation, out_hw=out_hw, act=kind)
     return y if rest is None else rest(y)
-
-
-def _plain(x):
-    return x.data if type(x) is Tracked else x
 
 
 # ---------------------------------------------------------------------------- pooling
@@ -191,7 +187,7 @@ def _plain(x):
 def _pool_args(x, window, stride, pad, where):
     window = _pair(window, "window")
     stride = window if stride is None else _pair(stride, "stride")
-    data = _plain(x)
+    data = plain(x)
     if len(shape_of(data)) != 4:
         raise ShapeError(f"{where}: expected images (N, H, W, C); got shape {shape_of(data)}")
     pads, out_hw = _geometry(data, window, stride, pad, (1, 1), where)
@@ -297,8 +293,8 @@ def global_meanpool(x):
     >>> global_meanpool(np.ones((2, 3, 3, 4))).shape
     (2, 1, 1, 4)
     """
-    if len(shape_of(_plain(x))) != 4:
+    if len(shape_of(plain(x))) != 4:
         raise ShapeError(
-            f"global_meanpool: expected images (N, H, W, C); got shape {shape_of(_plain(x))}"
+            f"global_meanpool: expected images (N, H, W, C); got shape {shape_of(plain(x))}"
         )
     return ops.mean(x, axis=(1, 2), keepdims=True)

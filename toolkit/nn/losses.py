@@ -25,14 +25,10 @@ import numpy as np
 from toolkit.errors import ShapeError, UnknownNameError, did_you_mean
 from toolkit.nn import fused, ops
 from toolkit.nn.device import array_module, shape_of
-from toolkit.nn.tracked import Tracked
+from toolkit.nn.tracked import Tracked, plain
 
 mean = ops.mean  # the default aggregation, as Flux's ``agg=mean``
 _BUILTIN_AGG = ((ops.mean, "mean"), (np.mean, "mean"), (ops.sum, "sum"), (np.sum, "sum"))
-
-
-def _plain(x):
-    return x.data if type(x) is Tracked else x
 
 
 def _reduction_kind(agg):
@@ -72,18 +68,18 @@ def _target(yhat, y, name: str, classes_axis: bool = True):
     if type(y) is Tracked:
         y_shape, kind = y.shape, y.dtype.kind
     else:
-        y = array_module(_plain(yhat)).asarray(y)
+        y = array_module(plain(yhat)).asarray(y)
         y_shape, kind = y.shape, y.dtype.kind
-    shape = shape_of(_plain(yhat))
+    shape = shape_of(plain(yhat))
     if y_shape == shape:
-        return y.astype(_plain(yhat).dtype) if kind in "iub" else y
+        return y.astype(plain(yhat).dtype) if kind in "iub" else y
     if len(shape) == len(y_shape) + 1 and y_shape == shape[:-1]:
         if shape[-1] == 1:
             return (
-                y.reshape(shape).astype(_plain(yhat).dtype) if kind in "iub" else y.reshape(shape)
+                y.reshape(shape).astype(plain(yhat).dtype) if kind in "iub" else y.reshape(shape)
             )
         if classes_axis and kind in "iu":
-            return array_module(y).eye(shape[-1], dtype=_plain(yhat).dtype)[y]
+            return array_module(y).eye(shape[-1], dtype=plain(yhat).dtype)[y]
     msg = (
         f"{name}: the target's shape {y_shape} does not fit the prediction's shape {shape}; "
         f"pass targets of shape {shape}"
@@ -120,12 +116,12 @@ def huber(ŷ, y, *, agg=mean, delta: float = 1.0):
     if delta <= 0:
         raise ShapeError(f"huber: delta must be positive; got {delta}")
     err = ops.abs(ŷ - _target(ŷ, y, "huber"))
-    small = _plain(err) <= delta
+    small = plain(err) <= delta
     return _aggregate(ops.where(small, 0.5 * err * err, delta * (err - 0.5 * delta)), agg)
 
 
 def _eps(x) -> float:
-    return float(np.finfo(getattr(_plain(x), "dtype", np.float64)).eps)
+    return float(np.finfo(getattr(plain(x), "dtype", np.float64)).eps)
 
 
 def crossentropy(ŷ, y, *, agg=mean, eps=None):

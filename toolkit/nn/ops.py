@@ -26,7 +26,7 @@ import numpy as np
 from toolkit.nn import primitives as P
 from toolkit.nn.autodiff import _apply1, _apply2, apply
 from toolkit.nn.device import array_module
-from toolkit.nn.tracked import Tracked
+from toolkit.nn.tracked import Tracked, plain
 
 __all__ = [
     "abs", "argmax", "argmin", "clip", "concatenate", "elu", "exp", "floor", "gelu",
@@ -262,15 +262,11 @@ def where(cond, a, b):
     >>> where(np.array([True, False]), 1.0, np.array([5.0, 6.0])).tolist()
     [1.0, 6.0]
     """
-    cond = cond.data if type(cond) is Tracked else cond
-    xp = array_module(_value(a), _value(b))
+    cond = plain(cond)
+    xp = array_module(plain(a), plain(b))
     if xp is not np and isinstance(cond, np.ndarray):  # cupy refuses host arrays in its kernels
         cond = xp.asarray(cond)
     return apply(P.WHERE, cond, a, b)
-
-
-def _value(x):
-    return x.data if type(x) is Tracked else x
 
 
 def clip(x, lo=None, hi=None):

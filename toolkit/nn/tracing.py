@@ -31,7 +31,7 @@ of a small model's step.
 from __future__ import annotations
 
 from toolkit.nn.module import Module
-from toolkit.nn.tracked import Tracked
+from toolkit.nn.tracked import Tracked, plain
 from toolkit.nn.tree import _LEAF_TYPES, _rebuild, map_inplace
 
 _ATTR, _ITEM = 0, 1  # how a slot's container is read and written
@@ -169,4 +169,4 @@ def is_float(value) -> bool:
 
 def untrace(value, path, state):
     """A function for ``map_inplace``: a Tracked leaf back to its plain value."""
-    return value.data if type(value) is Tracked else value
+    return plain(value)

@@ -101,3 +101,12 @@ class Tracked:
         raise GradientError(msg)
 
     __hash__ = None  # like arrays: comparisons return arrays, so no hashing
+
+
+def plain(x):
+    """plain(x) -> the plain value of a Tracked value; anything else unchanged.
+
+    >>> plain(Tracked(2.0, [])), plain("label")
+    (2.0, 'label')
+    """
+    return x.data if type(x) is Tracked else x
