@@ -135,8 +135,8 @@ class _Run:
             if step < skip:  # resuming: these batches were trained before the interruption
                 continue
             value = self.step(batch)
-            pending.append(value)
             loss = value[0] if isinstance(value, tuple) else value  # (loss, aux...) too
+            pending.append(loss)
             if not type(loss).__module__.startswith("cupy"):
                 self.check(pending, losses, epoch, step)
             bar.update(1)
@@ -159,7 +159,7 @@ class _Run:
     def check(self, pending: list, losses: list, epoch: int, last_step: int) -> None:
         """Move the pending losses to the host, raising on the first that is not finite."""
         first = last_step - len(pending) + 1
-        for i, v in enumerate(_to_host([v[0] if isinstance(v, tuple) else v for v in pending])):
+        for i, v in enumerate(_to_host(pending)):
             if not math.isfinite(v):
                 msg = (
                     f"the loss is {v} at epoch {epoch + 1}, step {first + i + 1}; lower the "
