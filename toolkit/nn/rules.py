@@ -94,8 +94,8 @@ class Rule:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if "apply" in cls.__dict__ and "update" not in cls.__dict__:
-            cls.update = Rule.update  # a parent's in-place update would skip this apply
+        if "apply" in cls.__dict__ and "step_into" not in cls.__dict__:
+            cls.step_into = Rule.step_into  # a parent's step_into would skip this apply
 
     def init(self, x):
         """init(x) -> state: the state of this rule for the parameter array ``x``."""
@@ -105,13 +105,21 @@ class Rule:
         """apply(state, x, dx) -> (state, step): the next state and the step ``x -= step``."""
         raise NotImplementedError
 
-    def update(self, state, x, dx):
-        """update(state, x, dx) -> state: ``apply``, then ``x -= step`` in place.
+    def step_into(self, state, x, dx, out):
+        """step_into(state, x, dx, out) -> (state, step): ``apply``, writing the step into
+        ``out`` (an array shaped like ``x``; None for a fresh one) where the rule can.
 
-        What ``tk.update`` calls for each array. Rules override it to build the step
-        in a :func:`scratch` buffer, as it never leaves this call.
+        Built-in rules whose step is a new array define it (their ``apply`` calls it with
+        None); a rule of your own defines ``apply`` alone.
         """
-        state, step = self.apply(state, x, dx)
+        return self.apply(state, x, dx)
+
+    def update(self, state, x, dx):
+        """update(state, x, dx) -> state: one step of ``x``, in place (what ``tk.update`` calls).
+
+        The step is built in a :func:`scratch` buffer, as it never leaves this call.
+        """
+        state, step = self.step_into(state, x, dx, _scratch_for(x, dx))
         x -= step
         return state
 
@@ -140,11 +148,10 @@ class Descent(Rule):
         _check_lr(self)
 
     def apply(self, state, x, dx):
-        return state, dx * self.lr
+        return Descent.step_into(self, state, x, dx, None)
 
-    def update(self, state, x, dx):
-        x -= _scaled(dx, self.lr, x)
-        return state
+    def step_into(self, state, x, dx, out):
+        return state, _xp(dx).multiply(dx, self.lr, out=out)
 
 
 def _scaled(dx, factor, x):
@@ -222,7 +229,7 @@ def _check_betas(rule) -> None:
     _check(rule, rule.eps >= 0, "eps cannot be negative", rule.eps)
 
 
-def _adam_step(rule, state, dx, t=None):
+def _adam_step(rule, state, dx, t):
     """The shared Adam update: moments in place, returns (state, step); the step in ``t``."""
     m, v, (b1t, b2t) = state
     b1, b2 = rule.beta
@@ -267,12 +274,10 @@ class Adam(Rule):
         return (xp.zeros_like(x), xp.zeros_like(x), (1.0, 1.0))
 
     def apply(self, state, x, dx):
-        return _adam_step(self, state, dx)
+        return _adam_step(self, state, dx, None)
 
-    def update(self, state, x, dx):
-        state, step = _adam_step(self, state, dx, _scratch_for(x, dx))
-        x -= step
-        return state
+    def step_into(self, state, x, dx, out):
+        return _adam_step(self, state, dx, out)
 
 
 @dataclass(frozen=True)
@@ -301,17 +306,13 @@ class AdamW(Rule):
         return Adam.init(self, x)
 
     def apply(self, state, x, dx):
-        state, step = _adam_step(self, state, dx)
+        return AdamW.step_into(self, state, x, dx, None)
+
+    def step_into(self, state, x, dx, out):
+        state, step = _adam_step(self, state, dx, out)
         if self.decay:
             step += (self.lr * self.decay) * x
         return state, step
-
-    def update(self, state, x, dx):
-        state, step = _adam_step(self, state, dx, _scratch_for(x, dx))
-        if self.decay:  # decay from the old x, as apply does (and torch.optim.AdamW)
-            x *= 1 - self.lr * self.decay
-        x -= step
-        return state
 
 
 @dataclass(frozen=True)
@@ -337,14 +338,9 @@ class RMSProp(Rule):
         return _xp(x).zeros_like(x)
 
     def apply(self, state, x, dx):
-        return self._step(state, dx, None)
+        return RMSProp.step_into(self, state, x, dx, None)
 
-    def update(self, state, x, dx):
-        state, step = self._step(state, dx, _scratch_for(x, dx))
-        x -= step
-        return state
-
-    def _step(self, state, dx, t):
+    def step_into(self, state, x, dx, t):
         xp = _xp(dx)
         t = xp.empty_like(state) if t is None else t
         xp.multiply(dx, dx, out=t)
