@@ -303,3 +303,41 @@ def test_png_with_data_after_its_end_chunk_is_fine_and_a_cut_one_is_not():
     junk = np.frombuffer(b"appended" * 50, np.uint8)
     assert check_complete(np.concatenate([png, junk]), "png") is None
     assert check_complete(np.concatenate([png[:-40], junk]), "png") is not None
+
+
+# --- libjpeg-turbo's DCT scaling (simplejpeg) and the cv2 fallback -----------------------------
+
+
+def with_exif_orientation(jpg: np.ndarray, orientation: int) -> np.ndarray:
+    """``jpg`` with an APP1 EXIF segment holding one IFD entry: Orientation."""
+    tiff = b"MM\x00\x2a" + struct.pack(">I", 8) + struct.pack(">H", 1)
+    tiff += struct.pack(">HHIHH", 0x0112, 3, 1, orientation, 0) + struct.pack(">I", 0)
+    payload = b"Exif\x00\x00" + tiff
+    app1 = b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload
+    raw = jpg.tobytes()
+    return np.frombuffer(raw[:2] + app1 + raw[2:], np.uint8)
+
+
+@pytest.mark.parametrize("orientation", [1, 6])
+def test_exif_orientation_is_applied_as_cv2_does(orientation):
+    buf = with_exif_orientation(encode(".jpg", smooth(64, 128)), orientation)
+    out = decode_image(buf, DecodeSettings((32, 32)))
+    full = cv2.imdecode(buf, cv2.IMREAD_COLOR)  # cv2 applies the EXIF rotation
+    assert full.shape[:2] == ((64, 128) if orientation == 1 else (128, 64))
+    expected = cv2.cvtColor(cv2.resize(full, (32, 32), interpolation=cv2.INTER_AREA),
+                            cv2.COLOR_BGR2RGB)
+    assert np.abs(out.astype(int) - expected.astype(int)).mean() < 2.0
+
+
+@pytest.mark.parametrize("color", ["rgb", "gray"])
+@pytest.mark.parametrize("kwargs", [{}, {"crop": True}, {"pad": True}])
+def test_scaled_jpeg_decode_stays_close_to_cv2_full_decode(color, kwargs):
+    import toolkit.data.decode as decode
+
+    buf = encode(".jpg", smooth(300, 170, seed=5), cv2.IMWRITE_JPEG_QUALITY, 95)
+    settings = DecodeSettings((40, 48), color, **kwargs)
+    fast = decode_image(buf, settings)
+    assert decode._decode_scaled(buf, settings) is not None  # the libjpeg-turbo path ran
+    slow = decode._fit(decode._decode(buf, "jpeg", settings, "x"), settings, bgr=True)
+    assert fast.shape == slow.shape == settings.image_shape
+    assert np.abs(fast.astype(int) - slow.astype(int)).mean() < 2.0

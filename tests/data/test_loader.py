@@ -368,7 +368,7 @@ def test_repr_shows_the_settings_and_progress():
 
 
 def test_transform_gets_the_seed_derived_from_seed_epoch_and_key():
-    from toolkit._seed import derive_int
+    from toolkit._seed import item_seeds, key_ints
 
     class Record:
         def __init__(self):
@@ -380,7 +380,10 @@ def test_transform_gets_the_seed_derived_from_seed_epoch_and_key():
     ds, record = Images(n=9), Record()
     loader = DataLoader(ds, 4, shuffle=True, seed=11, transform=record, workers=2, epoch=3)
     list(loader)
-    assert sorted(record.seeds[1:]) == sorted(derive_int(11, 3, key) for key in ds.keys())
+    # the first call sets the epoch's batch shape (the epoch's first item), then every item
+    expected = item_seeds(11, 3, key_ints(ds.keys())).tolist()
+    assert sorted(record.seeds[1:]) == sorted(expected)
+    assert record.seeds[0] == expected[int(loader.order(3)[0])]
 
 
 # --- with the real transforms of toolkit.augment ------------------------------------------------
@@ -507,3 +510,83 @@ def test_every_item_is_served_once_per_epoch(n, batch_size, shuffle, drop_last, 
     assert len(served) == expected and len(set(served.tolist())) == expected
     if drop_last:
         assert sizes == [batch_size] * (n // batch_size)
+
+
+# --- errors that name the item; stopping mid-epoch ---------------------------------------------
+
+
+def test_a_transform_that_changes_one_items_size_blames_that_item():
+    class CropOne:  # item 5 alone comes out smaller; a blank probe would look like the others
+        def apply(self, image, seed):
+            return image[:3] if np.array_equal(image, ds.pixels[5]) else image
+    ds = Images(n=8)
+    with pytest.raises(ShapeError) as err:
+        list(DataLoader(ds, 8, transform=CropOne(), workers=2))
+    text = str(err.value)
+    assert "item 5 ('c/0005.png') has shape (3, 5, 3)" in text
+    assert "holds (6, 5, 3) (the shape the transform gave the first item of epoch 0, item 0 " \
+           "('a/0000.png'))" in text
+
+
+def test_the_batch_shape_comes_from_a_real_item_not_a_blank_probe():
+    class ContentCrop:  # a blank image would come out 2 rows high, every real one 4
+        def apply(self, image, seed):
+            return image[:4] if image.max() > 0 else image[:2]
+    x, _ = next(iter(DataLoader(Images(n=6), 6, transform=ContentCrop())))
+    assert x.shape == (6, 4, 5, 3)
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_transform_that_raises_names_the_item_its_file_and_seed(workers):
+    class Fails:
+        def apply(self, image, seed):
+            if np.array_equal(image, ds.pixels[3]):
+                raise RuntimeError("kaboom")
+            return image
+    ds = Images(n=6)
+    with pytest.raises(DataError, match=r"failed on item 3 \('a/0003.png', seed \d+, epoch 0\): "
+                                        r"RuntimeError: kaboom") as err:
+        list(DataLoader(ds, 3, transform=Fails(), workers=workers))
+    assert isinstance(err.value.__cause__, RuntimeError)
+
+
+class Slow(Images):
+    """Loading takes a while; the first load of item ``interrupt_at`` sends the main thread
+    a Ctrl-C (SIGINT), as a user would."""
+
+    def __init__(self, interrupt_at=None, **kw):
+        super().__init__(**kw)
+        self.interrupt_at, self.lock = interrupt_at, threading.Lock()
+
+    def load_image(self, i):
+        import _thread
+        import time
+
+        with self.lock:
+            self.loads += 1
+        if i == self.interrupt_at:
+            self.interrupt_at = None
+            _thread.interrupt_main()
+        time.sleep(0.002)
+        return self.pixels[i].copy()
+
+
+def test_ctrl_c_mid_epoch_stops_the_loader_threads():
+    ds = Slow(interrupt_at=70, n=400)
+    loader = DataLoader(ds, 32, workers=2, prefetch=2)
+    with pytest.raises(KeyboardInterrupt):
+        for _ in loader:
+            pass
+    stopped = ds.loads
+    assert stopped < 200  # the epoch did not run on: at most the batches in flight
+    assert not [t for t in threading.enumerate() if t.name.startswith("toolkit-loader")]
+    assert ds.loads == stopped
+
+
+def test_breaking_out_stops_the_chunks_after_their_current_item():
+    ds = Slow(n=400)
+    loader = DataLoader(ds, 200, workers=1, prefetch=1)  # one chunk holds 200 items
+    batches = iter(loader)
+    next(batches)
+    batches.close()  # the next batch's single chunk was running: it stops early
+    assert ds.loads < 400

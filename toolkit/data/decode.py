@@ -16,12 +16,16 @@ Traceback (most recent call last):
 ...
 toolkit.errors.BadFileError: cut.png: truncated PNG: the file ends before its IEND chunk
 
-Speed. Files are read with ``np.fromfile`` and decoded by ``cv2.imdecode``,
-which releases the GIL, so threads decode in parallel. A JPEG at least 2, 4
-or 8 times larger than needed is decoded at that reduction straight from the
-DCT (``cv2.IMREAD_REDUCED_*``), its size read from the SOF marker without
-decoding; what remains is shrunk with ``INTER_AREA``. Colour conversion
-(cv2's BGR to RGB) happens after the resize, on the small image.
+Speed. A baseline or progressive JPEG going to ``rgb`` or ``gray`` is decoded
+by libjpeg-turbo through simplejpeg, scaled in the DCT by the smallest of its
+factors 1/8, 2/8, ..., 8/8 that keeps the image at least the size the resize
+needs (``cv2.IMREAD_REDUCED_*`` offers only 1/2, 1/4 and 1/8, so it decodes up
+to twice as many pixels and leaves a costlier resize), straight into RGB or
+grey; what remains is shrunk with ``INTER_AREA``. A JPEG that EXIF rotates,
+that simplejpeg refuses (CMYK, a recoverable corruption) and every other format
+go through ``cv2.imdecode`` (JPEGs at a 1/2, 1/4 or 1/8 reduction, their size
+read from the SOF marker), with cv2's BGR converted after the resize, on the
+small image. Both decoders release the GIL, so threads decode in parallel.
 
 Threads inside cv2. This module never changes ``cv2.setNumThreads``: that
 setting is process-wide, and changing it from a library would slow down the
@@ -47,6 +51,11 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+try:  # libjpeg-turbo with DCT scaling at eighths; cv2 decodes everything without it
+    import simplejpeg
+except ImportError:  # pragma: no cover - a core dependency, but the cv2 path is complete
+    simplejpeg = None
+
 from toolkit.errors import BadFileError, DataError, did_you_mean
 
 COLORS = {"rgb": 3, "gray": 1, "rgba": 4}
@@ -63,6 +72,7 @@ _REDUCED = {
     "gray": {1: cv2.IMREAD_GRAYSCALE, 2: cv2.IMREAD_REDUCED_GRAYSCALE_2,
              4: cv2.IMREAD_REDUCED_GRAYSCALE_4, 8: cv2.IMREAD_REDUCED_GRAYSCALE_8},
 }
+DECODER = "simplejpeg-eighths-1" if simplejpeg is not None else "cv2-1"
 _IEND = b"IEND\xaeB`\x82"  # the end chunk's type and its fixed CRC
 _SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}  # start-of-frame markers carry the size
 
@@ -107,9 +117,10 @@ class DecodeSettings:
         return (*self.image_size, COLORS[self.color])
 
     def as_dict(self) -> dict:
-        """The settings as plain values (part of the decoded-image cache key)."""
+        """The settings as plain values (part of the decoded-image cache key, with the decoder,
+        so that a cache filled by another decode path is not mixed with this one's pixels)."""
         return {"image_size": list(self.image_size), "color": self.color, "crop": bool(self.crop),
-                "pad": bool(self.pad), "interpolation": self.interpolation}
+                "pad": bool(self.pad), "interpolation": self.interpolation, "decoder": DECODER}
 
 
 def _check_size(size) -> tuple[int, int]:
@@ -195,10 +206,10 @@ def _ends_after_scan(buf: np.ndarray) -> bool:
     return sos is not None and bytes(buf[sos:]).find(b"\xff\xd9") >= 0
 
 
-def _find_marker(buf: np.ndarray, wanted) -> int | None:
-    """Offset of the first top-level JPEG marker in ``wanted``, walking segment lengths (so an
-    EXIF thumbnail's markers are skipped), or ``None``."""
-    data, i, n = memoryview(buf), 2, buf.size
+def _find_marker(buf: np.ndarray, wanted, start: int = 2) -> int | None:
+    """Offset of the first top-level JPEG marker in ``wanted`` from ``start``, walking segment
+    lengths (so an EXIF thumbnail's markers are skipped), or ``None``."""
+    data, i, n = memoryview(buf), start, buf.size
     while i + 4 <= n:
         if data[i] != 0xFF:
             return None
@@ -229,8 +240,53 @@ def decode_image(buf: np.ndarray, settings: DecodeSettings, name: str = "<bytes>
     problem = check_complete(buf, fmt)
     if problem:
         raise BadFileError(name, problem)
-    image = _decode(buf, fmt, settings, name)
-    return _fit(image, settings)
+    image = _decode_scaled(buf, settings) if fmt == "jpeg" else None
+    if image is not None:
+        return _fit(image, settings, bgr=False)
+    return _fit(_decode(buf, fmt, settings, name), settings, bgr=True)
+
+
+def _decode_scaled(buf: np.ndarray, s: DecodeSettings) -> np.ndarray | None:
+    """A JPEG through libjpeg-turbo at the smallest eighth that leaves the resize enough pixels,
+    in RGB or grey; ``None`` where cv2 must decode it (EXIF rotation, CMYK, corruption)."""
+    if simplejpeg is None or s.color == "rgba" or _exif_rotates(buf):
+        return None
+    H, W = s.image_size
+    if s.pad:  # fitting inside: only the binding side must keep its pixels
+        size = jpeg_size(buf)
+        if size is None:
+            return None
+        H, W = (H, 0) if H / size[0] <= W / size[1] else (0, W)
+    try:
+        return simplejpeg.decode_jpeg(buf, colorspace="GRAY" if s.color == "gray" else "RGB",
+                                      min_height=H, min_width=W)
+    except ValueError:  # cv2 decodes what it can and names what it cannot
+        return None
+
+
+def _exif_rotates(buf: np.ndarray) -> bool:
+    """Whether an EXIF orientation other than 1 is present (cv2 applies it, simplejpeg not)."""
+    i = _find_marker(buf, {0xE1, 0xDA})
+    while i is not None and buf[i + 1] == 0xE1:
+        end = i + 2 + ((int(buf[i + 2]) << 8) | int(buf[i + 3]))
+        if bytes(buf[i + 4:i + 10]) == b"Exif\x00\x00":
+            return _tiff_orientation(bytes(buf[i + 10:end])) not in (None, 1)
+        i = _find_marker(buf, {0xE1, 0xDA}, end)
+    return False
+
+
+def _tiff_orientation(tiff: bytes) -> int | None:
+    """The Orientation tag (0x0112) of a TIFF header's first IFD, or ``None``."""
+    order = {b"II": "little", b"MM": "big"}.get(tiff[:2])
+    if order is None or len(tiff) < 8:
+        return None
+    num = lambda a, n: int.from_bytes(tiff[a:a + n], order)  # noqa: E731
+    ifd = num(4, 4)
+    for k in range(num(ifd, 2) if ifd + 2 <= len(tiff) else 0):
+        entry = ifd + 2 + 12 * k
+        if entry + 12 <= len(tiff) and num(entry, 2) == 0x0112:
+            return num(entry + 8, 2)
+    return None
 
 
 def _decode(buf: np.ndarray, fmt: str, settings: DecodeSettings, name: str) -> np.ndarray:
@@ -296,14 +352,14 @@ def _to_uint8(image: np.ndarray, name: str) -> np.ndarray:
 # --- to the target size and colour --------------------------------------------------------------
 
 
-def _fit(image: np.ndarray, s: DecodeSettings) -> np.ndarray:
+def _fit(image: np.ndarray, s: DecodeSettings, bgr: bool) -> np.ndarray:
     H, W = s.image_size
     if s.crop:
         image = _centre_crop(image, H / W)
     if s.pad:
-        return _pad_fit(image, s)
+        return _pad_fit(image, s, bgr)
     image = _resize(image, H, W, s.interpolation)
-    return _to_color(image, s.color)
+    return _to_color(image, s.color, bgr)
 
 
 def _centre_crop(image: np.ndarray, aspect: float) -> np.ndarray:
@@ -313,12 +369,12 @@ def _centre_crop(image: np.ndarray, aspect: float) -> np.ndarray:
     return image[top:top + max(ch, 1), left:left + max(cw, 1)]
 
 
-def _pad_fit(image: np.ndarray, s: DecodeSettings) -> np.ndarray:
+def _pad_fit(image: np.ndarray, s: DecodeSettings, bgr: bool) -> np.ndarray:
     H, W = s.image_size
     h, w = image.shape[:2]
     scale = min(H / h, W / w)
     nh, nw = max(1, min(H, round(h * scale))), max(1, min(W, round(w * scale)))
-    inner = _to_color(_resize(image, nh, nw, s.interpolation), s.color)
+    inner = _to_color(_resize(image, nh, nw, s.interpolation), s.color, bgr)
     out = np.zeros(s.image_shape, np.uint8)
     top, left = (H - nh) // 2, (W - nw) // 2
     out[top:top + nh, left:left + nw] = inner
@@ -342,9 +398,9 @@ def _resize(image: np.ndarray, H: int, W: int, interpolation: str) -> np.ndarray
     return cv2.resize(image, (W, H), interpolation=cv2.INTER_AREA)
 
 
-def _to_color(image: np.ndarray, color: str) -> np.ndarray:
-    if color == "gray":
-        return image.reshape(*image.shape[:2], 1)
+def _to_color(image: np.ndarray, color: str, bgr: bool) -> np.ndarray:
+    if color == "gray" or not bgr:
+        return image.reshape(*image.shape[:2], COLORS[color])
     if color == "rgb":
         return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
     return cv2.cvtColor(image, cv2.COLOR_BGRA2RGBA if image.shape[2] == 4 else cv2.COLOR_BGR2RGBA)

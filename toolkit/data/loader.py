@@ -20,9 +20,11 @@ workers=0, drop_last=False, label_mode="int", prefetch=2, epoch=0)`` yields
 (3, [((4, 2), (4, 3)), ((4, 2), (4, 3)), ((2, 2), (2, 3))])
 
 Determinism: the order of epoch ``e`` is drawn from ``(seed, e)`` alone, and
-the transform gets the per-sample seed ``derive_int(seed, e, key)`` where
-``key`` is the item's stable key (``ds.keys()``), so the batches are the same
-for any number of ``workers`` and on every run. Each ``iter(loader)`` starts
+the transform gets the per-sample seed ``item_seeds(seed, e, keys)[i]``
+(``toolkit._seed``: a 32-bit hash of the item's stable key, ``ds.keys()``, and
+of ``(seed, e)``), so the batches are the same for any number of ``workers`` and
+on every run. (Until issue 12 the seed was ``derive_int(seed, e, key)``, a
+SeedSequence per item; the augmentations of a given seed changed with it.) Each ``iter(loader)`` starts
 the next epoch; ``loader.set_epoch(n)`` (or ``epoch=n``) resumes at epoch ``n``.
 ``seed=None`` draws a fresh seed from the operating system once, kept in
 ``loader.seed`` so that a run can be repeated.
@@ -31,8 +33,11 @@ Work: image items are decoded (``ds.load_image``) and transformed in a pool of
 ``workers`` threads (cv2 and numpy release the GIL), each written straight into
 its slot of a preallocated float32 batch; up to ``prefetch`` batches are built
 ahead of the consumer. ``workers=0`` does everything in the calling thread.
-Leaving the loop early (``break``) cancels the queued work and joins the
-threads. When an image data set reports its decoded-image cache complete
+Leaving the loop early (``break``, ``close()``, Ctrl-C) cancels the queued work,
+stops the threads after the item each is on, and joins them. With a transform,
+the batch shape is that of the epoch's first item, transformed; an item that
+comes out another size is named in the ``ShapeError`` beside that first item,
+and a transform that raises is reported with the item, its key and its seed. When an image data set reports its decoded-image cache complete
 (``ds.cached_images()`` returns the ``(N, H, W, C)`` uint8 memory map), whole
 batches are gathered from it instead.
 
@@ -49,12 +54,13 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import itertools
+import threading
 from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from toolkit._seed import _key_int, derive_int, generator
+from toolkit._seed import generator, item_seeds, key_ints
 from toolkit.errors import BadFileError, DataError, ShapeError, ToolkitError, did_you_mean
 
 _LABEL_MODES = ("int", "onehot")
@@ -176,10 +182,10 @@ class DataLoader:
             return out
         return y.astype(np.float32 if y.dtype.kind == "f" else np.int64, copy=False)
 
-    def _hashed_keys(self) -> list[int]:
+    def _hashed_keys(self) -> np.ndarray:
         # hash every key once, not once per epoch; again if ds.verify() dropped items since
         if self._key_ints is None or len(self._key_ints) != len(self.ds):
-            self._key_ints = [_key_int(k) for k in self.ds.keys()]
+            self._key_ints = key_ints(self.ds.keys())
         return self._key_ints
 
     def output_spec(self) -> tuple[tuple[int, ...], np.dtype]:
@@ -215,6 +221,8 @@ class _RowJob:
         if not isinstance(pending, tuple):
             pending.cancel()
 
+    stop = threading.Event()  # a row batch is one gather: nothing to stop inside it
+
 
 # --- one batch of an image data set: items decoded and transformed into their slots ----------
 
@@ -231,8 +239,27 @@ class _ImageJob:
         self.loader, self.epoch, self.images = loader, epoch, images
         targets = loader.ds.targets
         self.targets = None if targets is None else np.asarray(targets)
-        self.shape = loader.output_spec()[0]
-        self.keys = None if loader.transform is None else loader._hashed_keys()
+        self.stop = threading.Event()  # set on break, close() or Ctrl-C: the chunks stop early
+        self.seeds = None if loader.transform is None else \
+            item_seeds(loader.seed, epoch, loader._hashed_keys()).tolist()
+        self.shape, self.reference = self._reference()
+
+    def _reference(self):
+        """The shape every image of this epoch must have, and the item that set it (``None``:
+        no transform, the data set's own shape): the epoch's first good item, transformed."""
+        loader = self.loader
+        if loader.transform is None:
+            return loader.output_spec()[0], None
+        for i in loader.order(self.epoch).tolist():
+            try:
+                image = self._transform(self._load(i), i)
+            except BadFileError:
+                if getattr(loader.ds, "on_error", "raise") != "skip":
+                    raise
+                continue
+            shape = image.shape if image.ndim == len(loader.ds.image_shape) else (*image.shape, 1)
+            return shape, i
+        return loader.output_spec()[0], None
 
     def start(self, idx, pool) -> _Batch:
         batch = _Batch(idx, np.empty((len(idx), *self.shape), dtype=np.float32))
@@ -262,6 +289,7 @@ class _ImageJob:
         return out, y
 
     def cancel(self, batch: _Batch):
+        self.stop.set()
         for part in batch.parts:
             if not isinstance(part, list):
                 part.cancel()
@@ -271,27 +299,44 @@ class _ImageJob:
         return []
 
     def _fill(self, batch: _Batch, slots) -> list[int]:
-        loader, bad = self.loader, []
-        items = batch.idx[slots]
-        seeds = itertools.repeat(None) if self.keys is None else \
-            [derive_int(loader.seed, self.epoch, self.keys[i]) for i in items]
-        for slot, i, seed in zip(slots, items, seeds, strict=False):
+        skip = getattr(self.loader.ds, "on_error", "raise") == "skip"
+        transform, bad, out, stop = self.loader.transform, [], batch.out, self.stop
+        for slot, i in zip(slots.tolist(), batch.idx[slots].tolist(), strict=True):
+            if stop.is_set():
+                break
             try:
-                image = self._load(int(i))
+                image = self._load(i)
             except BadFileError:
-                if getattr(loader.ds, "on_error", "raise") != "skip":
+                if not skip:
                     raise
-                bad.append(int(slot))
+                bad.append(slot)
                 continue
-            if seed is not None:
-                image = loader.transform.apply(image, seed)
-            _write(batch.out[slot], _as_image(image, self.shape, loader.ds, int(i)))
+            if transform is not None:
+                image = self._transform(image, i)
+            _write(out[slot], _as_image(image, self.shape, self, i))
         return bad
+
+    def _transform(self, image: np.ndarray, i: int) -> np.ndarray:
+        try:
+            return np.asarray(self.loader.transform.apply(image, self.seeds[i]))
+        except Exception as err:
+            msg = (f"the transform {self.loader.transform!r} failed on item {i} "
+                   f"({self.loader.ds.keys()[i]!r}, seed {self.seeds[i]}, epoch {self.epoch}): "
+                   f"{type(err).__name__}: {err}")
+            raise DataError(msg) from err
 
     def _load(self, i: int) -> np.ndarray:
         if self.images is not None:
             return self.images[i]
         return self.loader.ds.load_image(i)
+
+    def describe(self, i: int) -> tuple[str, str]:
+        """`` for item i ('key')`` and where the batch shape came from, for shape errors."""
+        keys, r = self.loader.ds.keys(), self.reference
+        origin = "" if r is None or r == i else (
+            f" (the shape the transform gave the first item of epoch {self.epoch}, "
+            f"item {r} ({keys[r]!r}))")
+        return f" for item {i} ({keys[i]!r})", origin
 
 
 def _write(slot: np.ndarray, image: np.ndarray) -> None:
@@ -305,13 +350,14 @@ def _write(slot: np.ndarray, image: np.ndarray) -> None:
         raise DataError(msg)
 
 
-def _as_image(image, shape, ds=None, i=None) -> np.ndarray:
+def _as_image(image, shape, job=None, i=None) -> np.ndarray:
     image = np.asarray(image)
     if image.shape != tuple(shape):
         if image.ndim == len(shape) - 1 and image.size == int(np.prod(shape)):
             return image.reshape(shape)  # cv2 drops a single channel axis
-        where = "" if ds is None else f" for item {i} ({ds.keys()[i]!r})"
-        msg = (f"an image{where} has shape {image.shape}, but this batch holds {tuple(shape)}; "
+        where, origin = ("", "") if job is None else job.describe(i)
+        msg = (f"an image{where} has shape {image.shape}, but this batch holds {tuple(shape)}"
+               f"{origin}; "
                "every image in a batch must have one size: resize in the data set "
                "(image_size=) or use transforms that keep the size")
         raise ShapeError(msg)
@@ -333,7 +379,8 @@ def _threaded(job, plan, workers: int, prefetch: int):
             for idx in itertools.islice(todo, 1):
                 pending.append(job.start(idx, pool))
             yield batch
-    finally:  # also on break / close(): drop queued work, join the threads
+    finally:  # also on break, close() and Ctrl-C: drop queued work, stop the chunks, join
+        job.stop.set()
         for item in pending:
             job.cancel(item)
         pool.shutdown(wait=True, cancel_futures=True)
