@@ -264,13 +264,12 @@ class _ImageJob:
     def start(self, idx, pool) -> _Batch:
         batch = _Batch(idx, np.empty((len(idx), *self.shape), dtype=np.float32))
         if self.images is not None and self.loader.transform is None:
-            chunks = [np.arange(len(idx))]  # a cached gather is one vectorised copy
-            work = self._gather
+            # a cached gather is a vectorised copy, one slice of the batch per thread
+            pieces, work = max(1, min(self.loader.workers, len(idx))), self._gather
         else:
             # two pieces per thread: a thread that stalls holds up less of the batch
-            pieces = max(1, min(2 * self.loader.workers, len(idx)))
-            chunks = np.array_split(np.arange(len(idx)), pieces)
-            work = self._fill
+            pieces, work = max(1, min(2 * self.loader.workers, len(idx))), self._fill
+        chunks = np.array_split(np.arange(len(idx)), pieces)
         for slots in chunks:
             args = (batch, slots)
             batch.parts.append(work(*args) if pool is None else pool.submit(work, *args))
@@ -295,7 +294,10 @@ class _ImageJob:
                 part.cancel()
 
     def _gather(self, batch: _Batch, slots) -> list[int]:
-        np.multiply(self.images[batch.idx], _INV255, out=batch.out, casting="unsafe")
+        rows, out = batch.idx[slots[0]:slots[-1] + 1], batch.out[slots[0]:slots[-1] + 1]
+        if rows.size and rows[-1] - rows[0] == rows.size - 1 and (np.diff(rows) == 1).all():
+            rows = slice(int(rows[0]), int(rows[-1]) + 1)  # in order: read the map, no copy
+        np.multiply(self.images[rows], _INV255, out=out, casting="unsafe")
         return []
 
     def _fill(self, batch: _Batch, slots) -> list[int]:
