@@ -76,3 +76,15 @@ def did_you_mean(name: str, valid) -> str:
     close = difflib.get_close_matches(str(name), valid, n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
     return f"{hint}Valid names: {', '.join(valid)}"
+
+
+class ExecutorError(ToolkitError, RuntimeError):
+    """A parallel task that failed for good, or a cluster that cannot run the work.
+
+    ``task`` is the failed task's index in submission order (``None`` when the
+    problem is the cluster itself); ``str()`` names the task and the cause.
+    """
+
+    def __init__(self, message: str, task: int | None = None):
+        self.task = task
+        super().__init__(message)

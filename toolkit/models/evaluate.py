@@ -26,7 +26,7 @@ from sklearn.base import clone, is_classifier, is_regressor
 
 from toolkit.errors import DataError
 from toolkit.models.evaluation import Evaluation
-from toolkit.models.executors import as_executor
+from toolkit.models.executors import as_executor, run_tasks
 from toolkit.models.frames import n_rows, take_rows, to_numpy
 from toolkit.models.measures import accuracy, log_loss, measure, rmse
 from toolkit.models.resampling import default_resampling, is_random, resample
@@ -80,7 +80,9 @@ def evaluate(
         resampling = default_resampling(models, y if rows is None else y[np.asarray(rows)])
     pairs = _pairs(resampling, X, y, repeats, rows)
     tasks = [(m, X, y, tr, te, chosen) for m in models.values() for tr, te in pairs]
-    results = as_executor(workers, executor).map(run_fold, tasks)
+    labels = [f"fold {j + 1} of {len(pairs)} of model {name!r}" for name in models
+              for j in range(len(pairs))]
+    results = run_tasks(as_executor(workers, executor), run_fold, tasks, labels)
     return _collect(models, chosen, pairs, results, resampling, repeats)
 
 

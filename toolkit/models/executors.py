@@ -2,14 +2,17 @@
 
 An executor is anything with ``map(function, tasks) -> list``: it calls
 ``function(*task)`` for each task (a tuple of arguments) and returns the results
-in the order of the tasks. toolkit ships two: :class:`Sequential` (in this
-process, no overhead) and :class:`JoblibExecutor` (local processes through
-joblib's loky backend, or threads). A cluster engine (Ray's joblib backend, Ray
-tasks) only has to offer the same ``map``; ``tk.evaluate(..., executor=...)`` and
-``tk.TunedModel(..., executor=...)`` accept it unchanged.
+in the order of the tasks. toolkit ships three: :class:`Sequential` (in this
+process, no overhead), :class:`JoblibExecutor` (local processes through
+joblib's loky backend, or threads) and ``tk.RayExecutor`` (Ray tasks on a
+cluster, ``toolkit.distributed.executor``). Any other object with the same
+``map`` is accepted unchanged by ``tk.evaluate(..., executor=...)`` and
+``tk.TunedModel(..., executor=...)``.
 
 Results never depend on the executor: every task is a pure function of its
-arguments (the model is cloned inside, seeds come with the model).
+arguments (the model is cloned inside, seeds come with the model), and every
+toolkit executor runs it with BLAS pinned to one thread (``toolkit._blas``: the
+number of BLAS threads changes the order of additions, so the last bits).
 
 >>> Sequential().map(pow, [(2, 3), (3, 2)])
 [8, 9]
@@ -17,6 +20,8 @@ arguments (the model is cloned inside, seeds come with the model).
 [8, 9]
 >>> as_executor(workers=1)
 Sequential()
+>>> as_executor(executor="ray://head:10001")
+RayExecutor('ray://head:10001')
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
-from toolkit.errors import DataError, UnknownNameError, did_you_mean
+from toolkit._blas import one_blas_thread, run_pinned
+from toolkit.errors import DataError, ExecutorError, UnknownNameError, did_you_mean
 
 BACKENDS = {"processes": "loky", "threads": "threading"}
 
@@ -40,8 +46,9 @@ class Sequential:
     """``Sequential()``: run every task here, one after another."""
 
     def map(self, function: Callable, tasks: Sequence[tuple]) -> list:
-        """``map(function, tasks)``: ``[function(*t) for t in tasks]``."""
-        return [function(*task) for task in tasks]
+        """``map(function, tasks)``: ``[function(*t) for t in tasks]``, BLAS on one thread."""
+        with one_blas_thread():
+            return [function(*task) for task in tasks]
 
     def __repr__(self) -> str:
         return "Sequential()"
@@ -72,19 +79,29 @@ class JoblibExecutor:
         """``map(function, tasks)``: the results of ``function(*t)``, in the order of ``tasks``."""
         from joblib import Parallel, delayed
 
+        if self.backend == "threading":  # one process: pin BLAS once around all the threads
+            with one_blas_thread():
+                return Parallel(n_jobs=self.workers, backend=self.backend)(
+                    delayed(function)(*t) for t in tasks
+                )
         return Parallel(n_jobs=self.workers, backend=self.backend)(
-            delayed(function)(*t) for t in tasks
+            delayed(run_pinned)(function, *t) for t in tasks
         )
 
     def __repr__(self) -> str:
         return f"JoblibExecutor(workers={self.workers}, backend={self.backend!r})"
 
 
+_RAY: dict = {}  # one RayExecutor per address named by a string, reused by later calls
+
+
 def as_executor(workers: int = 1, executor=None) -> Executor:
     """``as_executor(workers=1, executor=None)``: the executor these two arguments ask for.
 
     ``executor`` is ``None`` (processes when ``workers > 1``, else sequential),
-    ``"processes"``, ``"threads"``, ``"sequential"``, or an object with ``map``.
+    ``"processes"``, ``"threads"``, ``"sequential"``, ``"ray"`` (an initialised
+    Ray, ``RAY_ADDRESS``, or a local Ray started once and reused), an address
+    ``"ray://host:port"``, or an object with ``map``.
 
     >>> as_executor(4, "threads")
     JoblibExecutor(workers=4, backend='threading')
@@ -92,18 +109,41 @@ def as_executor(workers: int = 1, executor=None) -> Executor:
     if executor is None:
         return Sequential() if workers == 1 else JoblibExecutor(workers)
     if isinstance(executor, str):
-        if executor == "sequential":
-            return Sequential()
-        if executor not in BACKENDS:
-            valid = [*BACKENDS, "sequential"]
-            raise UnknownNameError(
-                f"unknown executor {executor!r}; {did_you_mean(executor, valid)}"
-            )
-        return JoblibExecutor(max(workers, 1) if workers != -1 else -1, BACKENDS[executor])
+        return _named(workers, executor)
     if isinstance(executor, Executor):
         return executor
     msg = (
-        "executor must be 'processes', 'threads', 'sequential' or an object with a "
-        f"map(function, tasks) method, got {executor!r}"
+        "executor must be 'processes', 'threads', 'sequential', 'ray', 'ray://host:port' or an "
+        f"object with a map(function, tasks) method, got {executor!r}"
     )
     raise DataError(msg)
+
+
+def _named(workers: int, executor: str) -> Executor:
+    if executor == "sequential":
+        return Sequential()
+    if executor == "ray" or executor.startswith("ray://"):
+        from toolkit.distributed.executor import RayExecutor
+
+        address = None if executor == "ray" else executor
+        return _RAY.setdefault(executor, RayExecutor(address))
+    if executor not in BACKENDS:
+        valid = [*BACKENDS, "sequential", "ray", "ray://host:port"]
+        raise UnknownNameError(f"unknown executor {executor!r}; {did_you_mean(executor, valid)}")
+    return JoblibExecutor(max(workers, 1) if workers != -1 else -1, BACKENDS[executor])
+
+
+def run_tasks(executor: Executor, function: Callable, tasks: Sequence[tuple],
+              labels: Sequence[str]) -> list:
+    """``run_tasks(executor, function, tasks, labels)``: ``executor.map``, with a failed task
+    (an :class:`~toolkit.errors.ExecutorError` that knows its index) named by its label.
+
+    >>> run_tasks(Sequential(), pow, [(2, 3)], ["fold 1 of 1"])
+    [8]
+    """
+    try:
+        return executor.map(function, tasks)
+    except ExecutorError as err:
+        if err.task is None:
+            raise
+        raise ExecutorError(f"{labels[err.task]}: {err}", task=err.task) from err.__cause__

@@ -37,7 +37,7 @@ from sklearn.utils.metaestimators import available_if
 
 from toolkit.errors import DataError, NotTrainedError, ToolkitError
 from toolkit.models.evaluate import _as_inputs, _check_fits, _measures, run_fold
-from toolkit.models.executors import as_executor
+from toolkit.models.executors import as_executor, run_tasks
 from toolkit.models.frames import n_rows
 from toolkit.models.io import trust
 from toolkit.models.measures import Measure
@@ -204,7 +204,9 @@ def tune(model, X, y, ranges, tuning, resampling, measure, workers=1, executor=N
     resampling = default_resampling(model, y) if resampling is None else resampling
     pairs = resample(resampling, X, y, n_rows(X))
     tasks = [(clone(model).set_params(**p), X, y, tr, te, (m,)) for p in points for tr, te in pairs]
-    results = as_executor(workers, executor).map(run_fold, tasks)
+    labels = [f"fold {j + 1} of {len(pairs)} of candidate {p}" for p in points
+              for j in range(len(pairs))]
+    results = run_tasks(as_executor(workers, executor), run_fold, tasks, labels)
     k = len(pairs)
     history = []
     for i, point in enumerate(points):
