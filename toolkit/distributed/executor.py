@@ -41,10 +41,12 @@ from collections.abc import Callable, Sequence
 from toolkit._blas import run_pinned
 from toolkit.distributed.cluster import connect, describe_resources, import_ray, shutdown
 from toolkit.errors import DataError, ExecutorError
+from toolkit.registry import register
 
 _POLL_S = 0.5
 
 
+@register("executors", name="ray")
 class RayExecutor:
     """``RayExecutor(address=None, max_retries=3, runtime_env=None, *, timeout=600.0,
     num_cpus=1)``: tasks on a Ray cluster, in task order, bit-identical to ``Sequential()``.

@@ -31,6 +31,7 @@ from typing import Protocol, runtime_checkable
 
 from toolkit._blas import one_blas_thread, run_pinned
 from toolkit.errors import DataError, ExecutorError, UnknownNameError, did_you_mean
+from toolkit.registry import register
 
 BACKENDS = {"processes": "loky", "threads": "threading"}
 
@@ -42,6 +43,7 @@ class Executor(Protocol):
     def map(self, function: Callable, tasks: Sequence[tuple]) -> list: ...
 
 
+@register("executors", name="sequential", aliases=("local",))
 class Sequential:
     """``Sequential()``: run every task here, one after another."""
 
@@ -54,6 +56,7 @@ class Sequential:
         return "Sequential()"
 
 
+@register("executors", name="joblib")
 class JoblibExecutor:
     """``JoblibExecutor(workers=2, backend="loky")``: tasks on local processes (or threads).
 
