@@ -62,7 +62,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "FillImputer", "OneHotEncoder", "Standardizer",
         "MLP", "NeuralNetworkClassifier", "NeuralNetworkRegressor",
     ),
-    "distributed": ("RayExecutor",),
+    "distributed": ("RayExecutor", "preprocess", "ray_batches"),
 }  # fmt: skip
 _SUBPACKAGES = ("augment", "data", "distributed", "errors", "models", "nn")
 

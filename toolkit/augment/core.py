@@ -105,6 +105,13 @@ class _Runner:
         self._label = label  # names the transform or pipeline in error messages
         self._local = threading.local()
 
+    def __getstate__(self) -> dict:  # pickles (Ray, process workers): the built sets are rebuilt
+        return {"_steps": self._steps, "_label": self._label}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._local = threading.local()
+
     def _albumentations(self) -> list:
         built = getattr(self._local, "built", None)
         if built is None:

@@ -92,6 +92,15 @@ class ImageCache:
         self._remove_stale()
         self._start_fill()
 
+    def __reduce__(self):
+        """A complete cache pickles as its location and reopens read-only where it lands (a Ray
+        worker on a shared disk); one still filling is private to this process."""
+        if not self.complete:
+            msg = (f"{self!r} is still filling in this process and cannot be sent elsewhere; "
+                   "finish an epoch (or tk.distributed.preprocess) first")
+            raise TypeError(msg)
+        return ImageCache, (self.directory, self.key, self.n, self.shape)
+
     def __repr__(self) -> str:
         state = "complete" if self.complete else f"{self._count}/{self.n} filled"
         return f"ImageCache({str(self.path)!r}, {self.n} x {self.shape}, {state})"

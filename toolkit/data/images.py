@@ -340,6 +340,17 @@ class _Files:
         self.cache: ImageCache | None = None
         self._lock = threading.Lock()
 
+    def __getstate__(self) -> dict:  # pickles (Ray workers); a cache still filling stays here
+        state = {k: v for k, v in self.__dict__.items() if k != "_lock"}
+        if self.cache is not None and not self.cache.complete:
+            state["cache"] = None
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.status = np.array(self.status)  # Ray hands arrays over read-only; this one changes
+        self._lock = threading.Lock()
+
     def open_cache(self, directory) -> None:
         key = cache_key(self.root.resolve(), self.paths.tolist(), self.sizes, self.mtimes,
                         self.settings.as_dict())

@@ -139,7 +139,7 @@ class DataLoader:
 
     def iter_epoch(self, epoch: int):
         """``loader.iter_epoch(e)``: the batches of epoch ``e``; the epoch counter stays."""
-        plan = self._plan(_check_int("epoch", epoch, 0, "an epoch number"))
+        plan = self.plan(_check_int("epoch", epoch, 0, "an epoch number"))
         job = self._job(epoch)
         if self.workers == 0:
             return (job.finish(job.start(idx, None)) for idx in plan)
@@ -159,10 +159,23 @@ class DataLoader:
             return np.arange(n)
         return generator(self.seed, "toolkit.DataLoader.order", epoch).permutation(n)
 
-    def _plan(self, epoch: int) -> list[np.ndarray]:
+    def plan(self, epoch: int) -> list[np.ndarray]:
+        """``loader.plan(e)``: the item indices of each batch of epoch ``e``, in order.
+
+        >>> import numpy as np
+        >>> from toolkit.data.arrays import ArrayDataset
+        >>> [b.tolist() for b in DataLoader(ArrayDataset(np.zeros((5, 1))), 2).plan(0)]
+        [[0, 1], [2, 3], [4]]
+        """
         order, b = self.order(epoch), self.batch_size
         stops = range(0, len(self) * b, b)
         return [order[i:i + b] for i in stops]
+
+    def builder(self, epoch: int):
+        """``loader.builder(e)``: what builds the batches of epoch ``e``; picklable, with
+        ``build(indices) -> (x, y, skipped keys)``, for engines that build batches elsewhere
+        (``toolkit.distributed.images``): the same code, seeds and checks as ``iter``."""
+        return self._job(_check_int("epoch", epoch, 0, "an epoch number"))
 
     def _job(self, epoch: int):
         if self.ds.kind == "row":
@@ -222,6 +235,10 @@ class _RowJob:
 
     stop = threading.Event()  # a row batch is one gather: nothing to stop inside it
 
+    def build(self, idx: np.ndarray):
+        """``job.build(idx) -> (x, y, [])``: one batch, here."""
+        return (*self.finish(self.start(idx, None)), [])
+
 
 # --- one batch of an image data set: items decoded and transformed into their slots ----------
 
@@ -242,6 +259,20 @@ class _ImageJob:
         self.seeds = None if loader.transform is None else \
             item_seeds(loader.seed, epoch, loader._hashed_keys()).tolist()
         self.shape, self.reference = self._reference()
+
+    def __getstate__(self) -> dict:  # a job travels to Ray workers, each builds its batches
+        return {k: v for k, v in self.__dict__.items() if k != "stop"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.stop = threading.Event()
+
+    def build(self, idx: np.ndarray):
+        """``job.build(idx) -> (x, y, skipped keys)``: one whole batch, here, as an epoch
+        would build it (what a Ray Data row runs)."""
+        before = len(self.loader.skipped)
+        x, y = self.finish(self.start(idx, None))
+        return x, y, self.loader.skipped[before:]
 
     def _reference(self):
         """The shape every image of this epoch must have, and the item that set it (``None``:

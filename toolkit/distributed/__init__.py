@@ -11,5 +11,6 @@ Ray until it is used; see docs/scale.md.
 
 from toolkit import _EXPORTS
 from toolkit.distributed.executor import RayExecutor
+from toolkit.distributed.images import preprocess, ray_batches
 
 __all__ = list(_EXPORTS["distributed"])
