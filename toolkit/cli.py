@@ -76,6 +76,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--target", default=None, help="target column of a table")
     p.set_defaults(run=describe)
+    from toolkit.distributed.images import add_command as add_preprocess  # Ray, issue 12
+
+    add_preprocess(commands)
     return parser
 
 

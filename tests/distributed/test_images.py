@@ -70,3 +70,13 @@ def test_a_folder_preprocessed_on_ray_fills_the_cache_as_a_local_epoch_would(
     assert reopened.cache.complete and reopened.cache.bad == plain.cache.bad
     assert np.array_equal(reopened.cache.images, plain.cache.images)
     assert len(reopened) == 12  # the bad file, remembered by the cache, is left out
+
+
+def test_toolkit_preprocess_fills_the_cache_from_the_command_line(ray_cluster, folder, tmp_path,
+                                                                  capsys):
+    from toolkit.cli import main
+
+    assert main(["preprocess", str(folder), "--cache", str(tmp_path), "--image-size", "8", "8",
+                 "--shard-size", "5"]) == 0
+    assert "complete" in capsys.readouterr().out
+    assert tk.ImageFolder(folder, (8, 8), on_error="skip", cache=tmp_path).cache.complete

@@ -17,8 +17,8 @@ cache reopens read-only on the workers. Files that turn out bad with
 decodes one shard (a run of ``shard_size`` items) and the driver writes the
 shards, in order, into the data set's decoded-image cache, which is complete
 afterwards, so that every later epoch, local or on Ray, reads pixels from it.
-The command-line twin is ``python -m toolkit.distributed.images FOLDER --cache DIR
---image-size H W``.
+The command-line twin is ``toolkit preprocess FOLDER --cache DIR --image-size H W
+[--address ray://head:10001]``.
 
 The epoch counter: ``ray_batches(loader)`` takes the loader's next epoch and
 advances it, as ``iter(loader)`` does.
@@ -26,9 +26,9 @@ advances it, as ``iter(loader)`` does.
 
 from __future__ import annotations
 
-import argparse
 import functools
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 
@@ -138,27 +138,25 @@ def _executor(executor):
     raise DataError(msg)
 
 
-def main(argv=None) -> None:
-    """``python -m toolkit.distributed.images FOLDER --cache DIR --image-size H W``."""
-    parser = argparse.ArgumentParser(prog="toolkit preprocess",
-                                     description="decode an image folder once on Ray into "
-                                                 "its decoded-image cache")
-    parser.add_argument("folder")
-    parser.add_argument("--cache", required=True, help="the cache folder (shared by the nodes)")
-    parser.add_argument("--image-size", nargs=2, type=int, required=True, metavar=("H", "W"))
-    parser.add_argument("--color", default="rgb", choices=("rgb", "gray", "rgba"))
-    parser.add_argument("--address", default=None, help="ray://host:port; default: Ray's own")
-    parser.add_argument("--shard-size", type=int, default=256)
-    args = parser.parse_args(argv)
+def add_command(commands) -> None:
+    """``add_command(subparsers)``: ``toolkit preprocess FOLDER --cache DIR --image-size H W``."""
+    p = commands.add_parser("preprocess", help="decode an image folder once on Ray into its "
+                                               "decoded-image cache")
+    p.add_argument("path", type=Path, help="the image folder (the same path on every node)")
+    p.add_argument("--cache", required=True, help="the cache folder (shared by the nodes)")
+    p.add_argument("--image-size", nargs=2, type=int, required=True, metavar=("H", "W"))
+    p.add_argument("--color", default="rgb", choices=("rgb", "gray", "rgba"))
+    p.add_argument("--address", default=None, help="ray://host:port; default: Ray's own choice")
+    p.add_argument("--shard-size", type=int, default=256)
+    p.set_defaults(run=_run_command)
+
+
+def _run_command(args) -> None:
     from toolkit.data.images import ImageFolder
     from toolkit.distributed.executor import RayExecutor
 
-    ds = ImageFolder(args.folder, tuple(args.image_size), color=args.color, on_error="skip",
+    ds = ImageFolder(args.path, tuple(args.image_size), color=args.color, on_error="skip",
                      cache=args.cache)
     with RayExecutor(args.address) as executor:
         cache = preprocess(ds, executor, args.shard_size)
     print(f"{cache!r}: {len(ds)} images, {len(cache.bad)} bad")
-
-
-if __name__ == "__main__":
-    main()
