@@ -78,15 +78,23 @@ class EpochEnd:
 
 
 def train(loss, model, data, state, *, epochs: int = 1, callbacks=(), checkpoint=None,
-          checkpoint_every: int | None = None, progress: bool | None = None) -> History:
+          checkpoint_every: int | None = None, progress: bool | None = None,
+          replicas: int | None = None, micro_batch: int | None = None,
+          executor=None) -> History:
     """train(loss, model, data, state, *, epochs=1, callbacks=(), checkpoint=None,
-    checkpoint_every=None, progress=None) -> History.
+    checkpoint_every=None, progress=None, replicas=None, micro_batch=None, executor=None)
+    -> History.
 
-    See the module documentation (``toolkit.nn.train``) for each option.
+    See the module documentation (``toolkit.nn.train``) for each option; ``replicas``,
+    ``micro_batch`` and ``executor`` make each step data-parallel (``toolkit.nn.replicas``).
     """
     if not isinstance(epochs, int) or epochs < 0:
         raise ToolkitError(f"train: epochs must be a non-negative integer, got {epochs!r}")
     run = _Run(loss, model, data, state, checkpoint, checkpoint_every)
+    if replicas is not None or micro_batch is not None or executor is not None:
+        from toolkit.nn.replicas import Replicas
+
+        run.gradient = Replicas(replicas or 1, micro_batch, executor).gradient
     start, skip = run.resume()
     for epoch in range(start, epochs):
         run.epoch(epoch, epochs, skip, _show(progress))
@@ -148,9 +156,14 @@ class _Run:
     def step(self, batch):
         args = batch if isinstance(batch, tuple | list) else (batch,)
         loss = self.loss  # differentiate the model only: gradients for the data are wasted work
-        value, (grads,) = withgradient(lambda model: loss(model, *args), self.model)
+        value, grads = self.gradient(loss, self.model, args)
         update(self.state, self.model, grads)
         return value
+
+    @staticmethod
+    def gradient(loss, model, args):
+        value, (grads,) = withgradient(lambda model: loss(model, *args), model)
+        return value, grads
 
     def check(self, pending: list, losses: list, epoch: int, last_step: int) -> None:
         """Move the pending losses to the host, raising on the first that is not finite."""
