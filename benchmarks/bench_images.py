@@ -17,7 +17,8 @@ one pass to float32 batches of 64 at 64x64x3 in [0, 1], with the labels:
   toolkit       tk.ImageFolder(image_size=(64, 64)) + tk.DataLoader(workers=2)
   torch+PIL     torch.utils.data.DataLoader(num_workers=2, default collate) over a
                 Dataset doing PIL open -> convert("RGB") -> resize(64, 64) -> float32 / 255
-  (toolkit workers=0..3: how the rate grows with threads)
+  (toolkit workers=0..3: how the rate grows with threads; the bare simplejpeg loop
+  on 2 threads: the limit as this run's share of a busy machine gives it)
 
 then the same with HorizontalFlip(p=0.5) | Rotate(limit=20) after the resize
 (toolkit: tk.augment; torch: the same albumentations Compose on the PIL image's
@@ -112,6 +113,15 @@ def bare_decode_turbo(buffers, sizes):
         image = simplejpeg.decode_jpeg(buf, min_height=SIZE, min_width=SIZE)
         cv2.resize(image, (SIZE, SIZE), interpolation=cv2.INTER_AREA)
     return len(buffers)
+
+
+def threaded(bare, buffers, sizes, threads: int):
+    """A bare loop split over ``threads`` threads: the limit as this run's cores give it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(threads) as pool:
+        parts = [pool.submit(bare, buffers[k::threads], sizes[k::threads]) for k in range(threads)]
+        return sum(p.result() for p in parts)
 
 
 def bare_cache_read(images, labels):
@@ -228,6 +238,8 @@ def main() -> None:
                      "torch+PIL workers=2": lambda: torch_loader(paths, labels),
                      "bare cv2 decode, 1 core": lambda: bare_decode_cv2(buffers, sizes),
                      "bare simplejpeg decode, 1 core": lambda: bare_decode_turbo(buffers, sizes),
+                     "bare simplejpeg decode, 2 threads":
+                         lambda: threaded(bare_decode_turbo, buffers, sizes, cores),
                      **{f"toolkit workers={w}": toolkit_loader(root, workers=w)
                         for w in (0, 1, 3)}}, repeats)
     per_core = max(plain["bare cv2 decode, 1 core"], plain["bare simplejpeg decode, 1 core"])
@@ -254,6 +266,8 @@ def main() -> None:
     ours = plain["toolkit workers=2"]
     print(f"\nratios (medians of {repeats} round-robin rounds; a loaded machine slows all alike)")
     print(line("first epoch / decode limit", ours, limit, 0.8))
+    print(line("first epoch / bare loop on 2 threads (loaded)", ours,
+               plain["bare simplejpeg decode, 2 threads"], 0.8))
     print(line("first epoch / torch+PIL (2 workers)", ours, plain["torch+PIL workers=2"], 3))
     print(line("augmented / torch+albumentations (2 workers)", aug["toolkit"],
                aug["torch+albumentations"], 2.5))
