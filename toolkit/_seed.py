@@ -52,7 +52,8 @@ def unit_hash(seed: int | None, key) -> float:
 
 
 def key_ints(keys) -> np.ndarray:
-    """``key_ints(keys) -> uint64 (len(keys),)``: each key hashed once (as ``seed_sequence`` does)."""
+    """``key_ints(keys) -> uint64 (len(keys),)``: each key hashed once, as ``seed_sequence``
+    hashes it."""
     return np.fromiter((_key_int(k) for k in keys), dtype=np.uint64, count=len(keys))
 
 

@@ -34,8 +34,9 @@ def ray_cluster():
     """``ray.init(address="local", num_cpus=2, include_dashboard=False)`` in a folder of its own.
 
     ``loopback_only`` (``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0``) keeps every Ray process on
-    127.0.0.1 (Ray 2.60 ignores ``_node_ip_address`` for that); ``PYTHONPATH`` makes the workers import this
-    checkout's toolkit. At the end the cluster is shut down and no Ray process may be left.
+    127.0.0.1 (Ray 2.60 ignores ``_node_ip_address`` for that); ``PYTHONPATH`` makes the
+    workers import this checkout's toolkit. At the end the cluster is shut down and no Ray
+    process may be left.
     """
     ray = pytest.importorskip("ray")
     import psutil

@@ -1,4 +1,4 @@
-"""RayExecutor on a local cluster: identical to sequential, data put once, faults, timeouts, hygiene.
+"""RayExecutor on a local cluster: as sequential, data put once, faults, timeouts, hygiene.
 
 Run alone: ``pytest -q -m ray -p no:xdist tests/distributed``.
 """

@@ -24,8 +24,9 @@ the transform gets the per-sample seed ``item_seeds(seed, e, keys)[i]``
 (``toolkit._seed``: a 32-bit hash of the item's stable key, ``ds.keys()``, and
 of ``(seed, e)``), so the batches are the same for any number of ``workers`` and
 on every run. (Until issue 12 the seed was ``derive_int(seed, e, key)``, a
-SeedSequence per item; the augmentations of a given seed changed with it.) Each ``iter(loader)`` starts
-the next epoch; ``loader.set_epoch(n)`` (or ``epoch=n``) resumes at epoch ``n``.
+SeedSequence per item; the augmentations of a given seed changed with it.)
+Each ``iter(loader)`` starts the next epoch; ``loader.set_epoch(n)`` (or
+``epoch=n``) resumes at epoch ``n``.
 ``seed=None`` draws a fresh seed from the operating system once, kept in
 ``loader.seed`` so that a run can be repeated.
 
@@ -37,7 +38,8 @@ Leaving the loop early (``break``, ``close()``, Ctrl-C) cancels the queued work,
 stops the threads after the item each is on, and joins them. With a transform,
 the batch shape is that of the epoch's first item, transformed; an item that
 comes out another size is named in the ``ShapeError`` beside that first item,
-and a transform that raises is reported with the item, its key and its seed. When an image data set reports its decoded-image cache complete
+and a transform that raises is reported with the item, its key and its seed.
+When an image data set reports its decoded-image cache complete
 (``ds.cached_images()`` returns the ``(N, H, W, C)`` uint8 memory map), whole
 batches are gathered from it instead.
 

@@ -42,7 +42,8 @@ def import_ray():
 
 
 def connect(address: str | None = None) -> bool:
-    """``connect(address=None) -> bool``: this process joined Ray; ``True`` if toolkit started it."""
+    """``connect(address=None) -> bool``: this process joins Ray; ``True`` if toolkit started
+    it."""
     ray = import_ray()
     if ray.is_initialized():
         return False

@@ -29,7 +29,7 @@ RayExecutor('ray://head:10001', max_retries=2)
 >>> RayExecutor(max_retries=-1)
 Traceback (most recent call last):
 ...
-toolkit.errors.DataError: RayExecutor max_retries= must be an integer >= 0 (extra tries after a worker dies), got -1
+toolkit.errors.DataError: RayExecutor max_retries= must be an integer >= 0 (extra tries ...), got -1
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ class RayExecutor:
     def __init__(self, address: str | None = None, max_retries: int = 3, runtime_env=None, *,
                  timeout: float = 600.0, num_cpus: float = 1):
         if address is not None and not isinstance(address, str):
-            msg = f"RayExecutor address= must be a string such as 'ray://head:10001', got {address!r}"
+            msg = f"RayExecutor address= must be a string, e.g. 'ray://head:10001', got {address!r}"
             raise DataError(msg)
         self.address = address
         self.max_retries = _check_number("max_retries", max_retries, 0, int,
@@ -66,7 +66,7 @@ class RayExecutor:
                                      "seconds without a finished task before giving up")
         self.num_cpus = _check_number("num_cpus", num_cpus, 0, float, "CPUs per task")
         if runtime_env is not None and not isinstance(runtime_env, dict):
-            msg = f"RayExecutor runtime_env= must be a dict (Ray's runtime_env), got {runtime_env!r}"
+            msg = f"RayExecutor runtime_env= must be a dict (Ray's own), got {runtime_env!r}"
             raise DataError(msg)
         self.runtime_env = runtime_env
         self._started = None  # None: not connected yet; True: this executor started Ray
