@@ -173,6 +173,15 @@ class RayExecutor:
         raise ExecutorError(msg)
 
 
+_SHARED: dict = {}
+
+
+def shared(address: str | None = None) -> RayExecutor:
+    """``shared(address=None)``: one RayExecutor per address for the whole process (what the
+    strings ``"ray"`` and ``"ray://host:port"`` name), so that a started Ray is reused."""
+    return _SHARED.setdefault(address, RayExecutor(address))
+
+
 def _shared(ray, tasks: list[tuple]) -> list[tuple]:
     """The tasks with every object that several tasks share replaced by one object reference."""
     seen: dict[int, int] = {}

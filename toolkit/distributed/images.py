@@ -123,15 +123,13 @@ def _decode_shard(ds, start: int, count: int) -> tuple[np.ndarray, dict[int, str
 
 
 def _executor(executor):
-    from toolkit.distributed.executor import RayExecutor
+    from toolkit.distributed.executor import RayExecutor, shared
 
     import_ray()
     if executor is None or executor == "ray":
-        from toolkit.models.executors import as_executor
-
-        return as_executor(executor="ray")
+        return shared()
     if isinstance(executor, str) and executor.startswith("ray://"):
-        return RayExecutor(executor)
+        return shared(executor)
     if isinstance(executor, RayExecutor):
         return executor
     msg = f"images on Ray need a RayExecutor (or 'ray', 'ray://host:port'), got {executor!r}"

@@ -95,9 +95,6 @@ class JoblibExecutor:
         return f"JoblibExecutor(workers={self.workers}, backend={self.backend!r})"
 
 
-_RAY: dict = {}  # one RayExecutor per address named by a string, reused by later calls
-
-
 def as_executor(workers: int = 1, executor=None) -> Executor:
     """``as_executor(workers=1, executor=None)``: the executor these two arguments ask for.
 
@@ -126,10 +123,9 @@ def _named(workers: int, executor: str) -> Executor:
     if executor == "sequential":
         return Sequential()
     if executor == "ray" or executor.startswith("ray://"):
-        from toolkit.distributed.executor import RayExecutor
+        from toolkit.distributed.executor import shared
 
-        address = None if executor == "ray" else executor
-        return _RAY.setdefault(executor, RayExecutor(address))
+        return shared(None if executor == "ray" else executor)
     if executor not in BACKENDS:
         valid = [*BACKENDS, "sequential", "ray", "ray://host:port"]
         raise UnknownNameError(f"unknown executor {executor!r}; {did_you_mean(executor, valid)}")
