@@ -33,9 +33,9 @@ import numpy as np
 import polars as pl
 from sklearn import metrics
 
-from toolkit.errors import DataError, UnknownNameError, did_you_mean
+from toolkit.errors import DataError, UnknownNameError
 from toolkit.models.frames import column_names, to_numpy
-from toolkit.registry import Param, registry
+from toolkit.registry import Param, registry, unknown_keyword
 
 _MEASURES = registry("measures")
 
@@ -100,9 +100,7 @@ class Measure:
         valid = self._variants or {}
         for key, value in options.items():
             if key not in valid:
-                raise UnknownNameError(
-                    f"{self.name} has no option {key!r}; {did_you_mean(key, valid)}"
-                )
+                raise unknown_keyword(key, valid, self.name)
             if value not in valid[key]:
                 raise DataError(f"{self.name}: {key}={value!r} is not one of {valid[key]}")
         merged = {**self.options, **options}
