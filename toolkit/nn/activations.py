@@ -1,6 +1,6 @@
 """Activation functions under their plain names and Flux's: ``sigmoid`` is also ``σ``.
 
-They are the primitives of :mod:`toolkit.nn.ops` themselves — elementwise on numpy or
+They are the primitives of :mod:`toolkit.nn.primitives` themselves — elementwise on numpy or
 cupy arrays, traced inside ``gradient`` — so ``Dense(…, relu)`` can fuse them into its
 matmul. :func:`activation` looks one up by name (as YAML pipelines write it).
 
@@ -14,18 +14,17 @@ True
 from __future__ import annotations
 
 from toolkit.errors import UnknownNameError, did_you_mean
-from toolkit.nn.ops import (
+from toolkit.nn.primitives.elementwise import (
     elu,
     gelu,
     identity,
     leakyrelu,
-    logsoftmax,
     relu,
     sigmoid,
-    softmax,
     softplus,
     tanh,
 )
+from toolkit.nn.primitives.reductions import logsoftmax, softmax
 
 σ = sigmoid
 

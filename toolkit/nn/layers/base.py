@@ -33,7 +33,7 @@ from toolkit._seed import generator
 from toolkit.errors import ShapeError, UnknownNameError, did_you_mean
 from toolkit.nn.device import array_module
 from toolkit.nn.module import Module
-from toolkit.nn.tracked import Tracked
+from toolkit.nn.tape import Tracked
 
 #: Every layer class that weights files and YAML may build, by name.
 LAYERS: dict[str, type] = {}
