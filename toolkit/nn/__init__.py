@@ -4,6 +4,7 @@
 
 from toolkit import _EXPORTS
 from toolkit.nn.activations import (
+    activation,
     elu,
     gelu,
     identity,
