@@ -10,6 +10,7 @@ tables on a GPU.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from toolkit.nn import ops
 from toolkit.nn.autodiff import gradient
@@ -102,3 +103,17 @@ def check_same_function(fast, reference, *args, rtol=1e-10, atol=1e-12):
         assert (g is None) == (e is None), f"input {i}"
         if g is not None:
             np.testing.assert_allclose(g, e, rtol=rtol, atol=atol, err_msg=f"input {i}")
+
+
+def family_checks(cases: Cases, module):
+    """(coverage test, finite-difference test) for one family: its module's two common tests."""
+
+    def test_cases_cover_the_family():
+        assert set(cases) == differentiable_in(module)
+
+    @pytest.mark.parametrize(("name", "k"), cases.ids())
+    def test_vjp_matches_finite_differences(name, k):
+        fn, args = cases[name][k]
+        check_finite_differences(fn, args, name)
+
+    return test_cases_cover_the_family, test_vjp_matches_finite_differences

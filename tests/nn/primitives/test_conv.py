@@ -10,14 +10,7 @@ from toolkit.nn import ops
 from toolkit.nn.autodiff import gradient
 from toolkit.nn.primitives import conv as K
 
-from .gradcheck import (
-    RNG,
-    Cases,
-    check_finite_differences,
-    check_same_function,
-    differentiable_in,
-    u,
-)
+from .gradcheck import RNG, Cases, check_same_function, family_checks, u
 
 CONV_OPTIONS = [{}, {"stride": 2, "pad": 1}, {"pad": "same", "dilation": 2}, {"activation": "relu"}]
 POOL_OPTIONS = [{}, {"window": 3, "stride": 1, "pad": 1}, {"window": (2, 3), "stride": (1, 2)}]
@@ -33,14 +26,7 @@ for kw in POOL_OPTIONS:
     C.add("meanpool2d", lambda x, kw=kw: K.meanpool2d(x, **kw), u(2, 5, 5, 2))
 
 
-def test_every_differentiable_primitive_has_cases():
-    assert set(C) == differentiable_in(K)
-
-
-@pytest.mark.parametrize(("name", "k"), C.ids())
-def test_vjp_matches_finite_differences(name, k):
-    fn, args = C[name][k]
-    check_finite_differences(fn, args, name)
+test_cases_cover_the_family, test_vjp_matches_finite_differences = family_checks(C, K)
 
 
 @pytest.mark.parametrize(

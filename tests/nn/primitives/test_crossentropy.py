@@ -9,16 +9,7 @@ from toolkit.errors import ShapeError, UnknownNameError
 from toolkit.nn.autodiff import withgradient
 from toolkit.nn.primitives import crossentropy as X
 
-from .gradcheck import (
-    RNG,
-    Cases,
-    check_finite_differences,
-    check_same_function,
-    differentiable_in,
-    labels,
-    onehot,
-    u,
-)
+from .gradcheck import RNG, Cases, check_same_function, family_checks, labels, onehot, u
 
 LABELS, ONEHOT, COLUMN_LABELS = labels(4, 3), onehot(4, 3), labels(3, 2)
 
@@ -30,14 +21,7 @@ C.add("logitcrossentropy", lambda z: X.logitcrossentropy(z, ONEHOT, reduction="n
 C.add("logitcrossentropy", lambda z: X.logitcrossentropy(z, COLUMN_LABELS, axis=0), u(2, 3))
 
 
-def test_every_differentiable_primitive_has_cases():
-    assert set(C) == differentiable_in(X)
-
-
-@pytest.mark.parametrize(("name", "k"), C.ids())
-def test_vjp_matches_finite_differences(name, k):
-    fn, args = C[name][k]
-    check_finite_differences(fn, args, name)
+test_cases_cover_the_family, test_vjp_matches_finite_differences = family_checks(C, X)
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])

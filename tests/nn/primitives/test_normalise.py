@@ -9,14 +9,7 @@ from toolkit.nn import ops
 from toolkit.nn.autodiff import gradient
 from toolkit.nn.primitives import normalise as N
 
-from .gradcheck import (
-    Cases,
-    check_finite_differences,
-    check_same_function,
-    differentiable_in,
-    pos,
-    u,
-)
+from .gradcheck import Cases, check_same_function, family_checks, pos, u
 
 RUNNING = (u(2), pos(2))
 
@@ -29,14 +22,7 @@ C.add("normalise", lambda x, g, b: N.layernorm(x, g, b), u(3, 5), u(5), u(5))
 C.add("normalise", lambda x: N.layernorm(x, dims=2), u(2, 3, 4))
 
 
-def test_every_differentiable_primitive_has_cases():
-    assert set(C) == differentiable_in(N)
-
-
-@pytest.mark.parametrize(("name", "k"), C.ids())
-def test_vjp_matches_finite_differences(name, k):
-    fn, args = C[name][k]
-    check_finite_differences(fn, args, name)
+test_cases_cover_the_family, test_vjp_matches_finite_differences = family_checks(C, N)
 
 
 @pytest.mark.parametrize("training", [True, False])

@@ -8,7 +8,7 @@ import pytest
 import toolkit as tk
 from toolkit.nn.primitives import reductions as R
 
-from .gradcheck import Cases, check_finite_differences, differentiable_in, numeric_grad, u
+from .gradcheck import Cases, family_checks, numeric_grad, u
 
 C = Cases()
 for axis, keep in [(None, False), (0, False), ((0, 2), True), (-1, False)]:
@@ -20,14 +20,7 @@ for axis in (-1, 0):
     C.add("logsoftmax", lambda x, axis=axis: R.logsoftmax(x, axis), u(3, 4))
 
 
-def test_every_differentiable_primitive_has_cases():
-    assert set(C) == differentiable_in(R)
-
-
-@pytest.mark.parametrize(("name", "k"), C.ids())
-def test_vjp_matches_finite_differences(name, k):
-    fn, args = C[name][k]
-    check_finite_differences(fn, args, name)
+test_cases_cover_the_family, test_vjp_matches_finite_differences = family_checks(C, R)
 
 
 @pytest.mark.parametrize("fn", [R.max, R.min])

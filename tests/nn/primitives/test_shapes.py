@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 import toolkit as tk
 from toolkit.nn.primitives import shapes as S
 
-from .gradcheck import Cases, check_finite_differences, differentiable_in, u
+from .gradcheck import Cases, family_checks, u
 
 C = Cases()
 C.add("reshape", lambda x: x.reshape(3, 4), u(2, 6))
@@ -22,14 +21,7 @@ C.add("concatenate", lambda a, b, c: S.concatenate([a, b, c], axis=1), u(2, 1), 
 C.add("stack", lambda a, b: S.stack([a, b], axis=-1), u(2, 3), u(2, 3))
 
 
-def test_every_differentiable_primitive_has_cases():
-    assert set(C) == differentiable_in(S)
-
-
-@pytest.mark.parametrize(("name", "k"), C.ids())
-def test_vjp_matches_finite_differences(name, k):
-    fn, args = C[name][k]
-    check_finite_differences(fn, args, name)
+test_cases_cover_the_family, test_vjp_matches_finite_differences = family_checks(C, S)
 
 
 def test_repeated_advanced_indices_add_their_gradients():
