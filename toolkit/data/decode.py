@@ -19,8 +19,8 @@ toolkit.errors.BadFileError: cut.png: truncated PNG: the file ends before its IE
 Speed. A baseline or progressive JPEG going to ``rgb`` or ``gray`` is decoded
 by libjpeg-turbo through simplejpeg, scaled in the DCT by the smallest of its
 factors 1/8, 2/8, ..., 8/8 that keeps the image at least the size the resize
-needs (``cv2.IMREAD_REDUCED_*`` offers only 1/2, 1/4 and 1/8, so it decodes up
-to twice as many pixels and leaves a costlier resize), straight into RGB or
+needs (``cv2.IMREAD_REDUCED_*`` offers only 1/2, 1/4 and 1/8, so it often
+decodes twice the pixels or more and leaves a costlier resize), straight into RGB or
 grey; what remains is shrunk with ``INTER_AREA``. A JPEG that EXIF rotates,
 that simplejpeg refuses (CMYK, a recoverable corruption) and every other format
 go through ``cv2.imdecode`` (JPEGs at a 1/2, 1/4 or 1/8 reduction, their size
