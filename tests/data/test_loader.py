@@ -590,3 +590,27 @@ def test_breaking_out_stops_the_chunks_after_their_current_item():
     next(batches)
     batches.close()  # the next batch's single chunk was running: it stops early
     assert ds.loads < 400
+
+
+def test_batches_kept_by_the_consumer_are_never_written_again():
+    ds = Images(n=40)
+    kept = [x for x, _ in DataLoader(ds, 4, shuffle=True, seed=2, workers=2)]  # no copies
+    copies = [x.copy() for x, _ in DataLoader(ds, 4, shuffle=True, seed=2, workers=2)]
+    assert len({id(x) for x in kept}) == len(kept) == 10
+    assert all(np.array_equal(a, b) for a, b in zip(kept, copies, strict=True))
+
+
+def test_a_dropped_batch_array_comes_back_and_a_held_one_does_not():
+    import weakref
+
+    from toolkit.data.loader import _Buffers
+
+    pool = _Buffers(3)
+    first = pool.take((4, 2))
+    held = pool.take((4, 2))
+    assert held is not first  # both alive: two arrays
+    gone = weakref.ref(first)
+    del first
+    again = pool.take((4, 2))
+    assert again is gone() and again is not held  # dropped by its user: handed out again
+    assert pool.take((5, 2)).shape == (5, 2)  # another shape: a new array
