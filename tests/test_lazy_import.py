@@ -32,6 +32,17 @@ def test_import_toolkit_imports_no_layer():
     assert _imported_after("import toolkit; dir(toolkit); toolkit.__all__") == {"toolkit.errors"}
 
 
+def test_save_and_load_are_imported_on_first_use():
+    assert "toolkit.io" in _imported_after("import toolkit as tk; tk.save")
+    assert "toolkit.io" not in _imported_after("import toolkit as tk; tk.registry('layers')")
+
+
+@pytest.mark.parametrize("layer", ["data", "augment"])
+def test_a_lower_layer_imports_no_layer_above_it(layer):
+    imported = _imported_after(f"import toolkit.{layer}")
+    assert not imported & {"toolkit.nn", "toolkit.models", "toolkit.io", "sklearn"}
+
+
 def test_image_folder_does_not_import_scikit_learn():
     imported = _imported_after("import toolkit as tk; tk.ImageFolder")
     assert "toolkit.data" in imported

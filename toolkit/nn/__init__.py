@@ -1,8 +1,7 @@
 """toolkit.nn — see docs/architecture.md for what this layer owns."""
 
-# ruff: noqa: F401  (the imports are re-exported: __all__ comes from toolkit._EXPORTS)
+# ruff: noqa: F401  (the imports are re-exported through __all__)
 
-from toolkit import _EXPORTS
 from toolkit.nn import fused, fused_conv  # noqa: F401  (registers the fused primitives)
 from toolkit.nn.activations import (
     activation,
@@ -69,4 +68,16 @@ from toolkit.nn.tree import (
     tree_unflatten,
 )
 
-__all__ = list(_EXPORTS["nn"])
+# The layer's public names; toolkit/__init__.py's _EXPORTS table names the same ones
+# (tests/test_lazy_import.py checks that the two agree).
+__all__ = [
+    "gradient", "withgradient", "gpu", "cpu", "Module", "tree_flatten", "tree_unflatten",
+    "tree_leaves", "tree_leaves_with_path", "tree_map", "sigmoid", "σ", "relu", "leakyrelu",
+    "gelu", "elu", "softplus", "tanh", "softmax", "logsoftmax", "identity", "activation",
+    "mse", "mae", "huber", "crossentropy", "logitcrossentropy", "binarycrossentropy",
+    "logitbinarycrossentropy", "Dense", "Conv", "MaxPool", "MeanPool", "GlobalMeanPool",
+    "Flatten", "Dropout", "BatchNorm", "LayerNorm", "Chain", "SkipConnection", "Parallel",
+    "trainmode", "testmode", "Descent", "Momentum", "Nesterov", "Adam", "AdamW", "RMSProp",
+    "WeightDecay", "ClipGrad", "ClipNorm", "OptimiserChain", "setup", "update", "adjust",
+    "freeze", "thaw", "train", "History", "loadweights",
+]  # fmt: skip
