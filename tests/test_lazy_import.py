@@ -105,7 +105,7 @@ def test_no_public_name_is_exported_by_two_layers():
 def test_public_surface():
     assert tk.__all__[:4] == ["augment", "ToolkitError", "save", "load"]
     assert set(tk.__all__) | set(tk._SUBPACKAGES) <= set(dir(tk))
-    assert callable(tk.models) and tk.models.frames.__name__ == "toolkit.models.frames"
+    assert callable(tk.models) and tk.models.catalog.__name__ == "toolkit.models.catalog"
     assert tk.augment.HorizontalFlip is import_module("toolkit.augment").HorizontalFlip
     with pytest.raises(AttributeError, match="no attribute 'Rotate'"):
         tk.Rotate  # noqa: B018

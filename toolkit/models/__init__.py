@@ -45,9 +45,10 @@ from toolkit.models.registry import CallablePackage as _CallablePackage
 from toolkit.models.registry import info, load_model, matching
 from toolkit.models.resampling import CV, Holdout, StratifiedCV, TimeSeriesCV
 from toolkit.models.tuning import LearningCurve, TunedModel, learning_curve
+from toolkit.models.types import model_type as _model_type  # registers scikit-learn's models
 
 # toolkit/__init__.py re-exports "models" over the subpackage of that name, so the
-# package itself is made callable: tk.models() lists models, tk.models.frames still imports.
+# package itself is made callable: tk.models() lists models, tk.models.machine still imports.
 _sys.modules[__name__].__class__ = _CallablePackage
 models = _sys.modules[__name__]
 

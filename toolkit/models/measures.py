@@ -33,8 +33,8 @@ import numpy as np
 import polars as pl
 from sklearn import metrics
 
+from toolkit.data.frames import column_names, to_numpy
 from toolkit.errors import DataError, UnknownNameError, did_you_mean
-from toolkit.models.frames import column_names, to_numpy
 from toolkit.registry import Param, registry
 
 _MEASURES = registry("measures")

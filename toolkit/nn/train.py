@@ -180,7 +180,7 @@ class _Run:
         meta = {"format": _FORMAT, "epoch": str(epoch), "step": str(step),
                 "data_epoch": json.dumps(self.data_epoch),
                 "history": json.dumps({"loss": self.history.loss, "steps": self.history.steps})}
-        io._write(self.folder / CHECKPOINT, tensors, meta)
+        io.write(self.folder / CHECKPOINT, tensors, meta)
 
     def resume(self) -> tuple[int, int]:
         """Load the checkpoint, if there is one: returns (epoch, step within it)."""
@@ -189,7 +189,7 @@ class _Run:
             return 0, 0
         tensors, meta = io.read(path)
         if meta.get("format") != _FORMAT:
-            raise io._refuse(path, f"not a training checkpoint (format {meta.get('format')!r})")
+            raise io.refuse(path, f"not a training checkpoint (format {meta.get('format')!r})")
         self._build_lazy_layers()
         where = f"{path}"
         model = {k[6:]: v for k, v in tensors.items() if k.startswith("model/")}
