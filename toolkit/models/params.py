@@ -14,7 +14,7 @@ a name the model does not have, with a did-you-mean.
 >>> Scaled(facter=2.0)
 Traceback (most recent call last):
 ...
-toolkit.errors.UnknownNameError: Scaled has no hyper-parameter 'facter'; did you mean 'factor'?...
+toolkit.errors.UnknownNameError: Scaled: unknown keyword 'facter'; did you mean 'factor'? ...
 """
 
 from __future__ import annotations
@@ -22,15 +22,14 @@ from __future__ import annotations
 import functools
 import inspect
 
-from toolkit.errors import UnknownNameError, did_you_mean
+from toolkit.registry import unknown_keyword
 
 
 def refuse_unknown(model: str, given, valid) -> None:
     """Raise :class:`UnknownNameError` for hyper-parameter names ``model`` does not have."""
     unknown = sorted(set(given) - set(valid))
     if unknown:
-        msg = f"{model} has no hyper-parameter {unknown[0]!r}; {did_you_mean(unknown[0], valid)}"
-        raise UnknownNameError(msg)
+        raise unknown_keyword(unknown[0], valid, model)
 
 
 def checked_init(init):

@@ -205,7 +205,8 @@ def _doc(entry) -> str:
     return (
         f"``{entry.name}(*, {params})``\n\n"
         f"toolkit's model type over scikit-learn's ``{entry.package}.{entry.name}`` "
-        f"({entry.kind}). {summary}\n\nDocs: {entry.docs}"
+        f"({entry.kind}). {summary}\n\nDocs: {entry.docs}\n\n"
+        f">>> import toolkit as tk\n>>> tk.load_model({entry.name!r})()\n{entry.name}()\n"
     )
 
 
