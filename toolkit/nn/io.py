@@ -74,7 +74,7 @@ def _encode_layer(layer, where: str) -> dict:
             f'{", ".join(registry("layers").names())})'
         )
         raise UnsafeFileError(msg)
-    if isinstance(layer, Layer) and layer._shapes() is None:
+    if isinstance(layer, Layer) and layer.param_shapes() is None:
         msg = (
             f"cannot save {layer!r} at {where}: its size is inferred from the first batch, "
             f"which it has not seen; call the model on a batch first"

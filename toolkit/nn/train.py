@@ -206,7 +206,8 @@ class _Run:
 
     def _build_lazy_layers(self) -> None:
         """Size layers that infer it from the first batch, before weights are loaded into them."""
-        unsized = [m for m in sublayers(self.model) if isinstance(m, Layer) and m._shapes() is None]
+        layers = sublayers(self.model)
+        unsized = [m for m in layers if isinstance(m, Layer) and m.param_shapes() is None]
         if unsized:
             batch = next(iter(self.data))
             self.loss(self.model, *(batch if isinstance(batch, tuple | list) else (batch,)))

@@ -125,6 +125,15 @@ class Layer(Module):
         names = shapes if shapes is not None else self._fields
         return all(n in self.__dict__ for n in names)
 
+    def param_shapes(self) -> dict | None:
+        """param_shapes() -> {field: shape} of the layer's arrays; None while a size is unknown.
+
+        >>> from toolkit.nn.layers import Dense
+        >>> Dense(2, 3).param_shapes(), Dense(out=3).param_shapes()
+        ({'weight': (2, 3), 'bias': (3,)}, None)
+        """
+        return self._shapes()
+
     def nparams(self) -> tuple[int, int]:
         """nparams() -> (trainable, non-trainable) element counts, from the known sizes.
 

@@ -84,7 +84,7 @@ def _short(obj) -> str:
 def _note(obj) -> str:
     if not isinstance(obj, Layer):
         return ""
-    if obj._shapes() is None:
+    if obj.param_shapes() is None:
         return "? parameters (sized by the first batch)"
     trainable, fixed = obj.nparams()
     if not trainable and not fixed:
@@ -104,7 +104,7 @@ def counts(model) -> dict:
     for layer in sublayers(model):
         if not isinstance(layer, Layer):
             continue
-        shapes = layer._shapes()
+        shapes = layer.param_shapes()
         if shapes is None:
             out["unknown"] += 1
             continue
