@@ -23,7 +23,7 @@ import numpy as np
 import polars as pl
 from sklearn.base import clone, is_classifier, is_regressor
 
-from toolkit.data.frames import n_rows, take_rows, to_numpy
+from toolkit.data.frames import n_rows, table_kind, take_rows, to_numpy
 from toolkit.errors import DataError
 from toolkit.models.measures import accuracy, log_loss, measure, rmse
 
@@ -39,7 +39,7 @@ def as_inputs(X, y):
     """
     if isinstance(X, (list, tuple)):
         X = np.asarray(X)
-    elif type(X).__module__.split(".")[0] == "pyarrow":
+    elif table_kind(X) == "arrow":
         X = pl.from_arrow(X)  # scikit-learn reads polars but not Arrow; zero-copy where it can
     y = to_numpy(y)
     if y.ndim == 2 and y.shape[1] == 1:

@@ -18,7 +18,14 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from toolkit.data.frames import as_polars, as_polars_vector, column_names, is_table, to_numpy
+from toolkit.data.frames import (
+    as_polars,
+    as_polars_vector,
+    column_names,
+    is_table,
+    table_kind,
+    to_numpy,
+)
 from toolkit.errors import DataError, SchemaError
 
 # Scientific types a plain numeric scikit-learn estimator takes: it casts every
@@ -193,7 +200,7 @@ def _check_names(given: list, names: list, model: str) -> None:
 
 
 def _select(X, names: list):
-    if isinstance(X, pl.DataFrame) or type(X).__module__.split(".")[0] == "pyarrow":
+    if isinstance(X, pl.DataFrame) or table_kind(X) == "arrow":
         return X.select(names)
     by_name = {str(c): c for c in X.columns}  # pandas labels may be non-strings
     return X[[by_name[n] for n in names]]
@@ -234,7 +241,7 @@ def training_classes(y, *, pooled: bool = False) -> tuple:
     order = None
     if isinstance(y, pl.Series) and isinstance(y.dtype, pl.Enum):
         order = y.dtype.categories.to_list()
-    elif type(y).__module__.split(".")[0] == "pandas" and str(y.dtype) == "category":
+    elif table_kind(y) == "pandas" and str(y.dtype) == "category":
         order = [str(c) if isinstance(c, str) else c for c in y.cat.categories.tolist()]
     if order is None:
         return tuple(present)
