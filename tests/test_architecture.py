@@ -16,15 +16,19 @@ PACKAGE = ROOT / "toolkit"
 
 # layer -> the layers it may import (besides itself). The top package (toolkit/__init__.py)
 # knows its layers and imports them lazily; nothing imports it back but for the version.
-BOTTOM = ("toolkit.errors", "toolkit.registry", "toolkit._seed")
+BOTTOM = ("toolkit.errors", "toolkit.registry", "toolkit._seed", "toolkit._blas")
 ALLOWED = {
     "toolkit.errors": (),
     "toolkit._seed": ("toolkit.errors",),
+    "toolkit._blas": (),  # one BLAS thread per parallel task: nn (replicas) and models use it
     "toolkit.registry": ("toolkit.errors",),
     "toolkit.data": BOTTOM,
     "toolkit.augment": BOTTOM,
     "toolkit.nn": BOTTOM,
-    "toolkit.models": (*BOTTOM, "toolkit.data", "toolkit.nn"),
+    "toolkit.models": (*BOTTOM, "toolkit.data", "toolkit.nn", "toolkit.distributed"),
+    # Ray: executors for models, batches for data's loader; it reaches nn and models
+    # only through the objects it is handed
+    "toolkit.distributed": (*BOTTOM, "toolkit.data"),
 }
 
 

@@ -7,10 +7,11 @@ folder once on the cluster into the decoded-image cache. Nothing here imports
 Ray until it is used; see docs/scale.md.
 """
 
-# ruff: noqa: F401  (the imports are re-exported: __all__ comes from toolkit._EXPORTS)
+# ruff: noqa: F401  (the imports are re-exported through __all__)
 
-from toolkit import _EXPORTS
 from toolkit.distributed.executor import RayExecutor
 from toolkit.distributed.images import preprocess, ray_batches
 
-__all__ = list(_EXPORTS["distributed"])
+# The layer's public names; toolkit/__init__.py's _EXPORTS table names the same ones
+# (tests/test_lazy_import.py checks that they agree).
+__all__ = ["RayExecutor", "preprocess", "ray_batches"]

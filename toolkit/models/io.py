@@ -49,9 +49,7 @@ from pathlib import Path
 
 from toolkit.errors import NotTrainedError, UnsafeFileError, UnsupportedModelError
 from toolkit.models.machine import Machine
-
-FORMAT = "toolkit.machine"
-VERSION = 1
+from toolkit.models.trust import FORMAT, VERSION
 
 _SKLEARN_STATE_MODULES = frozenset(
     {
@@ -96,16 +94,6 @@ _TRUSTED_NAMES = frozenset(
 )
 
 
-def trust(cls: type) -> type:
-    """``trust(cls) -> cls``: allow toolkit's own model class ``cls`` in saved machines.
-
-    A class decorator for toolkit model types defined outside the generated wrappers
-    (only classes of ``toolkit.*`` modules count; the mark is not inherited).
-    """
-    cls._toolkit_trusted = cls  # checked by identity, so subclasses are not trusted
-    return cls
-
-
 def _marked_toolkit_class(module: str, attr: str) -> bool:
     obj = _class_of(module, attr)
     return inspect.isclass(obj) and vars(obj).get("_toolkit_trusted") is obj
@@ -129,10 +117,9 @@ def trusted_type(name: str) -> bool:
         return True
     module, _, attr = name.rpartition(".")
     if module == "toolkit.models.types":
-        from toolkit.models.registry import _build
+        from toolkit.models.catalog import wraps_sklearn
 
-        found = _build()[0].get(attr)
-        return found is not None and found.package.startswith("sklearn")
+        return wraps_sklearn(attr)
     if module.startswith("toolkit.") and _marked_toolkit_class(module, attr):
         return True
     if module in _SKLEARN_STATE_MODULES:
@@ -152,7 +139,7 @@ def _refuse_untrusted(untrusted, path, saving: bool = False) -> None:
         msg = (
             f"{path}: not saved, because loading it would be refused: it would hold types that "
             f"are not trusted: {', '.join(refused)}. Machines save scikit-learn's and toolkit's "
-            "own model types only (toolkit classes can opt in with toolkit.models.io.trust)"
+            "own model types only (toolkit classes can opt in with toolkit.models.trust.trust)"
         )
     else:
         msg = (
@@ -270,7 +257,7 @@ def _machine_from(payload, path) -> Machine:
     mach = Machine(payload["model"])
     mach.fitted_model = payload["fitted_model"]
     mach.n_fits = int(payload["n_fits"])
-    from toolkit.models.machine import _fingerprint
+    from toolkit.models.machine import fingerprint
 
-    mach._trained_with = _fingerprint(mach.model)
+    mach._trained_with = fingerprint(mach.model)
     return mach
