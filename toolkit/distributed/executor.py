@@ -51,7 +51,11 @@ class RayExecutor:
     """``RayExecutor(address=None, max_retries=3, runtime_env=None, *, timeout=600.0,
     num_cpus=1)``: tasks on a Ray cluster, in task order, bit-identical to ``Sequential()``.
 
-    See the module documentation (``toolkit.distributed.executor``).
+    See the module documentation (``toolkit.distributed.executor``). Nothing connects
+    until the first ``map`` (or ``connect()``, or a ``with`` block):
+
+    >>> RayExecutor(max_retries=1, timeout=30)
+    RayExecutor(max_retries=1, timeout=30)
     """
 
     def __init__(self, address: str | None = None, max_retries: int = 3, runtime_env=None, *,
