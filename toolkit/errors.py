@@ -64,6 +64,10 @@ class UnsafeFileError(ToolkitError, ValueError):
     """A model file that is not what it claims, or holds types not trusted to load."""
 
 
+class UnsupportedModelError(ToolkitError, TypeError):
+    """A model that skops cannot write (scikit-learn's ``Birch``, for one)."""
+
+
 def did_you_mean(name: str, valid) -> str:
     """A sentence listing the valid names, closest first, for error messages.
 

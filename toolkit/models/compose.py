@@ -38,7 +38,7 @@ from toolkit.data.prep import Imputer, OneHot, Standardize
 from toolkit.data.scitypes import as_polars
 from toolkit.errors import DataError, NotTrainedError
 from toolkit.models._inputs import align, is_table
-from toolkit.models.io import trust
+from toolkit.models.trust import trust
 from toolkit.models.types import Composable, StrictParams, checked_init
 
 

@@ -266,19 +266,77 @@ def save(path, model) -> None:
     _write(path, arrays(model), {"format": FORMAT, "version": VERSION, "model": json.dumps(spec)})
 
 
+def parse_json(text, path, what: str = "the model structure"):
+    """parse_json(text, path) -> the JSON value of a file's metadata entry, or UnsafeFileError.
+
+    Invalid JSON and JSON nested too deep for the parser are refused by name.
+
+    >>> parse_json("[" * 100_000, "m.safetensors")
+    Traceback (most recent call last):
+    ...
+    toolkit.errors.UnsafeFileError: m.safetensors: refused — the model structure is ...
+    """
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, TypeError) as err:
+        raise _refuse(path, f"{what} is not valid JSON ({err})") from None
+    except RecursionError:
+        raise _refuse(path, f"{what} is JSON nested too deep to be a model") from None
+
+
+def _declared(model, prefix: str = ""):
+    """(path, layer) of every Layer in ``model``, read without drawing any array."""
+    if isinstance(model, Layer):
+        yield prefix, model
+    if isinstance(model, Module):
+        items = ((f, model.__dict__.get(f)) for f in model._fields)
+    elif isinstance(model, list | tuple):
+        items = enumerate(model)
+    elif isinstance(model, dict):
+        items = model.items()
+    else:
+        return
+    for key, child in items:
+        yield from _declared(child, f"{prefix}{key}.")
+
+
+def check_sizes(model, tensors: dict, path) -> None:
+    """check_sizes(model, tensors, path) — refuse a structure whose arrays the file lacks.
+
+    Run before any array of ``model`` is drawn, so that a small file whose structure
+    claims a huge layer is refused instead of allocating it: every array a layer will
+    hold must be in the file with exactly that shape.
+    """
+    for prefix, layer in _declared(model):
+        shapes = layer._shapes()
+        if shapes is None:
+            raise _refuse(path, f"{prefix.rstrip('.') or 'the model'}: {layer!r} has no sizes")
+        for name, shape in shapes.items():
+            found = tensors.get(prefix + name)
+            if found is None or tuple(found.shape) != tuple(shape):
+                got = "no array" if found is None else f"shape {tuple(found.shape)}"
+                msg = f"{prefix}{name}: the structure needs shape {tuple(shape)}, the file has {got}"
+                raise _refuse(path, msg)
+
+
+def rebuild(spec_text, tensors: dict, path):
+    """rebuild(spec_text, tensors, path) -> the model of a JSON structure, filled from tensors.
+
+    Allocates nothing the file does not hold: the sizes are checked first.
+    """
+    model = build(parse_json(spec_text, path), path)
+    check_sizes(model, tensors, path)
+    assign(model, tensors, str(path), error=UnsafeFileError, in_place=False)
+    return model
+
+
 def load(path):
     """load(path) -> the model saved by :func:`save`, rebuilt without running code from the file."""
     tensors, metadata = read(path)
     if metadata.get("format") != FORMAT or "model" not in metadata:
         msg = f"the metadata does not describe a toolkit model (format {metadata.get('format')!r})"
         raise _refuse(path, msg + "; use loadweights(model, path) for bare weight files")
-    try:
-        spec = json.loads(metadata["model"])
-    except json.JSONDecodeError as err:
-        raise _refuse(path, f"the model structure is not valid JSON ({err})") from None
-    model = build(spec, path)
-    assign(model, tensors, str(path), error=UnsafeFileError, in_place=False)
-    return model
+    return rebuild(metadata["model"], tensors, path)
 
 
 def loadweights(model, path):
