@@ -44,6 +44,10 @@ class UnknownNameError(ToolkitError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class UnknownArgumentError(ToolkitError, TypeError):
+    """A keyword argument that a constructor or function does not take (misspelt, most often)."""
+
+
 class ShapeError(ToolkitError, ValueError):
     """An array of the wrong shape reached a layer or an operation."""
 
@@ -68,6 +72,10 @@ class UnsupportedModelError(ToolkitError, TypeError):
     """A model that skops cannot write (scikit-learn's ``Birch``, for one)."""
 
 
+class DataWarning(UserWarning):
+    """Data that can be used, but likely not as meant (a class too small for the folds)."""
+
+
 def did_you_mean(name: str, valid) -> str:
     """A sentence listing the valid names, closest first, for error messages.
 
@@ -80,3 +88,38 @@ def did_you_mean(name: str, valid) -> str:
     close = difflib.get_close_matches(str(name), valid, n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
     return f"{hint}Valid names: {', '.join(valid)}"
+
+
+def checked_keywords(function):
+    """``@checked_keywords``: a misspelt keyword raises with did-you-mean, not a bare TypeError.
+
+    For constructors and functions without ``**kwargs``; the message names the class
+    (for ``__init__``) or the function, the unknown keyword and the valid ones.
+
+    >>> class CSV:
+    ...     @checked_keywords
+    ...     def __init__(self, path, target=None, separator=","):
+    ...         pass
+    >>> CSV("a.csv", traget="y")
+    Traceback (most recent call last):
+    ...
+    toolkit.errors.UnknownArgumentError: CSV got an unknown argument 'traget'; did you mean ...
+    """
+    import functools
+    import inspect
+
+    params = inspect.signature(function).parameters
+    valid = [n for n, p in params.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    valid = [n for n in valid if n != "self"]
+
+    @functools.wraps(function)
+    def checked(*args, **kwargs):
+        unknown = [k for k in kwargs if k not in valid]
+        if unknown:
+            owner = type(args[0]).__name__ if function.__name__ == "__init__" else function.__name__
+            hint = did_you_mean(unknown[0], valid)
+            msg = f"{owner} got an unknown argument {unknown[0]!r}; {hint}"
+            raise UnknownArgumentError(msg)
+        return function(*args, **kwargs)
+
+    return checked

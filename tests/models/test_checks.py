@@ -46,7 +46,9 @@ def test_fitted_models_of_scikit_learn_pass():
     ],
 )
 def test_a_tree_with_hostile_nodes_is_refused_naming_the_attribute(field, value, message):
-    with pytest.raises(UnsafeFileError, match=rf"m\.skops: refused — machine\[0\]\.tree_: .*{message}"):
+    with pytest.raises(
+        UnsafeFileError, match=rf"m\.skops: refused — machine\[0\]\.tree_: .*{message}"
+    ):
         check_structure([_edited_tree(field, value)], "m.skops")
 
 

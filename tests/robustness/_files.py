@@ -35,8 +35,8 @@ def rewrite_skops(src, dst, edit) -> Path:
 def edit_array(src, dst, match, change) -> Path:
     """edit_array(src, dst, match, change) -> dst, with the arrays ``match(a)`` selects changed.
 
-    ``change(a)`` edits a writable copy in place, or returns a new array. Fails when nothing matched, so a
-    test cannot pass by editing nothing.
+    ``change(a)`` edits a writable copy in place, or returns a new array. Fails when
+    nothing matched, so a test cannot pass by editing nothing.
     """
     hits = []
 

@@ -94,8 +94,10 @@ def test_tree_values_of_the_wrong_length_are_refused(saved, tmp_path):
 
 def _is_row_permutation(a):
     """The KD/ball tree's index array: the int array that is a permutation of the rows."""
-    return a.dtype.kind == "i" and a.shape == (len(X),) and (
-        np.array_equal(np.sort(a), np.arange(len(X)))
+    return (
+        a.dtype.kind == "i"
+        and a.shape == (len(X),)
+        and (np.array_equal(np.sort(a), np.arange(len(X))))
     )
 
 
@@ -182,7 +184,9 @@ def test_a_layer_whose_array_is_missing_from_the_file_is_refused(tmp_path):
         tk.load(path)
 
 
-@pytest.mark.parametrize("text", ["[" * 100_000 + "]" * 100_000, '{"a":' * 50_000 + "1" + "}" * 50_000])
+@pytest.mark.parametrize(
+    "text", ["[" * 100_000 + "]" * 100_000, '{"a":' * 50_000 + "1" + "}" * 50_000]
+)
 def test_metadata_nested_thousands_deep_is_a_named_error(text, tmp_path):
     path = _weights_file(tmp_path / "deep.safetensors", text, {"w": np.zeros(1, "f4")})
     with pytest.raises(UnsafeFileError, match="nested too deep"):

@@ -182,9 +182,7 @@ def _tree(tree, where, n_features, path) -> None:
     )
     split = _tree_links(nodes["left_child"], nodes["right_child"], path, where)
     _split_features(nodes["feature"], split, int(tree.n_features), path, where)
-    _require(
-        not np.isnan(nodes["threshold"][split]).any(), path, where, "a split threshold is NaN"
-    )
+    _require(not np.isnan(nodes["threshold"][split]).any(), path, where, "a split threshold is NaN")
     if n_features is not None:
         _require(
             int(tree.n_features) == n_features,
@@ -209,9 +207,7 @@ def _predictor(predictor, where, n_features, path) -> None:
         bitsets = _array(getattr(predictor, name), path, f"{where}.{name}", 2, "u")
         _require(bitsets.shape[1] == 8, path, where, f"{name} of shape {bitsets.shape}")
         used = nodes["bitset_idx"][split & (nodes["is_categorical"] != 0)]
-        _require(
-            (used < len(bitsets)).all(), path, where, f"a bitset index beyond {len(bitsets)}"
-        )
+        _require((used < len(bitsets)).all(), path, where, f"a bitset index beyond {len(bitsets)}")
 
 
 def _bin_mapper(mapper, where, n_features, path) -> None:
@@ -365,7 +361,11 @@ def _libsvm(est, where, path) -> None:
     _require(dual.ndim == 2 and dual.shape[1] == n_sv, path, where, f"dual coef {dual.shape}")
     counts = np.asarray(est._n_support)
     classes = getattr(est, "classes_", None)
-    if classes is not None and len(classes) >= 2 and getattr(est, "_impl", "") in ("c_svc", "nu_svc"):
+    if (
+        classes is not None
+        and len(classes) >= 2
+        and getattr(est, "_impl", "") in ("c_svc", "nu_svc")
+    ):
         k = len(classes)
         ok = counts.shape == (k,) and int(counts.sum()) == n_sv and (counts >= 0).all()
         ok = ok and dual.shape[0] == k - 1 and intercept.shape == (k * (k - 1) // 2,)

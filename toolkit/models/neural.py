@@ -31,8 +31,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from toolkit._seed import derive_int, generator
 from toolkit.errors import NotTrainedError, UnsafeFileError
 from toolkit.models import _inputs
-from toolkit.models.trust import FORMAT, trust
 from toolkit.models.machine import Machine
+from toolkit.models.trust import FORMAT, trust
 from toolkit.models.types import Composable, StrictParams, checked_init
 
 MACHINE_VERSION = "1"

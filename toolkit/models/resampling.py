@@ -32,9 +32,9 @@ import numpy as np
 from sklearn.utils.multiclass import type_of_target
 
 from toolkit._seed import derive_int, generator
-from toolkit.errors import DataError
-from toolkit.models.trust import trust
+from toolkit.errors import DataError, DataWarning, checked_keywords
 from toolkit.models.ranges import Settings
+from toolkit.models.trust import trust
 
 
 def _check_nfolds(name: str, nfolds, n: int, least: int = 2) -> None:
@@ -87,6 +87,7 @@ class Holdout(_Strategy):
     [0, 1, 2, 3, 4, 5]
     """
 
+    @checked_keywords
     def __init__(
         self, fraction_train: float = 0.7, shuffle: bool | None = None, seed: int | None = None
     ):
@@ -124,6 +125,7 @@ class CV(_Strategy):
     True
     """
 
+    @checked_keywords
     def __init__(self, nfolds: int = 6, shuffle: bool | None = None, seed: int | None = None):
         self.nfolds, self.shuffle, self.seed = nfolds, _shuffled(shuffle, seed), seed
 
@@ -155,6 +157,7 @@ class StratifiedCV(_Strategy):
     [['a', 'a', 'b'], ['a', 'a', 'b'], ['a', 'a', 'b']]
     """
 
+    @checked_keywords
     def __init__(self, nfolds: int = 6, shuffle: bool | None = None, seed: int | None = None):
         self.nfolds, self.shuffle, self.seed = nfolds, _shuffled(shuffle, seed), seed
 
@@ -172,6 +175,14 @@ class StratifiedCV(_Strategy):
                 f"StratifiedCV: nfolds={self.nfolds} exceeds the largest class, {counts.max()} rows"
             )
             raise DataError(f"{msg}; use fewer folds")
+        if self.nfolds > counts.min():  # as scikit-learn's StratifiedKFold warns
+            import warnings
+
+            msg = (
+                f"StratifiedCV: the least populated class in y has only {counts.min()} members, "
+                f"fewer than nfolds={self.nfolds}, so some test folds will lack it"
+            )
+            warnings.warn(msg, DataWarning, stacklevel=2)
         rng = generator(self._seed(repeat), "StratifiedCV") if self.random else None
         test_fold = _allocate(encoded, len(counts), self.nfolds, rng)
         return [
@@ -223,6 +234,7 @@ class TimeSeriesCV(_Strategy):
     [[2, 3], [4, 5], [6, 7]]
     """
 
+    @checked_keywords
     def __init__(self, nfolds: int = 4):
         self.nfolds = nfolds
 

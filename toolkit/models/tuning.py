@@ -39,11 +39,11 @@ from toolkit.errors import DataError, NotTrainedError, ToolkitError
 from toolkit.models.evaluate import _as_inputs, _check_fits, _measures, run_fold
 from toolkit.models.executors import as_executor
 from toolkit.models.frames import n_rows
-from toolkit.models.trust import trust
 from toolkit.models.measures import Measure
 from toolkit.models.measures import measure as as_measure
 from toolkit.models.ranges import Grid, _as_ranges, hp_range
 from toolkit.models.resampling import default_resampling, resample
+from toolkit.models.trust import trust
 from toolkit.models.types import Composable, StrictParams, checked_init
 
 

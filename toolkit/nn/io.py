@@ -315,8 +315,8 @@ def check_sizes(model, tensors: dict, path) -> None:
             found = tensors.get(prefix + name)
             if found is None or tuple(found.shape) != tuple(shape):
                 got = "no array" if found is None else f"shape {tuple(found.shape)}"
-                msg = f"{prefix}{name}: the structure needs shape {tuple(shape)}, the file has {got}"
-                raise _refuse(path, msg)
+                msg = f"{prefix}{name}: the structure needs shape {tuple(shape)}"
+                raise _refuse(path, f"{msg}, the file has {got}")
 
 
 def rebuild(spec_text, tensors: dict, path):
