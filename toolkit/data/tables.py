@@ -202,7 +202,7 @@ def _check_header(path: Path, separator: str) -> None:
     repeated = {name: cols for name, cols in seen.items() if len(cols) > 1}
     if repeated:
         listed = "; ".join(
-            f"{n!r} in columns {', '.join(map(str, c))}" 
+            f"{n!r} in columns {', '.join(map(str, c))}"
             for n, c in repeated.items()
         )
         msg = (
