@@ -78,3 +78,37 @@ def test_a_png_over_opencvs_pixel_limit_says_too_large_and_how_to_allow_it(tmp_p
 def test_an_image_size_needing_gigabytes_is_refused_before_anything_is_read(tmp_path, size):
     with pytest.raises(DataError, match=r"GiB for one decoded rgb image.*e\.g\. \(224, 224\)"):
         tk.ImageFolder(tmp_path, image_size=size)
+
+
+@pytest.fixture()
+def folder(tmp_path):
+    for label in ("a", "b"):
+        (tmp_path / label).mkdir()
+        for i in range(4):
+            cv2.imwrite(str(tmp_path / label / f"{i}.png"), np.full((6, 6, 3), 30 * i, np.uint8))
+    return tk.ImageFolder(tmp_path, image_size=(6, 6))
+
+
+def _epoch(ds, transform, workers):
+    loader = tk.DataLoader(ds, 3, seed=5, transform=transform, workers=workers)
+    return np.concatenate([x for x, _ in loader])
+
+
+def test_a_plain_function_is_a_transform_with_per_item_seeds(folder):
+    def noisy(image, rng):
+        return np.clip(image + rng.integers(0, 50, image.shape), 0, 255).astype(np.uint8)
+
+    one, two = _epoch(folder, noisy, 0), _epoch(folder, noisy, 2)
+    assert np.array_equal(one, two)  # the same whatever the number of workers
+    assert not np.array_equal(one[0], one[4])  # items get different draws
+    flipped = _epoch(folder, lambda image: image[:, ::-1], 0)
+    assert np.array_equal(flipped, _epoch(folder, None, 0)[:, :, ::-1])
+
+
+def test_a_raw_albumentations_transform_is_refused_with_the_fix(folder):
+    import albumentations as A
+
+    with pytest.raises(
+        DataError, match=r"albumentations' own HorizontalFlip.*tk\.augment\.HorizontalFlip"
+    ):
+        tk.DataLoader(folder, 2, transform=A.HorizontalFlip(p=0.5))

@@ -90,7 +90,7 @@ def default_cache_dir(root) -> Path:
 
 
 def user_cache_dir() -> Path:
-    """``user_cache_dir()``: ``$XDG_CACHE_HOME/toolkit`` (``~/.cache/toolkit``), for read-only roots."""
+    """``user_cache_dir()``: ``$XDG_CACHE_HOME/toolkit`` (``~/.cache/toolkit``)."""
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "toolkit"
 
@@ -322,8 +322,10 @@ def _well_formed(meta) -> bool:
     if not isinstance(meta, dict) or not isinstance(meta.get("key"), str):
         return False
     bad, sums = meta.get("bad"), meta.get("sums")
-    return (isinstance(bad, dict) and all(k.isdigit() and isinstance(v, str) for k, v in bad.items())
-            and isinstance(sums, list) and all(isinstance(v, int) and 0 <= v < 2**64 for v in sums))
+    bad_ok = isinstance(bad, dict) and all(
+        k.isdigit() and isinstance(v, str) for k, v in bad.items())
+    return bad_ok and isinstance(sums, list) and all(
+        isinstance(v, int) and 0 <= v < 2**64 for v in sums)
 
 
 def _stamp(path: Path) -> tuple:
