@@ -44,6 +44,10 @@ class UnknownNameError(ToolkitError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class HyperParameterError(ToolkitError, ValueError, TypeError):
+    """A hyper-parameter of the wrong type or out of range (the message names it)."""
+
+
 class UnknownArgumentError(ToolkitError, TypeError):
     """A keyword argument that a constructor or function does not take (misspelt, most often)."""
 
@@ -62,6 +66,21 @@ class NotTrainedError(ToolkitError, RuntimeError):
 
 class DeviceError(ToolkitError, RuntimeError):
     """A GPU was required (``strict=True``) but cannot be used."""
+
+
+class WriteError(ToolkitError, OSError):
+    """A file that cannot be written (a read-only folder, a file where a folder should be, a
+    full disk); the message names the path, the reason and the fix."""
+
+    def __init__(self, path, error: OSError):
+        self.path = str(path)
+        reason = error.strerror or str(error)
+        where = f" ({error.filename})" if error.filename and str(error.filename) != self.path else ""
+        super().__init__(
+            f"{self.path}: cannot write it: {reason}{where}; check that the folder exists and "
+            "is writable (and that no file has the name of a folder on the way), or save "
+            "elsewhere"
+        )
 
 
 class UnsafeFileError(ToolkitError, ValueError):

@@ -39,7 +39,14 @@ import numpy as np
 import polars as pl
 
 from toolkit.data.scitypes import as_polars
-from toolkit.errors import DataError, NotTrainedError, SchemaError, checked_keywords, did_you_mean
+from toolkit.errors import (
+    DataError,
+    NotTrainedError,
+    SchemaError,
+    WriteError,
+    checked_keywords,
+    did_you_mean,
+)
 
 IMPUTE = ("mean", "median", "mode", "constant")
 UNSEEN = ("error", "zeros")
@@ -604,7 +611,10 @@ class FeaturePrep:
     def save(self, path) -> Path:
         """``save(path)``: write :meth:`to_json` to ``path`` (a ``.json`` file)."""
         path = Path(path)
-        path.write_text(self.to_json(), encoding="utf-8")
+        try:
+            path.write_text(self.to_json(), encoding="utf-8")
+        except OSError as error:
+            raise WriteError(path, error) from None
         return path
 
     @classmethod

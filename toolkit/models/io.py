@@ -34,7 +34,13 @@ import json
 import zipfile
 from pathlib import Path
 
-from toolkit.errors import NotTrainedError, ToolkitError, UnsafeFileError, UnsupportedModelError
+from toolkit.errors import (
+    NotTrainedError,
+    ToolkitError,
+    UnsafeFileError,
+    UnsupportedModelError,
+    WriteError,
+)
 from toolkit.models.checks import check_structure
 from toolkit.models.machine import Machine
 from toolkit.models.trust import FORMAT, VERSION, trust, trusted_type
@@ -109,7 +115,10 @@ def save_machine(path, mach: Machine) -> None:
         msg = f"{path}: not saved: skops cannot save this model yet ({error})"
         raise UnsupportedModelError(msg) from None
     _refuse_untrusted(sio.get_untrusted_types(data=data), path, saving=True)
-    Path(path).write_bytes(data)
+    try:
+        Path(path).write_bytes(data)
+    except OSError as error:
+        raise WriteError(path, error) from None
 
 
 def is_skops_file(path) -> bool:

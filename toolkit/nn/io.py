@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from toolkit.errors import ShapeError, ToolkitError, UnsafeFileError
+from toolkit.errors import ShapeError, ToolkitError, UnsafeFileError, WriteError
 from toolkit.nn.device import array_module
 from toolkit.nn.layers import activation as act
 from toolkit.nn.layers.base import LAYERS, Layer, sublayers
@@ -230,8 +230,11 @@ def _write(path, tensors: dict, metadata: dict) -> None:
     from safetensors.numpy import save_file
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise WriteError(path, error) from None
     os.close(fd)
     try:
         save_file(tensors, tmp, metadata=metadata)
