@@ -75,7 +75,8 @@ class WriteError(ToolkitError, OSError):
     def __init__(self, path, error: OSError):
         self.path = str(path)
         reason = error.strerror or str(error)
-        where = f" ({error.filename})" if error.filename and str(error.filename) != self.path else ""
+        named = error.filename and str(error.filename) != self.path
+        where = f" ({error.filename})" if named else ""
         super().__init__(
             f"{self.path}: cannot write it: {reason}{where}; check that the folder exists and "
             "is writable (and that no file has the name of a folder on the way), or save "
