@@ -37,23 +37,82 @@ class SchemaError(DataError):
     """Data whose columns or scientific types do not fit what was asked."""
 
 
-class UnknownNameError(ToolkitError, KeyError):
-    """A name that is not registered (transform, layer, model, measure, option)."""
+class ConfigError(ToolkitError, ValueError):
+    """A configuration value that is wrong: a YAML key, a keyword, a component's parameter.
 
-    def __str__(self) -> str:  # KeyError would otherwise repr() the message
-        return str(self.args[0]) if self.args else ""
+    ``where`` is the key path (``"model.chain[2].Dense.out"``), ``problem`` what is wrong,
+    ``choices`` the valid values where there is a list of them, ``suggestion`` the closest
+    valid one. ``str()`` is ``"{where}: {problem}"`` (just the problem without a path).
+
+    >>> err = ConfigError("unknown keyword 'outs'", where="model.chain[3].Dense",
+    ...                   choices=["in_", "out"], suggestion="out")
+    >>> str(err), err.suggestion
+    ("model.chain[3].Dense: unknown keyword 'outs'", 'out')
+    """
+
+    def __init__(self, problem: str = "", *, where: str = "", choices=(), suggestion=None):
+        self.problem, self.where = str(problem), str(where)
+        self.choices, self.suggestion = tuple(choices), suggestion
+        super().__init__(self.problem)
+        self.args = (str(self),)
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.problem}" if self.where else self.problem
+
+    def located(self, where: str):
+        """located(where) -> the same error with ``where`` put before its key path."""
+        self.where = f"{where}.{self.where}" if self.where and where else (where or self.where)
+        self.args = (str(self),)
+        return self
 
 
-class HyperParameterError(ToolkitError, ValueError, TypeError):
-    """A hyper-parameter of the wrong type or out of range (the message names it)."""
+class UnknownNameError(ConfigError, KeyError):
+    """A name that is not registered (transform, layer, model, measure, keyword)."""
+
+    __str__ = ConfigError.__str__  # KeyError would otherwise repr() the message
 
 
-class UnknownArgumentError(ToolkitError, TypeError):
-    """A keyword argument that a constructor or function does not take (misspelt, most often)."""
+class TransformError(ToolkitError, ValueError):
+    """A transform parameter or input image that does not fit; the message names the
+    transform, the parameter, what was expected, what arrived and the fix."""
 
 
 class ShapeError(ToolkitError, ValueError):
     """An array of the wrong shape reached a layer or an operation."""
+
+
+class HyperparameterError(ToolkitError, ValueError):
+    """A hyper-parameter outside its valid range or of the wrong type (a rule, a model)."""
+
+
+class LayerShapeError(ShapeError):
+    """A batch of the wrong shape reached a layer; the message names the layer and where."""
+
+    def __init__(self, layer: str, expects: str, got: str):
+        self.layer, self.expects, self.got, self.where = layer, expects, got, []
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        at = f" at {'.'.join(self.where)}" if self.where else ""
+        return f"{self.layer}{at} expects input {self.expects}, got {self.got}"
+
+    def locate(self, step: str) -> LayerShapeError:
+        """locate(step) -> self, with ``step`` (``"layers[3]"``) prefixed to its location."""
+        self.where.insert(0, step)
+        self.args = (self._message(),)
+        return self
+
+
+class NonFiniteLossError(ToolkitError, FloatingPointError):
+    """The loss became NaN or infinite during training; the message names the epoch and step."""
+
+
+class NotProbabilisticError(ToolkitError, TypeError):
+    """A probability was asked of a model that predicts labels or numbers only."""
+
+
+class UnsupportedModelError(ToolkitError, TypeError):
+    """A model that skops cannot write (scikit-learn's ``Birch``, for one)."""
 
 
 class GradientError(ToolkitError, TypeError):
@@ -88,58 +147,35 @@ class UnsafeFileError(ToolkitError, ValueError):
     """A model file that is not what it claims, or holds types not trusted to load."""
 
 
-class UnsupportedModelError(ToolkitError, TypeError):
-    """A model that skops cannot write (scikit-learn's ``Birch``, for one)."""
-
-
 class DataWarning(UserWarning):
     """Data that can be used, but likely not as meant (a class too small for the folds)."""
 
 
-def did_you_mean(name: str, valid) -> str:
-    """A sentence listing the valid names, closest first, for error messages.
+def closest(name, valid) -> str | None:
+    """closest(name, valid) -> the valid name nearest to ``name``, or None if none is close.
 
-    >>> did_you_mean("Rotat", ["Rotate", "HorizontalFlip", "Blur"])
-    "did you mean 'Rotate'? Valid names: Blur, HorizontalFlip, Rotate"
+    >>> closest("Rotat", ["Rotate", "Blur"]), closest("zzz", ["Rotate"])
+    ('Rotate', None)
     """
     import difflib
 
-    valid = sorted(str(v) for v in valid)
-    close = difflib.get_close_matches(str(name), valid, n=1)
-    hint = f"did you mean {close[0]!r}? " if close else ""
-    return f"{hint}Valid names: {', '.join(valid)}"
+    close = difflib.get_close_matches(str(name), [str(v) for v in valid], n=1)
+    if not close:  # a case slip ("adam" for "Adam") is closer than difflib thinks
+        close = [v for v in map(str, valid) if v.lower() == str(name).lower()][:1]
+    return close[0] if close else None
 
 
-def checked_keywords(function):
-    """``@checked_keywords``: a misspelt keyword raises with did-you-mean, not a bare TypeError.
+def did_you_mean(name: str, valid, what: str = "names", limit: int = 40) -> str:
+    """A sentence naming the closest valid name and listing the valid ones, for messages.
 
-    For constructors and functions without ``**kwargs``; the message names the class
-    (for ``__init__``) or the function, the unknown keyword and the valid ones.
-
-    >>> class CSV:
-    ...     @checked_keywords
-    ...     def __init__(self, path, target=None, separator=","):
-    ...         pass
-    >>> CSV("a.csv", traget="y")
-    Traceback (most recent call last):
-    ...
-    toolkit.errors.UnknownArgumentError: CSV got an unknown argument 'traget'; did you mean ...
+    >>> did_you_mean("Rotat", ["Rotate", "HorizontalFlip", "Blur"])
+    "did you mean 'Rotate'? Valid names: Blur, HorizontalFlip, Rotate"
+    >>> did_you_mean("x", [f"n{i}" for i in range(5)], "keywords", limit=2)
+    'Valid keywords: n0, n1, … (3 more)'
     """
-    import functools
-    import inspect
+    valid = sorted(str(v) for v in valid)
+    close = closest(name, valid)
+    hint = f"did you mean {close!r}? " if close else ""
+    more = f", … ({len(valid) - limit} more)" if len(valid) > limit else ""
+    return f"{hint}Valid {what}: {', '.join(valid[:limit])}{more}"
 
-    params = inspect.signature(function).parameters
-    valid = [n for n, p in params.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
-    valid = [n for n in valid if n != "self"]
-
-    @functools.wraps(function)
-    def checked(*args, **kwargs):
-        unknown = [k for k in kwargs if k not in valid]
-        if unknown:
-            owner = type(args[0]).__name__ if function.__name__ == "__init__" else function.__name__
-            hint = did_you_mean(unknown[0], valid)
-            msg = f"{owner} got an unknown argument {unknown[0]!r}; {hint}"
-            raise UnknownArgumentError(msg)
-        return function(*args, **kwargs)
-
-    return checked

@@ -6,9 +6,11 @@ import pytest
 
 import toolkit as tk
 from toolkit.nn import io
-from toolkit.nn.layers import LAYERS
 from toolkit.nn.layers.base import LayerShapeError
 from toolkit.nn.tree import map_inplace
+from toolkit.registry import registry
+
+LAYERS = [n for n in registry("layers").names() if n not in registry("activations")]
 
 # One example per registered layer: a constructor (given a seed) and an input shape.
 EXAMPLES = {
@@ -32,6 +34,13 @@ EXAMPLES = {
 
 def test_every_registered_layer_has_an_example():
     assert set(EXAMPLES) == set(LAYERS)
+
+
+def test_every_activation_is_a_layer_too_as_in_flux():
+    layers, activations = registry("layers"), registry("activations")
+    assert all(layers.get(name) is activations.get(name) for name in activations)
+    chain = layers.build({"Chain": {"layers": [{"Dense": {"out": 3}}, "relu"]}})
+    assert chain[1] is tk.relu
 
 
 def _input(shape, dtype=np.float32, seed=0):
@@ -131,18 +140,6 @@ def test_chain_indexing_slicing_and_names():
     assert np.allclose(plain(np.ones((1, 4), np.float32)).sum(), 1.0)
     with pytest.raises(tk.ToolkitError, match="did you mean 'head'"):
         model["haed"]
-
-
-def test_printing_counts_trainable_and_non_trainable_apart():
-    text = repr(tk.Chain(tk.Conv((3, 3), 1, 8, tk.relu), tk.BatchNorm(8), tk.Flatten(),
-                         tk.Dense(out=10)))
-    lines = text.splitlines()
-    assert lines[1].startswith("  Conv((3, 3), 1 => 8, relu),")
-    assert lines[1].endswith("# 80 parameters")
-    assert lines[2].endswith("# 16 parameters, plus 16 non-trainable")
-    assert "? parameters" in lines[4]
-    assert "Total: 4 trainable arrays, 96 parameters," in lines[5]
-    assert "plus 2 non-trainable, 16 parameters" in lines[6]
 
 
 def test_same_seed_same_weights_different_seed_different():

@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 import toolkit as tk
-from toolkit.errors import DataError, HyperParameterError, ShapeError, WriteError
+from toolkit.errors import DataError, HyperparameterError, ShapeError, WriteError
 
 X = np.random.default_rng(0).normal(size=(30, 3))
 Y = np.where(X[:, 0] > 0, "pos", "neg")
@@ -16,7 +16,7 @@ Tree = tk.load_model("DecisionTreeClassifier")
 
 def test_a_hyper_parameter_of_the_wrong_type_names_it():
     with pytest.raises(
-        HyperParameterError, match="DecisionTreeClassifier: The 'max_depth' parameter"
+        HyperparameterError, match="DecisionTreeClassifier: The 'max_depth' parameter"
     ):
         tk.fit(tk.machine(Tree(max_depth="three"), X, Y))
 

@@ -38,15 +38,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from toolkit.data.scitypes import as_polars
-from toolkit.errors import (
-    DataError,
-    NotTrainedError,
-    SchemaError,
-    WriteError,
-    checked_keywords,
-    did_you_mean,
-)
+from toolkit.data.frames import as_polars
+from toolkit.errors import DataError, NotTrainedError, SchemaError, WriteError, did_you_mean
+from toolkit.registry import check_keywords
 
 IMPUTE = ("mean", "median", "mode", "constant")
 UNSEEN = ("error", "zeros")
@@ -139,7 +133,6 @@ class Imputer:
     ['x', '?', 'x']
     """
 
-    @checked_keywords
     def __init__(self, strategy="mean", fill_value=None, columns=None):
         _choose("strategy", strategy, IMPUTE)
         self.strategy, self.fill_value, self.columns = strategy, fill_value, columns
@@ -232,7 +225,6 @@ class OneHot:
     [(0.0, 0.0, 0.0)]
     """
 
-    @checked_keywords
     def __init__(self, columns=None, unseen="error"):
         _choose("unseen", unseen, UNSEEN)
         self.columns, self.unseen = columns, unseen
@@ -332,7 +324,6 @@ class Standardize:
     ({'a': 2.0, 'b': 5.0}, {'a': 1.0, 'b': 1.0}, [(-1.0, 0.0), (1.0, 0.0)])
     """
 
-    @checked_keywords
     def __init__(self, columns=None):
         self.columns = columns
 
@@ -410,6 +401,7 @@ def _default_exprs(frame: pl.DataFrame, columns) -> dict[str, pl.Expr]:
 # ---------------------------------------------------------------- the composition
 
 
+@check_keywords
 class FeaturePrep:
     """``FeaturePrep(impute="mean", fill_value=None, onehot=True, standardize=True,
     unseen="error", columns=None)``
@@ -440,7 +432,6 @@ class FeaturePrep:
     [[2.0, 0.0, 0.0]]
     """
 
-    @checked_keywords
     def __init__(
         self,
         impute="mean",

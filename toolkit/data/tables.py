@@ -49,7 +49,8 @@ import polars as pl
 
 from toolkit.data.dataset import Dataset
 from toolkit.data.scitypes import schema as _schema
-from toolkit.errors import DataError, TableError, checked_keywords, did_you_mean
+from toolkit.errors import DataError, TableError, did_you_mean
+from toolkit.registry import register
 
 MISSING = ("", "NA", "N/A", "NaN", "nan", "null", "NULL")
 _CHUNK = 1 << 24
@@ -308,7 +309,7 @@ def _where(source: str, row: int, lines: bool) -> str:
 class Table(Dataset):
     """``Table(frame, target=None, *, key=None, features=None, classes=None, missing_target=...)``
 
-    A polars DataFrame (or anything :func:`toolkit.data.scitypes.as_polars`
+    A polars DataFrame (or anything :func:`toolkit.data.frames.as_polars`
     takes) as a row data set. ``target`` names the label column: strings,
     integers and booleans are encoded as class indices into ``classes``
     (sorted unless given), floats are kept for regression. ``key`` names a
@@ -332,7 +333,6 @@ class Table(Dataset):
     _toolkit_table = True
     _lines = False  # CSV sets this: errors then name file lines instead of rows
 
-    @checked_keywords
     def __init__(
         self,
         frame,
@@ -344,7 +344,7 @@ class Table(Dataset):
         missing_target="error",
         source="<frame>",
     ):
-        from toolkit.data.scitypes import as_polars
+        from toolkit.data.frames import as_polars
 
         frame = as_polars(frame)
         frame = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
@@ -513,6 +513,14 @@ class Table(Dataset):
         out._y = None if self._y is None else self._y[indices]
         return out
 
+    def config(self) -> dict:
+        """config() -> the keywords a CSV or Parquet table was read with (the registry's)."""
+        own = getattr(self, "_config", None)
+        if own is None:
+            msg = "a Table built from a frame has no file to rebuild it from; save the frame first"
+            raise TableError(msg)
+        return dict(own)
+
     def schema(self) -> pl.DataFrame:
         """``t.schema() -> pl.DataFrame``: column, dtype, scitype, missing and role.
 
@@ -532,6 +540,7 @@ class Table(Dataset):
         return f"{type(self).__name__}({self.source!r}, {size}{what})"
 
 
+@register("sources")
 class CSV(Table):
     """``CSV(path, target=None, *, key=None, features=None, classes=None, missing=MISSING,
     separator=",", dtypes=None, infer_rows=10_000, missing_target="error", encoding="utf-8")``
@@ -549,7 +558,6 @@ class CSV(Table):
 
     _lines = True
 
-    @checked_keywords
     def __init__(
         self,
         path,
@@ -565,6 +573,11 @@ class CSV(Table):
         missing_target="error",
         encoding="utf-8",
     ):
+        self._config = {
+            "path": str(path), "target": target, "key": key, "features": features,
+            "classes": classes, "missing": missing, "separator": separator, "dtypes": dtypes,
+            "infer_rows": infer_rows, "missing_target": missing_target,
+        }  # fmt: skip
         frame = read_csv(
             path,
             separator=separator,
@@ -584,16 +597,24 @@ class CSV(Table):
         )
 
 
+@register("sources")
 class Parquet(Table):
     """``Parquet(path, target=None, *, key=None, features=None, classes=None, missing_target=...)``
 
     A Parquet file (``pl.scan_parquet``, reading only the columns used) as a :class:`Table`.
+
+    >>> import pathlib, tempfile, polars as pl
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "houses.parquet"
+    >>> pl.DataFrame({"rooms": [3, 5], "price": [210.0, 350.5]}).write_parquet(path)
+    >>> Parquet(path, target="price").targets.tolist()
+    [210.0, 350.5]
     """
 
-    @checked_keywords
     def __init__(
         self, path, target=None, *, key=None, features=None, classes=None, missing_target="error"
     ):
+        self._config = {"path": str(path), "target": target, "key": key, "features": features,
+                        "classes": classes, "missing_target": missing_target}
         path = Path(path)
         if not path.exists():
             raise TableError(f"{path}: no such file; check the path (relative to {Path.cwd()})")

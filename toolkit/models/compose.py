@@ -34,16 +34,34 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import Pipeline as _SklearnPipeline
 from sklearn.pipeline import make_pipeline
 
+from toolkit.data.frames import as_polars, is_table
 from toolkit.data.prep import Imputer, OneHot, Standardize
-from toolkit.data.scitypes import as_polars
 from toolkit.errors import DataError, NotTrainedError
-from toolkit.models._inputs import align, is_table
+from toolkit.models.inputs import FINITE, NUMERIC, align
+from toolkit.models.params import StrictParams, checked_init
 from toolkit.models.trust import trust
-from toolkit.models.types import Composable, StrictParams, checked_init
+from toolkit.registry import register
+
+_TABLES = (*NUMERIC, *FINITE, "Textual")
 
 
 def _is_transformer(step) -> bool:
     return hasattr(step, "transform") or hasattr(step, "fit_transform")
+
+
+class Composable:
+    """Mixin giving models the ``>>`` operator, which builds a :class:`Pipeline`.
+
+    >>> import toolkit as tk
+    >>> type(tk.Standardizer() >> tk.load_model("Ridge")()).__name__
+    'Pipeline'
+    """
+
+    def __rshift__(self, other):
+        return pipeline(self, other)
+
+    def __rrshift__(self, other):
+        return pipeline(other, self)
 
 
 def pipeline(*steps) -> Pipeline:
@@ -147,6 +165,7 @@ def _features(features):
     return None if features is None else list(features)
 
 
+@register("models")
 @trust
 class FillImputer(TableTransformer):
     """``FillImputer(*, strategy="median", fill_value=None, features=None)``: fill missing values.
@@ -160,6 +179,8 @@ class FillImputer(TableTransformer):
     >>> FillImputer().fit(X).transform(X).rows()
     [(1.0, 'x'), (5.0, 'x'), (5.0, 'x'), (7.0, 'y')]
     """
+
+    model_traits = {"kind": "transformer", "inputs": _TABLES, "missing": True}
 
     @checked_init
     def __init__(self, *, strategy="median", fill_value=None, features=None):
@@ -208,6 +229,7 @@ class OneHotEncoder(TableTransformer):
         return names
 
 
+@register("models")
 @trust
 class Standardizer(TableTransformer):
     """``Standardizer(*, features=None)``: centre and scale numeric columns (``ddof=0``).
@@ -219,6 +241,8 @@ class Standardizer(TableTransformer):
     >>> Standardizer().fit_transform(pl.DataFrame({"a": [1.0, 3.0], "s": ["x", "y"]})).rows()
     [(-1.0, 'x'), (1.0, 'y')]
     """
+
+    model_traits = {"kind": "transformer", "inputs": _TABLES, "missing": True}
 
     @checked_init
     def __init__(self, *, features=None):

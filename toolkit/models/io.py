@@ -212,7 +212,7 @@ def _machine_from(payload, path) -> Machine:
     mach = Machine(payload["model"])
     mach.fitted_model = payload["fitted_model"]
     mach.n_fits = n_fits
-    from toolkit.models.machine import _fingerprint
+    from toolkit.models.machine import fingerprint
 
-    mach._trained_with = _fingerprint(mach.model)
+    mach._trained_with = fingerprint(mach.model)
     return mach

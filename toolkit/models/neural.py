@@ -29,11 +29,14 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
 from toolkit._seed import derive_int, generator
+from toolkit.data.frames import column_names, is_table
 from toolkit.errors import NotTrainedError, UnsafeFileError
-from toolkit.models import _inputs
+from toolkit.models import inputs
+from toolkit.models.compose import Composable
 from toolkit.models.machine import Machine
+from toolkit.models.params import StrictParams, checked_init
 from toolkit.models.trust import FORMAT, trust
-from toolkit.models.types import Composable, StrictParams, checked_init
+from toolkit.registry import register
 
 MACHINE_VERSION = "1"
 
@@ -134,7 +137,7 @@ class NeuralNetworkModel(Composable, StrictParams, BaseEstimator):
 
     def _matrix(self, X) -> np.ndarray:
         name = type(self).__name__
-        return _inputs.features(X, name, accepts=_inputs.NUMERIC).astype(np.float32, copy=False)
+        return inputs.features(X, name, accepts=inputs.NUMERIC).astype(np.float32, copy=False)
 
     def fit(self, X, y):
         """``fit(X, y) -> self``: build the chain, seed it, train ``epochs`` epochs."""
@@ -142,7 +145,7 @@ class NeuralNetworkModel(Composable, StrictParams, BaseEstimator):
         from toolkit.nn.optimise import setup
 
         Xa = self._matrix(X)
-        _inputs.check_target(y, type(self).__name__, self._kind)
+        inputs.check_target(y, type(self).__name__, self._kind)
         targets, n_out = self._encode(y)
         chain = self.builder(n_out)
         seed_layers(chain, derive_int(self.seed, "weights"))
@@ -150,8 +153,8 @@ class NeuralNetworkModel(Composable, StrictParams, BaseEstimator):
         state = setup(self.optimiser or _default_optimiser(), chain)
         self.history_ = [self._epoch(chain, state, Xa, targets, e) for e in range(int(self.epochs))]
         self.chain_, self.n_features_in_, self.optimiser_state_ = chain, Xa.shape[1], state
-        self.feature_names_in_ = np.asarray(_inputs.column_names(X), dtype=object)
-        self._fitted_on_table_ = _inputs.is_table(X)
+        self.feature_names_in_ = np.asarray(column_names(X), dtype=object)
+        self._fitted_on_table_ = is_table(X)
         return self
 
     def can_update(self, model) -> bool:
@@ -197,7 +200,7 @@ class NeuralNetworkModel(Composable, StrictParams, BaseEstimator):
                 f"this {type(self).__name__} is not fitted yet; "
                 "call fit(X, y) (or tk.fit(mach)) first"
             )
-        return np.asarray(testmode(self.chain_)(self._matrix(_inputs.align_to_fit(self, X))))
+        return np.asarray(testmode(self.chain_)(self._matrix(inputs.align_to_fit(self, X))))
 
     def fitted_params(self) -> dict:
         """``fitted_params() -> dict``: the trained chain and its arrays by path."""
@@ -246,6 +249,7 @@ def _chain_from(structure: str, tensors: dict, where):
     return nnio.rebuild(structure, dict(tensors), where)
 
 
+@register("models")
 @trust
 class NeuralNetworkClassifier(ClassifierMixin, NeuralNetworkModel):
     """``NeuralNetworkClassifier(*, builder=MLP(), epochs=10, batch_size=32, optimiser=None,
@@ -254,13 +258,23 @@ class NeuralNetworkClassifier(ClassifierMixin, NeuralNetworkModel):
     A classifier trained with the logit cross-entropy (``tk.logitcrossentropy``);
     ``optimiser`` None means ``Adam(1e-3)``. Labels keep their type, in the training
     class order; ``predict_proba`` is the softmax of the chain's outputs.
+
+    >>> import numpy as np
+    >>> X = np.array([[0.0, 0.1], [0.2, 0.0], [3.0, 3.1], [3.2, 2.9]] * 8, np.float32)
+    >>> y = np.array(["low", "low", "high", "high"] * 8)
+    >>> model = NeuralNetworkClassifier(epochs=30, batch_size=8, seed=1).fit(X, y)
+    >>> model.predict(X[:4]).tolist()
+    ['low', 'low', 'high', 'high']
     """
+
+    model_traits = {"kind": "classifier", "inputs": inputs.NUMERIC, "missing": False,
+                    "probabilistic": True}
 
     _kind = "classifier"
 
     def _encode(self, y):
-        labels = _inputs.labels(y)
-        self.classes_ = np.asarray(_inputs.training_classes(y))
+        labels = inputs.labels(y)
+        self.classes_ = np.asarray(inputs.training_classes(y))
         lookup = {c: i for i, c in enumerate(self.classes_.tolist())}
         return np.asarray([lookup[v] for v in labels.tolist()], dtype=np.int64), len(self.classes_)
 
@@ -283,6 +297,7 @@ class NeuralNetworkClassifier(ClassifierMixin, NeuralNetworkModel):
         return self.classes_[np.argmax(outputs, axis=1)]
 
 
+@register("models")
 @trust
 class NeuralNetworkRegressor(RegressorMixin, NeuralNetworkModel):
     """``NeuralNetworkRegressor(*, builder=MLP(), epochs=10, batch_size=32, optimiser=None,
@@ -290,12 +305,20 @@ class NeuralNetworkRegressor(RegressorMixin, NeuralNetworkModel):
 
     A regressor trained with the mean squared error (``tk.mse``); a 2-D target
     ``(n_samples, n_targets)`` gives one output per target.
+
+    >>> import numpy as np
+    >>> X = np.linspace(0, 1, 32, dtype=np.float32)[:, None]
+    >>> model = NeuralNetworkRegressor(epochs=5, batch_size=8, seed=1).fit(X, 2 * X[:, 0])
+    >>> model.predict(X).shape
+    (32,)
     """
+
+    model_traits = {"kind": "regressor", "inputs": inputs.NUMERIC, "missing": False}
 
     _kind = "regressor"
 
     def _encode(self, y):
-        values = np.asarray(_inputs.labels(y), dtype=np.float32)
+        values = np.asarray(inputs.labels(y), dtype=np.float32)
         self.n_targets_ = 1 if values.ndim == 1 else values.shape[1]
         return values.reshape(len(values), -1), self.n_targets_
 
@@ -346,7 +369,7 @@ def save_machine(path, mach: Machine) -> None:
         "structure": state["chain_structure_"],
         "n_fits": str(mach.n_fits),
     }
-    nnio._write(path, state["chain_arrays_"], metadata)
+    nnio.write(path, state["chain_arrays_"], metadata)
 
 
 def load_machine(path) -> Machine:
@@ -405,8 +428,8 @@ def _model_from(type_name: str, params: dict, where):
 
 
 def _loaded_machine(model, fitted, n_fits: int) -> Machine:
-    from toolkit.models.machine import _fingerprint
+    from toolkit.models.machine import fingerprint
 
     mach = Machine(model)
-    mach.fitted_model, mach.n_fits, mach._trained_with = fitted, n_fits, _fingerprint(model)
+    mach.fitted_model, mach.n_fits, mach._trained_with = fitted, n_fits, fingerprint(model)
     return mach

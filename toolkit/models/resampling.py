@@ -32,9 +32,10 @@ import numpy as np
 from sklearn.utils.multiclass import type_of_target
 
 from toolkit._seed import derive_int, generator
-from toolkit.errors import DataError, DataWarning, checked_keywords
+from toolkit.errors import DataError, DataWarning
 from toolkit.models.ranges import Settings
 from toolkit.models.trust import trust
+from toolkit.registry import register
 
 
 def _check_nfolds(name: str, nfolds, n: int, least: int = 2) -> None:
@@ -74,6 +75,7 @@ class _Strategy(Settings):
         return hash((type(self).__name__, *vars(self).items()))
 
 
+@register("resampling")
 @trust
 class Holdout(_Strategy):
     """``Holdout(fraction_train=0.7, shuffle=None, seed=None)``: one train/test split.
@@ -87,7 +89,6 @@ class Holdout(_Strategy):
     [0, 1, 2, 3, 4, 5]
     """
 
-    @checked_keywords
     def __init__(
         self, fraction_train: float = 0.7, shuffle: bool | None = None, seed: int | None = None
     ):
@@ -111,6 +112,7 @@ class Holdout(_Strategy):
         return [(np.sort(order[:k]), np.sort(order[k:]))]
 
 
+@register("resampling")
 @trust
 class CV(_Strategy):
     """``CV(nfolds=6, shuffle=None, seed=None)``: k-fold cross-validation.
@@ -125,7 +127,6 @@ class CV(_Strategy):
     True
     """
 
-    @checked_keywords
     def __init__(self, nfolds: int = 6, shuffle: bool | None = None, seed: int | None = None):
         self.nfolds, self.shuffle, self.seed = nfolds, _shuffled(shuffle, seed), seed
 
@@ -144,6 +145,7 @@ class CV(_Strategy):
         ]
 
 
+@register("resampling")
 @trust
 class StratifiedCV(_Strategy):
     """``StratifiedCV(nfolds=6, shuffle=None, seed=None)``: folds that keep class proportions.
@@ -157,7 +159,6 @@ class StratifiedCV(_Strategy):
     [['a', 'a', 'b'], ['a', 'a', 'b'], ['a', 'a', 'b']]
     """
 
-    @checked_keywords
     def __init__(self, nfolds: int = 6, shuffle: bool | None = None, seed: int | None = None):
         self.nfolds, self.shuffle, self.seed = nfolds, _shuffled(shuffle, seed), seed
 
@@ -223,6 +224,7 @@ def _allocate(encoded: np.ndarray, n_classes: int, nfolds: int, rng) -> np.ndarr
     return test_fold
 
 
+@register("resampling")
 @trust
 class TimeSeriesCV(_Strategy):
     """``TimeSeriesCV(nfolds=4)``: train on the past, test on the next block, never the reverse.
@@ -234,7 +236,6 @@ class TimeSeriesCV(_Strategy):
     [[2, 3], [4, 5], [6, 7]]
     """
 
-    @checked_keywords
     def __init__(self, nfolds: int = 4):
         self.nfolds = nfolds
 

@@ -166,10 +166,9 @@ def _attribute(module: str, name: str):
 
 
 def _trusted_wrapper(name: str) -> bool:
-    from toolkit.models.registry import _build
+    from toolkit.models.catalog import wraps_sklearn
 
-    found = _build()[0].get(name)
-    return found is not None and found.package.startswith("sklearn")
+    return wraps_sklearn(name)
 
 
 def trusted_type(name: str) -> bool:

@@ -3,7 +3,7 @@
 ``save(path, model)`` writes every array of the model (parameters and state such as
 BatchNorm's running statistics) under its tree path (``"layers.0.weight"``) and puts
 the model's structure in the file's metadata: for each layer its registered type name
-(:data:`toolkit.nn.layers.LAYERS`), its static configuration and its sub-layers.
+(the ``layers`` family of :mod:`toolkit.registry`), its static configuration and its sub-layers.
 ``load(path)`` rebuilds the model from that JSON: only registered layer types and
 named activations can be built, every configuration goes through the layer's own
 constructor checks, and every array must be present with the shape the structure
@@ -33,9 +33,10 @@ import numpy as np
 from toolkit.errors import ShapeError, ToolkitError, UnsafeFileError, WriteError
 from toolkit.nn.device import array_module
 from toolkit.nn.layers import activation as act
-from toolkit.nn.layers.base import LAYERS, Layer, sublayers
+from toolkit.nn.layers.base import Layer, sublayers
 from toolkit.nn.module import Module
-from toolkit.nn.tree import map_inplace, tree_leaves_with_path
+from toolkit.nn.tree import map_inplace, modules, tree_leaves_with_path
+from toolkit.registry import registry
 
 FORMAT = "toolkit.nn"
 VERSION = "1"
@@ -65,14 +66,15 @@ def structure(model, where: str = "model") -> dict:
 
 
 def _encode_layer(layer, where: str) -> dict:
-    name = type(layer).__name__
-    if LAYERS.get(name) is not type(layer):
+    name = registry("layers").name_of(layer)
+    if name is None:
         msg = (
-            f"cannot save {name} at {where}: it is not a registered layer type; "
-            f"register it with toolkit.nn.layers.base.register (registered: {sorted(LAYERS)})"
+            f"cannot save {type(layer).__name__} at {where}: it is not a registered layer "
+            f'type; register it with @tk.register("layers") (registered: '
+            f'{", ".join(registry("layers").names())})'
         )
         raise UnsafeFileError(msg)
-    if isinstance(layer, Layer) and layer._shapes() is None:
+    if isinstance(layer, Layer) and layer.param_shapes() is None:
         msg = (
             f"cannot save {layer!r} at {where}: its size is inferred from the first batch, "
             f"which it has not seen; call the model on a batch first"
@@ -95,7 +97,8 @@ def _encode_layer(layer, where: str) -> dict:
     return {"type": name, "config": config, "children": children}
 
 
-def _refuse(path, what: str) -> UnsafeFileError:
+def refuse(path, what: str) -> UnsafeFileError:
+    """``refuse(path, what) -> UnsafeFileError``: the error refusing ``path`` for ``what``."""
     return UnsafeFileError(f"{path}: refused — {what}")
 
 
@@ -112,24 +115,25 @@ def build(spec, path="<structure>", depth: int = 0):
     toolkit.errors.UnsafeFileError: <structure>: refused — unknown layer type 'os.system' ...
     """
     if depth > _MAX_DEPTH:
-        raise _refuse(path, f"the structure is nested deeper than {_MAX_DEPTH} levels")
+        raise refuse(path, f"the structure is nested deeper than {_MAX_DEPTH} levels")
     if not isinstance(spec, dict):
-        raise _refuse(path, f"a layer entry must be a JSON object, got {type(spec).__name__}")
+        raise refuse(path, f"a layer entry must be a JSON object, got {type(spec).__name__}")
     if set(spec) == {"function"}:
         return _function(spec["function"], path)
     if set(spec) != {"type", "config", "children"}:
-        raise _refuse(path, f"a layer entry has keys type, config, children; got {sorted(spec)}")
+        raise refuse(path, f"a layer entry has keys type, config, children; got {sorted(spec)}")
     name, config, children = spec["type"], spec["config"], spec["children"]
-    if not isinstance(name, str) or name not in LAYERS:
-        raise _refuse(path, f"unknown layer type {name!r} (known: {', '.join(sorted(LAYERS))})")
+    layers = registry("layers")
+    if not isinstance(name, str) or name not in layers.names():
+        raise refuse(path, f"unknown layer type {name!r} (known: {', '.join(layers.names())})")
     if not isinstance(config, dict) or not isinstance(children, dict):
-        raise _refuse(path, f"{name}: config and children must be JSON objects")
+        raise refuse(path, f"{name}: config and children must be JSON objects")
     kids = {k: _build_children(v, path, depth) for k, v in children.items()}
-    cls = LAYERS[name]
+    cls = layers.get(name)
     try:
         return cls.from_config(config, kids) if hasattr(cls, "from_config") else cls(**config)
     except (TypeError, ValueError, KeyError, ToolkitError) as err:
-        raise _refuse(path, f"{name} cannot be built from {config} ({err})") from None
+        raise refuse(path, f"{name} cannot be built from {config} ({err})") from None
 
 
 def _build_children(value, path, depth):
@@ -141,10 +145,10 @@ def _build_children(value, path, depth):
 
 
 def _function(name, path):
-    if not isinstance(name, str) or name not in act.table():
-        known = ", ".join(sorted(act.table()))
-        raise _refuse(path, f"unknown activation {name!r} (known: {known})")
-    return act.table()[name]
+    activations = registry("activations")
+    if not isinstance(name, str) or name not in activations:
+        raise refuse(path, f"unknown activation {name!r} (known: {', '.join(activations)})")
+    return activations.get(name)
 
 
 # ---------------------------------------------------------------------------- arrays
@@ -225,8 +229,8 @@ def _like(value, new):
 # ---------------------------------------------------------------------------- files
 
 
-def _write(path, tensors: dict, metadata: dict) -> None:
-    """Write a safetensors file atomically: to a temporary file, then rename."""
+def write(path, tensors: dict, metadata: dict) -> None:
+    """``write(path, tensors, metadata)``: a safetensors file, written atomically (then renamed)."""
     from safetensors.numpy import save_file
 
     path = Path(path)
@@ -255,7 +259,7 @@ def read(path) -> tuple[dict, dict]:
             metadata = f.metadata() or {}
             tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118
     except Exception as err:  # safetensors raises its own error type, not exported stably
-        raise _refuse(path, f"not a valid safetensors file ({err})") from None
+        raise refuse(path, f"not a valid safetensors file ({err})") from None
     return tensors, metadata
 
 
@@ -266,7 +270,7 @@ def save(path, model) -> None:
     unnamed activation functions and layers that have not been sized yet.
     """
     spec = structure(model)
-    _write(path, arrays(model), {"format": FORMAT, "version": VERSION, "model": json.dumps(spec)})
+    write(path, arrays(model), {"format": FORMAT, "version": VERSION, "model": json.dumps(spec)})
 
 
 def parse_json(text, path, what: str = "the model structure"):
@@ -282,25 +286,9 @@ def parse_json(text, path, what: str = "the model structure"):
     try:
         return json.loads(text)
     except (json.JSONDecodeError, TypeError) as err:
-        raise _refuse(path, f"{what} is not valid JSON ({err})") from None
+        raise refuse(path, f"{what} is not valid JSON ({err})") from None
     except RecursionError:
-        raise _refuse(path, f"{what} is JSON nested too deep to be a model") from None
-
-
-def _declared(model, prefix: str = ""):
-    """(path, layer) of every Layer in ``model``, read without drawing any array."""
-    if isinstance(model, Layer):
-        yield prefix, model
-    if isinstance(model, Module):
-        items = ((f, model.__dict__.get(f)) for f in model._fields)
-    elif isinstance(model, list | tuple):
-        items = enumerate(model)
-    elif isinstance(model, dict):
-        items = model.items()
-    else:
-        return
-    for key, child in items:
-        yield from _declared(child, f"{prefix}{key}.")
+        raise refuse(path, f"{what} is JSON nested too deep to be a model") from None
 
 
 def check_sizes(model, tensors: dict, path) -> None:
@@ -310,16 +298,19 @@ def check_sizes(model, tensors: dict, path) -> None:
     claims a huge layer is refused instead of allocating it: every array a layer will
     hold must be in the file with exactly that shape.
     """
-    for prefix, layer in _declared(model):
-        shapes = layer._shapes()
+    for where, layer in modules(model):
+        if not isinstance(layer, Layer):
+            continue
+        shapes = layer.param_shapes()
         if shapes is None:
-            raise _refuse(path, f"{prefix.rstrip('.') or 'the model'}: {layer!r} has no sizes")
+            raise refuse(path, f"{where or 'the model'}: {layer!r} has no sizes")
+        prefix = f"{where}." if where else ""
         for name, shape in shapes.items():
             found = tensors.get(prefix + name)
             if found is None or tuple(found.shape) != tuple(shape):
                 got = "no array" if found is None else f"shape {tuple(found.shape)}"
                 msg = f"{prefix}{name}: the structure needs shape {tuple(shape)}"
-                raise _refuse(path, f"{msg}, the file has {got}")
+                raise refuse(path, f"{msg}, the file has {got}")
 
 
 def rebuild(spec_text, tensors: dict, path):
@@ -338,7 +329,7 @@ def load(path):
     tensors, metadata = read(path)
     if metadata.get("format") != FORMAT or "model" not in metadata:
         msg = f"the metadata does not describe a toolkit model (format {metadata.get('format')!r})"
-        raise _refuse(path, msg + "; use loadweights(model, path) for bare weight files")
+        raise refuse(path, msg + "; use loadweights(model, path) for bare weight files")
     return rebuild(metadata["model"], tensors, path)
 
 

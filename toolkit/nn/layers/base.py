@@ -14,8 +14,9 @@ default: active inside ``tk.gradient``, i.e. when their input or parameters are
 traced), ``"train"`` or ``"test"``; :func:`trainmode` / :func:`testmode` set it for a
 whole model.
 
-**The registry.** ``@register`` adds a layer class to :data:`LAYERS` by name; weights
-files (``toolkit.nn.io``) and YAML build layers from it and from ``config()``.
+**The registry.** Every layer class is registered by name in the ``layers`` family
+(``@register("layers")`` of :mod:`toolkit.registry`); weights files (``toolkit.nn.io``)
+and YAML build layers from it and from ``config()``.
 
 >>> import numpy as np
 >>> from toolkit.nn.layers import Dense, Chain
@@ -30,55 +31,13 @@ from __future__ import annotations
 import numpy as np
 
 from toolkit._seed import generator
-from toolkit.errors import DataError, ShapeError, UnknownNameError, did_you_mean
+from toolkit.errors import DataError, LayerShapeError, UnknownNameError, did_you_mean
 from toolkit.nn.device import array_module
 from toolkit.nn.module import Module
-from toolkit.nn.tracked import Tracked
-
-#: Every layer class that weights files and YAML may build, by name.
-LAYERS: dict[str, type] = {}
+from toolkit.nn.tape import Tracked
+from toolkit.nn.tree import modules
 
 _MODES = ("auto", "train", "test")
-
-
-def register(cls):
-    """@register — add a layer class to :data:`LAYERS` under its class name.
-
-    >>> "Dense" in LAYERS and "Chain" in LAYERS
-    True
-    """
-    LAYERS[cls.__name__] = cls
-    return cls
-
-
-def make(name: str, **config):
-    """make(name, **config) -> a registered layer built from its name and keywords (YAML).
-
-    Unknown layer names and keywords are refused, listing the valid ones.
-
-    >>> make("Dense", out=10)
-    Dense(? => 10)
-    >>> make("Dense", outs=10)
-    Traceback (most recent call last):
-    ...
-    toolkit.errors.UnknownNameError: Dense has no option 'outs'; did you mean 'out'? ...
-    """
-    if name not in LAYERS:
-        raise UnknownNameError(f"unknown layer {name!r}; " + did_you_mean(name, LAYERS))
-    return LAYERS[name](**_checked_options(LAYERS[name], name, config))
-
-
-def _checked_options(cls, name: str, config: dict) -> dict:
-    import inspect
-
-    params = inspect.signature(cls).parameters
-    valid = [p for p, v in params.items() if v.kind in (v.POSITIONAL_OR_KEYWORD, v.KEYWORD_ONLY)]
-    if any(v.kind == v.VAR_KEYWORD for v in params.values()):
-        return config
-    for key in config:
-        if key not in valid:
-            raise UnknownNameError(f"{name} has no option {key!r}; " + did_you_mean(key, valid))
-    return config
 
 
 class param:
@@ -97,24 +56,6 @@ class param:
         if obj is None:
             return self
         return obj.materialise().__dict__.get(self.name)
-
-
-class LayerShapeError(ShapeError):
-    """A batch of the wrong shape reached a layer; the message names the layer and where."""
-
-    def __init__(self, layer: str, expects: str, got: str):
-        self.layer, self.expects, self.got, self.where = layer, expects, got, []
-        super().__init__(self._message())
-
-    def _message(self) -> str:
-        at = f" at {'.'.join(self.where)}" if self.where else ""
-        return f"{self.layer}{at} expects input {self.expects}, got {self.got}"
-
-    def locate(self, step: str) -> LayerShapeError:
-        """locate(step) -> self, with ``step`` (``"layers[3]"``) prefixed to its location."""
-        self.where.insert(0, step)
-        self.args = (self._message(),)
-        return self
 
 
 def shape_of(x) -> tuple:
@@ -203,6 +144,15 @@ class Layer(Module):
         names = shapes if shapes is not None else self._fields
         return all(n in self.__dict__ for n in names)
 
+    def param_shapes(self) -> dict | None:
+        """param_shapes() -> {field: shape} of the layer's arrays; None while a size is unknown.
+
+        >>> from toolkit.nn.layers import Dense
+        >>> Dense(2, 3).param_shapes(), Dense(out=3).param_shapes()
+        ({'weight': (2, 3), 'bias': (3,)}, None)
+        """
+        return self._shapes()
+
     def nparams(self) -> tuple[int, int]:
         """nparams() -> (trainable, non-trainable) element counts, from the known sizes.
 
@@ -214,6 +164,15 @@ class Layer(Module):
         for name, shape in shapes.items():
             counts[name in self._state] += int(np.prod(shape, dtype=np.int64))
         return counts[0], counts[1]
+
+    def named_children(self) -> list[tuple[str, object]]:
+        """named_children() -> [(field, value)], read without drawing the arrays.
+
+        >>> from toolkit.nn.layers import Dense
+        >>> [(name, value) for name, value in Dense(out=2).named_children()]
+        [('weight', None), ('bias', None)]
+        """
+        return [(name, self.__dict__.get(name)) for name in self._fields]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._repr_args()})"
@@ -235,25 +194,11 @@ def seed_layers(model, seed: int, key: str = "") -> None:
     >>> d = Dense(2, 2); seed_layers(d, 5); d.seed
     5
     """
-    if isinstance(model, Layer):
-        shapes = model._shapes()
-        drawn = shapes is not None and bool(shapes) and model.is_built()
-        if model.seed is None and not drawn:
-            model.seed, model.key = seed, key
-    for name, child in _children(model):
-        seed_layers(child, seed, f"{key}.{name}" if key else name)
-
-
-def _children(model):
-    if isinstance(model, Module):
-        for name in model._fields:
-            value = model.__dict__.get(name)
-            if isinstance(value, Module | list | tuple | dict):
-                yield name, value
-    elif isinstance(model, list | tuple):
-        yield from ((str(i), v) for i, v in enumerate(model))
-    elif isinstance(model, dict):
-        yield from ((str(k), v) for k, v in model.items())
+    for path, layer in modules(model, key):
+        if isinstance(layer, Layer) and layer.seed is None:
+            shapes = layer._shapes()
+            if not (shapes is not None and bool(shapes) and layer.is_built()):
+                layer.seed, layer.key = seed, path
 
 
 def sublayers(model):
@@ -263,10 +208,7 @@ def sublayers(model):
     >>> [type(m).__name__ for m in sublayers(Chain(Dense(1, 1)))]
     ['Chain', 'Dense']
     """
-    if isinstance(model, Module):
-        yield model
-    for _, child in _children(model):
-        yield from sublayers(child)
+    return (layer for _, layer in modules(model))
 
 
 def _set_mode(model, mode: str):

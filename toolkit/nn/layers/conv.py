@@ -13,10 +13,11 @@ from __future__ import annotations
 import numpy as np
 
 from toolkit.errors import DataError
-from toolkit.nn import fused_conv
+from toolkit.nn import ops
 from toolkit.nn.layers import activation as act
-from toolkit.nn.layers.base import Layer, check_numbers, param, register, shape_of
+from toolkit.nn.layers.base import Layer, check_numbers, param, shape_of
 from toolkit.nn.layers.init import draw_weight_or_bias, initialiser, weight_and_bias
+from toolkit.registry import register
 
 
 def _pair(owner: str, name: str, value) -> tuple[int, int]:
@@ -61,7 +62,7 @@ def _images(layer, x, channels):
     return shape
 
 
-@register
+@register("layers")
 class Conv(Layer):
     """Conv(kernel, in_=None, out=None, activation=None, *, stride=1, pad=0, dilation=1,
     bias=True, init="glorot_uniform", seed=None).
@@ -112,7 +113,7 @@ class Conv(Layer):
             self.in_ = int(shape[-1])
             self.build_like(x)
         _images(self, x, self.in_)
-        return fused_conv.conv2d(x, self.weight, self.bias if self.use_bias else None,
+        return ops.conv2d(x, self.weight, self.bias if self.use_bias else None,
                                  stride=self.stride, pad=self.pad, dilation=self.dilation,
                                  activation=self.activation)
 
@@ -149,7 +150,7 @@ class _Pool(Layer):
         return text + (f", pad={self.pad!r}" if self.pad != 0 else "")
 
 
-@register
+@register("layers")
 class MaxPool(_Pool):
     """MaxPool(window=(2, 2), *, stride=window, pad=0): the maximum of each window.
 
@@ -157,10 +158,10 @@ class MaxPool(_Pool):
     MaxPool((2, 2))
     """
 
-    _function = staticmethod(fused_conv.maxpool2d)
+    _function = staticmethod(ops.maxpool2d)
 
 
-@register
+@register("layers")
 class MeanPool(_Pool):
     """MeanPool(window=(2, 2), *, stride=window, pad=0): the mean of each window.
 
@@ -168,10 +169,10 @@ class MeanPool(_Pool):
     MeanPool((3, 3), stride=(1, 1))
     """
 
-    _function = staticmethod(fused_conv.meanpool2d)
+    _function = staticmethod(ops.meanpool2d)
 
 
-@register
+@register("layers")
 class GlobalMeanPool(Layer):
     """GlobalMeanPool(): ``(N, H, W, C) -> (N, 1, 1, C)``, the mean over height and width.
 
@@ -183,7 +184,7 @@ class GlobalMeanPool(Layer):
 
     def __call__(self, x):
         _images(self, x, None)
-        return fused_conv.global_meanpool(x)
+        return ops.global_meanpool(x)
 
     def _repr_args(self) -> str:
         return ""
