@@ -61,8 +61,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "FillImputer", "OneHotEncoder", "Standardizer",
         "MLP", "NeuralNetworkClassifier", "NeuralNetworkRegressor",
     ),
+    "pipeline": ("Pipeline",),
 }  # fmt: skip
-_SUBPACKAGES = ("augment", "data", "errors", "models", "nn")
+_SUBPACKAGES = ("augment", "data", "errors", "models", "nn", "pipeline")
 
 
 def _owners(exports: dict[str, tuple[str, ...]]) -> dict[str, str]:

@@ -1,0 +1,96 @@
+"""Fields whose values are registered names: ``Name`` or ``{Name: {param: value}}``.
+
+Every name comes from :func:`toolkit.registry.registry`; nothing here lists a layer,
+a transform or a model. Checking defers to ``Registry.check``, which returns every
+problem of one component, and building to ``Registry.build`` with the key path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from toolkit.errors import Problem
+from toolkit.pipeline.fields import Field, dotted, wrong
+
+
+def problems_from(errors) -> list[Problem]:
+    """problems_from([ConfigError, ...]) -> the same problems as located-later Problems."""
+    return [Problem(e.where, e.problem, choices=e.choices or (), suggestion=e.suggestion)
+            for e in errors]
+
+
+def family(name: str):
+    """family(name) -> the registry of one family (imported on first use)."""
+    from toolkit.registry import registry
+
+    return registry(name)
+
+
+def check_component(family_name: str, spec, path) -> list[Problem]:
+    """check_component(family, spec, path) -> every problem of one ``Name``/``{Name: {...}}``."""
+    return problems_from(family(family_name).check(spec, where=dotted(path)))
+
+
+def component_name(spec) -> str | None:
+    """component_name("Dense") == component_name({"Dense": {...}}) == 'Dense'; else None."""
+    if isinstance(spec, str):
+        return spec
+    if isinstance(spec, dict) and len(spec) == 1:
+        return next(iter(spec))
+    return None
+
+
+def params_of(spec) -> dict:
+    """params_of({"Dense": {"out": 3}}) -> {'out': 3}; a bare name -> {}."""
+    if isinstance(spec, dict) and len(spec) == 1:
+        inner = next(iter(spec.values()))
+        return dict(inner) if isinstance(inner, dict) else {}
+    return {}
+
+
+def component_schema(family_name: str) -> dict:
+    """component_schema(family) -> a JSON Schema: a registered name, or {name: {params}}."""
+    reg = family(family_name)
+    options = []
+    for name in reg.names():
+        params = {p.name: {"description": p.doc or ""} for p in reg.params(name)}
+        body = {"type": ["object", "null"], "properties": params, "additionalProperties": False}
+        options.append({"type": "object", "properties": {name: body}, "required": [name],
+                        "additionalProperties": False})
+    return {"anyOf": [{"enum": list(reg.names())}, *options]}
+
+
+@dataclass
+class Component(Field):
+    """Component(family, ...) — one registered component of ``family``."""
+
+    family: str = ""
+
+    def __init__(self, family, default=None, doc="", required=False, nullable=False):
+        super().__init__(default, doc, required, nullable)
+        self.family = family
+
+    def check_value(self, value, path):
+        return check_component(self.family, value, path)
+
+    def json(self):
+        return component_schema(self.family)
+
+
+@dataclass
+class Components(Field):
+    """Components(family, ...) — a list of registered components of ``family``."""
+
+    family: str = ""
+
+    def __init__(self, family, default=None, doc="", required=False, nullable=False):
+        super().__init__(default, doc, required, nullable)
+        self.family = family
+
+    def check_value(self, value, path):
+        if not isinstance(value, list):
+            return wrong(path, f"a list of {self.family} ('- Name' or '- Name: {{...}}')", value)
+        return [p for i, v in enumerate(value) for p in check_component(self.family, v, (*path, i))]
+
+    def json(self):
+        return {"type": "array", "items": component_schema(self.family)}
