@@ -79,9 +79,10 @@ def did_you_mean(name: str, valid) -> str:
 
 
 class Problem:
-    """Problem(where, problem, *, mark=None, choices=(), suggestion=None, fix=None) — one
-    thing wrong in a pipeline file: its key path, what is wrong, the valid choices, the
-    closest of them and how to fix it; ``mark`` is where it is (file, line, column).
+    """Problem(where, problem, *, mark=None, choices=(), suggestion=None, fix=None, path=None)
+    — one thing wrong in a pipeline file: its key path, what is wrong, the valid choices,
+    the closest of them and how to fix it; ``mark`` is where it is (file, line, column),
+    ``path`` the key path as a tuple where a key holds a dot.
 
     >>> str(Problem("train.epohcs", "unknown key", choices=["epochs", "loss"], suggestion="epochs"))
     "train.epohcs: unknown key; did you mean 'epochs'? valid: epochs, loss"
@@ -89,8 +90,9 @@ class Problem:
 
     MAX_CHOICES = 40
 
-    def __init__(self, where, problem, *, mark=None, choices=(), suggestion=None, fix=None):
-        self.where, self.problem, self.mark = str(where), str(problem), mark
+    def __init__(self, where, problem, *, mark=None, choices=(), suggestion=None, fix=None,
+                 path=None):
+        self.where, self.problem, self.mark, self.path = str(where), str(problem), mark, path
         self.choices, self.suggestion, self.fix = list(choices), suggestion, fix
 
     def __str__(self) -> str:

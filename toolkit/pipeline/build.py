@@ -136,7 +136,8 @@ def tuned(cfg: dict, model, steps):
         except InvalidConfigError as err:
             problems += err.problems
         except ToolkitError as err:
-            problems.append(Problem(dotted(("tune", "ranges", key)), str(err)))
+            problems.append(Problem(dotted(("tune", "ranges", key)), str(err),
+                                    path=("tune", "ranges", key)))
     if problems:
         raise InvalidConfigError(problems)
     classifier = getattr(model, "_estimator_type", None) == "classifier"
@@ -159,14 +160,14 @@ def _range(model, steps, key: str, spec: dict):
     if steps is None:
         if owner != type(model).__name__:
             raise InvalidConfigError([Problem(dotted(path), f"the model is "
-                                      f"{type(model).__name__}, not {owner!r}",
+                                      f"{type(model).__name__}, not {owner!r}", path=path,
                                       choices=[type(model).__name__])])
         name = param
     else:
         names = {type(s).__name__: n for n, s in model.steps}
         if owner not in names:
             raise InvalidConfigError([Problem(dotted(path), f"no step {owner!r} in model.pipeline",
-                                              choices=sorted(names),
+                                              choices=sorted(names), path=path,
                                               suggestion=closest(owner, names))])
         name = f"{names[owner]}__{param}"
     scale = spec.get("scale", "linear")

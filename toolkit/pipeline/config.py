@@ -81,7 +81,8 @@ class Pipeline:
         two items go through the model only if nothing else is wrong.
         """
         found = spec.check(self.data)
-        if data and not any(p.where.startswith("data") for p in found):
+        if data and isinstance(self.data, dict) and not any(
+                p.where.startswith(("data", "(")) for p in found):
             cfg = spec.filled(self.data)
             found += preflight.data_problems(cfg, self.base)
             if dry_run and not found:
@@ -100,7 +101,8 @@ class Pipeline:
     def _located(self, problems) -> list[Problem]:
         for p in problems:
             if p.mark is None and self.source.marks:
-                p.mark = self.source.mark(parse(p.where), key=p.problem == "unknown key")
+                path = p.path if p.path is not None else parse(p.where)
+                p.mark = self.source.mark(path, key=p.problem == "unknown key")
         order = {id(p): i for i, p in enumerate(problems)}
         return sorted(problems, key=lambda p: (_line(p), order[id(p)]))
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from toolkit.errors import InvalidConfigError, Problem, ToolkitError
-from toolkit.pipeline import build
+from toolkit.pipeline import build, spec
 from toolkit.pipeline.components import component_name
 from toolkit.pipeline.fields import closest, dotted
 
@@ -63,7 +63,7 @@ def _target_problem(path: Path, target: str) -> Problem | None:
 
 
 def _misused(cfg: dict, ds) -> list[Problem]:
-    network = "chain" in cfg["model"] if isinstance(cfg["model"], dict) else False
+    network = spec.kind_of(cfg) == spec.NETWORK
     out = []
     if not network and ds.kind == "image":
         out.append(Problem("model", "a classical model takes a table, not an image folder",
@@ -79,7 +79,7 @@ def _misused(cfg: dict, ds) -> list[Problem]:
 def dry_run(cfg: dict, base: Path) -> list[Problem]:
     """dry_run(cfg, base) -> the problems of building the model and running two items through it."""
     try:
-        if "chain" in cfg["model"] if isinstance(cfg["model"], dict) else False:
+        if spec.kind_of(cfg) == spec.NETWORK:
             return _dry_network(cfg, base)
         return _dry_classical(cfg, base)
     except InvalidConfigError as err:

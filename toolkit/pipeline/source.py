@@ -73,9 +73,11 @@ class Source:
         """mark(path, key=False) -> the Mark of ``path``, or of its nearest ancestor."""
         path = tuple(path)
         while path:
-            found = (self.keys if key else self.marks).get(path) or self.marks.get(path)
-            if found is not None:
-                return found
+            value, name = self.marks.get(path), self.keys.get(path)
+            if name is not None and (key or value is None or value.line > name.line):
+                return name  # a block under its key: the key's line says where it starts
+            if value is not None:
+                return value
             path = path[:-1]
         return self.marks.get((), Mark(self.file, 1, 1))
 

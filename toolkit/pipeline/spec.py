@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from toolkit.errors import Problem
 from toolkit.pipeline.components import Component, Components, check_component
 from toolkit.pipeline.fields import (
-    Bool, Choice, Field, Fraction, Int, Size, Text, closest, dotted, wrong,
+    Bool, Choice, Field, Fraction, Int, Size, Text, closest, dotted, parse, wrong,
 )
 
 NETWORK, CLASSICAL = "network", "classical"
@@ -53,6 +53,8 @@ class Section:
 
     def filled(self, value) -> dict:
         """filled(value) -> the mapping with every default written out."""
+        if value is not None and not isinstance(value, dict):
+            return value  # refused by check; kept as written
         value = dict(value or {})
         for key, f in self.fields.items():
             if isinstance(f, Section):
@@ -156,6 +158,14 @@ RANGE_SCALES = ["linear", "log", "log10", "log2"]
 
 
 def _check_range(key, value, path) -> list[Problem]:
+    out = _range_problems(key, value, path)
+    prefix = dotted(path)
+    for p in out:  # the key 'Model.param' holds a dot: keep the path as tuples
+        p.path = path + parse(p.where[len(prefix):])
+    return out
+
+
+def _range_problems(key, value, path) -> list[Problem]:
     if not isinstance(key, str) or "." not in key:
         return [Problem(dotted(path), "expected 'Model.param', e.g. 'RandomForestClassifier."
                                       "max_depth'")]
@@ -251,11 +261,19 @@ def check_model(value, kind: str) -> list[Problem]:
         family_name = "layers" if key == "chain" else "models"
         return extra + [p for i, s in enumerate(steps)
                         for p in check_component(family_name, s, ("model", key, i))]
+    if isinstance(value, dict) and len(value) == 1:
+        (key,) = value
+        near = closest(key, ["chain", "pipeline"])
+        if near and not check_component("models", key, ("model",)) == []:
+            return [Problem(f"model.{key}", "unknown key", suggestion=near,
+                            choices=["chain", "pipeline", "a registered model name"])]
     return check_component("models", value, ("model",))
 
 
 def filled(data) -> dict:
     """filled(config) -> the config with every default written out, sections in order."""
+    if not isinstance(data, dict):
+        return data
     kind = kind_of(data)
     out = {}
     for key, f in sections(kind, data.get("data")).items():
