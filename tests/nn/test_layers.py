@@ -6,9 +6,11 @@ import pytest
 
 import toolkit as tk
 from toolkit.nn import io
-from toolkit.nn.layers import LAYERS
 from toolkit.nn.layers.base import LayerShapeError
 from toolkit.nn.tree import map_inplace
+from toolkit.registry import registry
+
+LAYERS = registry("layers").names()
 
 # One example per registered layer: a constructor (given a seed) and an input shape.
 EXAMPLES = {

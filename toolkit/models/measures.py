@@ -33,6 +33,7 @@ import numpy as np
 import polars as pl
 from sklearn import metrics
 
+from toolkit.registry import register
 from toolkit.errors import DataError, UnknownNameError, did_you_mean
 from toolkit.models.frames import column_names, to_numpy
 
@@ -110,6 +111,17 @@ class Measure:
             name, self.function, orientation=self.orientation, needs=self.needs,
             doc=self.description, options=merged, variants=self._variants,
         )  # fmt: skip
+
+    def __config_params__(self) -> list:
+        """The options a registered measure takes in a config (``f1: {average: macro}``)."""
+        from toolkit.registry import Param
+
+        return [Param(k, "str", self.options.get(k, v[0]), f"one of {', '.join(v)}")
+                for k, v in (self._variants or {}).items()]
+
+    def __config_build__(self, **options):
+        """The measure a config names: itself, or its variant with ``options``."""
+        return self(**options) if options else self
 
     def __repr__(self) -> str:
         better = "higher" if self.greater_is_better else "lower"
@@ -208,6 +220,7 @@ def _register(name, function, orientation, needs, doc, **options) -> Measure:
         variants=variants,
     )
     _REGISTRY[name] = m
+    register("measures", m, name=name)
     return m
 
 

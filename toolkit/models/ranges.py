@@ -36,6 +36,7 @@ import numpy as np
 from toolkit._seed import generator
 from toolkit.errors import DataError, UnknownNameError, did_you_mean
 from toolkit.models.io import trust
+from toolkit.registry import register
 
 SCALES = ("linear", "log")
 
@@ -211,6 +212,7 @@ def _as_ranges(ranges) -> list:
     return ranges
 
 
+@register("tuning")
 @trust
 class Grid(Settings):
     """``Grid(resolution=10)``: every combination of each range's grid (see the module docs).
@@ -251,6 +253,7 @@ class Grid(Settings):
         return f"Grid(resolution={self.resolution!r})"
 
 
+@register("tuning")
 @trust
 class RandomSearch(Settings):
     """``RandomSearch(n=10, seed=None)``: ``n`` random points (see the module docs)."""
@@ -276,6 +279,7 @@ class RandomSearch(Settings):
         return f"{type(self).__name__}(n={self.n!r}, seed={self.seed!r})"
 
 
+@register("tuning")
 @trust
 class LatinHypercube(RandomSearch):
     """``LatinHypercube(n=10, seed=None)``: ``n`` points, one in each of ``n`` strata per range."""

@@ -55,6 +55,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from toolkit.registry import registry as _registry
 from toolkit.errors import UnknownNameError, did_you_mean
 from toolkit.models._inputs import FINITE, NUMERIC
 
@@ -416,3 +417,11 @@ class CallablePackage(types.ModuleType):
 
     def __call__(self, filter=None) -> pl.DataFrame:
         return models(filter)
+
+
+def _registered_models() -> dict:
+    """{name: model type} of every model, for the one registry's "models" family."""
+    return {e.name: load_model(e.name) for e in entries()}
+
+
+_registry("models").register_lazy(_registered_models)

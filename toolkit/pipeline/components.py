@@ -7,16 +7,36 @@ problem of one component, and building to ``Registry.build`` with the key path.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from toolkit.errors import Problem
 from toolkit.pipeline.fields import Field, dotted, wrong
 
 
+_KEYWORD = re.compile(r"unknown keyword '([^']+)'")
+
+
 def problems_from(errors) -> list[Problem]:
-    """problems_from([ConfigError, ...]) -> the same problems as located-later Problems."""
-    return [Problem(e.where, e.problem, choices=e.choices or (), suggestion=e.suggestion)
-            for e in errors]
+    """problems_from([ConfigError, ...]) -> Problems; an unknown keyword names its own key path.
+
+    >>> from toolkit.errors import ConfigError
+    >>> err = ConfigError("unknown keyword 'ot'; did you mean 'out'? Valid keywords: in_, out",
+    ...                   where="model.chain[2].Dense", choices=["in_", "out"], suggestion="out")
+    >>> print(problems_from([err])[0])
+    model.chain[2].Dense.ot: unknown key; did you mean 'out'? valid: in_, out
+    """
+    out = []
+    for e in errors:
+        keyword = _KEYWORD.match(e.problem)
+        if keyword:
+            out.append(Problem(f"{e.where}.{keyword.group(1)}", "unknown key",
+                               choices=e.choices or (), suggestion=e.suggestion))
+            continue
+        told = "did you mean" in e.problem or "Valid" in e.problem  # choices said already
+        out.append(Problem(e.where, e.problem, choices=() if told else e.choices or (),
+                           suggestion=None if told else e.suggestion))
+    return out
 
 
 def family(name: str):

@@ -84,7 +84,9 @@ class Pipeline:
         if data and isinstance(self.data, dict) and not any(
                 p.where.startswith(("data", "(")) for p in found):
             cfg = spec.filled(self.data)
-            found += preflight.data_problems(cfg, self.base)
+            model_wrong = any(p.where.startswith("model") for p in found)
+            found += [p for p in preflight.data_problems(cfg, self.base)
+                      if not (model_wrong and p.where == "model")]
             if dry_run and not found:
                 found += preflight.dry_run(cfg, self.base)
         return self._located(found)

@@ -12,10 +12,9 @@ path is a tuple of keys and indices, ``("train", "epochs")``.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 
-from toolkit.errors import Problem
+from toolkit.errors import Problem, closest  # noqa: F401  (closest: for the modules beside)
 
 
 def dotted(path) -> str:
@@ -43,12 +42,6 @@ def parse(where: str) -> tuple:
         elif part:
             path.append(part)
     return tuple(path)
-
-
-def closest(name, valid) -> str | None:
-    """closest(name, valid) -> the valid name nearest ``name``, or None."""
-    found = difflib.get_close_matches(str(name), [str(v) for v in valid], n=1)
-    return found[0] if found else None
 
 
 def _type_name(value) -> str:

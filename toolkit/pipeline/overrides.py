@@ -44,6 +44,8 @@ def apply(source: Source, items) -> Source:
         for sub, _ in value.marks.items():
             marks[(*path, *sub)] = Mark(label, 0, 0)
         keys[path] = marks[path] = Mark(label, 0, 0)
+        for i in range(1, len(path)):  # keys the override created
+            marks.setdefault(path[:i], Mark(label, 0, 0))
         for sub in [p for p in list(marks) if p[: len(path)] == path and len(p) > len(path)]:
             marks[sub] = Mark(label, 0, 0)
     if problems:

@@ -18,8 +18,9 @@ from functools import reduce
 
 from toolkit.errors import DataError, UnknownNameError, did_you_mean
 from toolkit.nn import ops
-from toolkit.nn.layers.base import Layer, LayerShapeError, register, seed_layers
+from toolkit.nn.layers.base import Layer, LayerShapeError, seed_layers
 from toolkit.nn.module import Module
+from toolkit.registry import register
 
 
 def _cat(*xs):
@@ -108,7 +109,7 @@ def _members(owner: str, layers: tuple, named: dict):
     return dict(named) if named else list(layers)
 
 
-@register
+@register("layers")
 class Chain(Container):
     """Chain(*layers, seed=None) or Chain(name=layer, ..., seed=None): layers in sequence.
 
@@ -126,7 +127,7 @@ class Chain(Container):
     >>> m(np.ones((1, 5), np.float32))
     Traceback (most recent call last):
     ...
-    toolkit.nn.layers.base.LayerShapeError: Dense(4 => 3) at layers.enc.layers[0] expects input ...
+    toolkit.errors.LayerShapeError: Dense(4 => 3) at layers.enc.layers[0] expects input ...
     """
 
     _fields = ("layers",)
@@ -166,7 +167,7 @@ class Chain(Container):
             raise UnknownNameError(msg) from None
 
 
-@register
+@register("layers")
 class SkipConnection(Layer):
     """SkipConnection(layer, connection="add"): ``connection(layer(x), x)``.
 
@@ -208,7 +209,7 @@ class SkipConnection(Layer):
         return render(self)
 
 
-@register
+@register("layers")
 class Parallel(Container):
     """Parallel(connection, *layers) or Parallel(connection, name=layer, ...).
 
