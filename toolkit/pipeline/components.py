@@ -68,6 +68,39 @@ def params_of(spec) -> dict:
     return {}
 
 
+def _plain(value) -> bool:
+    if isinstance(value, list | tuple):
+        return all(_plain(v) for v in value)
+    return value is None or isinstance(value, bool | int | float | str)
+
+
+def filled_component(family_name: str, spec):
+    """filled_component(family, spec) -> {Name: {every parameter}}: the defaults written out.
+
+    Defaults that YAML cannot write (functions, objects) are left to the component.
+    A spec with problems comes back as it is (the check reports them).
+
+    >>> filled_component("layers", {"Dense": {"out": 3}})
+    {'Dense': {'in_': None, 'out': 3, 'activation': None, 'bias': True, 'init': 'glorot_uniform', 'seed': None}}
+    >>> filled_component("layers", {"Flatten": None})
+    'Flatten'
+    """
+    from toolkit.errors import ConfigError
+
+    name = component_name(spec)
+    reg = family(family_name)
+    if name is None or name not in reg or reg.check(spec):
+        return spec
+    try:
+        params = reg.params(name)
+    except ConfigError:
+        return spec
+    out = {p.name: (list(p.default) if isinstance(p.default, tuple) else p.default)
+           for p in params if not p.required and _plain(p.default)}
+    out.update(params_of(spec))
+    return {reg.canonical(name): out} if out else reg.canonical(name)
+
+
 def component_schema(family_name: str) -> dict:
     """component_schema(family) -> a JSON Schema: a registered name, or {name: {params}}."""
     reg = family(family_name)
@@ -93,6 +126,9 @@ class Component(Field):
     def check_value(self, value, path):
         return check_component(self.family, value, path)
 
+    def filled(self, value):
+        return None if value is None else filled_component(self.family, value)
+
     def json(self):
         return component_schema(self.family)
 
@@ -111,6 +147,11 @@ class Components(Field):
         if not isinstance(value, list):
             return wrong(path, f"a list of {self.family} ('- Name' or '- Name: {{...}}')", value)
         return [p for i, v in enumerate(value) for p in check_component(self.family, v, (*path, i))]
+
+    def filled(self, value):
+        if not isinstance(value, list):
+            return value
+        return [filled_component(self.family, v) for v in value]
 
     def json(self):
         return {"type": "array", "items": component_schema(self.family)}

@@ -112,16 +112,17 @@ class Pipeline:
         """to_yaml() -> the config as YAML, every default written out (reads back equal)."""
         return dump(self.config)
 
-    def run(self, out=None, *, resume: bool = False, force: bool = False, progress=None):
-        """run(out=None, *, resume=False, force=False, progress=None) -> the finished Run.
+    def run(self, out=None, *, resume: bool = False, force: bool = False, progress=None,
+            log=None):
+        """run(out=None, *, resume=False, force=False, progress=None, log=print) -> the Run.
 
         ``out`` is the run folder (default: the config's ``out``, else
         ``runs/<name>``). ``resume=True`` continues a stopped run in it; ``force=True``
-        replaces an earlier run there.
+        replaces an earlier run there. ``log`` receives each progress line.
         """
         from toolkit.pipeline.run import run
 
-        return run(self, out, resume=resume, force=force, progress=progress)
+        return run(self, out, resume=resume, force=force, progress=progress, log=log)
 
     def __repr__(self) -> str:
         return f"Pipeline({self.source.file!r}, {self.kind})"

@@ -99,8 +99,9 @@ def _training_table(cfg: dict) -> Path:
 def _table(names, out: np.ndarray, classes) -> pl.DataFrame:
     if classes is None:
         return pl.DataFrame({"item": names, "prediction": out[:, 0].astype(np.float64)})
-    z = out - out.max(1, keepdims=True)
-    p = np.exp(z) / np.exp(z).sum(1, keepdims=True)
+    from toolkit.pipeline.run import softmax
+
+    p = softmax(out)
     columns = {"item": names, "prediction": [classes[i] for i in p.argmax(1)]}
     columns.update({f"p_{c}": p[:, i].astype(np.float64) for i, c in enumerate(classes)})
     return pl.DataFrame(columns)

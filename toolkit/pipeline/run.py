@@ -203,10 +203,19 @@ def _measure(m, truth, out) -> float:
     if m.needs == "values":
         return float(m(out[:, 0], truth.astype(np.float64)))
     if m.needs == "probabilities":
-        z = out - out.max(1, keepdims=True)
-        p = np.exp(z) / np.exp(z).sum(1, keepdims=True)
-        return float(m(p, truth, classes=np.arange(out.shape[1])))
+        return float(m(softmax(out), truth, classes=np.arange(out.shape[1])))
     return float(m(out.argmax(1), truth))
+
+
+def softmax(out) -> np.ndarray:
+    """softmax(out) -> float64 probabilities of each row of logits (rows sum to 1 exactly enough).
+
+    >>> softmax(np.array([[0.0, 0.0]], np.float32)).tolist()
+    [[0.5, 0.5]]
+    """
+    z = np.asarray(out, np.float64)
+    z = np.exp(z - z.max(1, keepdims=True))
+    return z / z.sum(1, keepdims=True)
 
 
 def _bad_files(ds, folder: Path) -> int:

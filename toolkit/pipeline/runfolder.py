@@ -20,6 +20,7 @@ from toolkit.errors import RunFolderError
 
 DEPENDENCIES = ("numpy", "polars", "scikit-learn", "albumentations", "opencv-python-headless",
                 "PyYAML", "safetensors", "skops", "matplotlib")
+CHECKPOINT = "checkpoint.safetensors"
 OURS = ("run.json", "config.yaml", "metrics.csv", "evaluation.csv", "bad_files.csv",
         "tuning.csv", "model.safetensors", "model.skops", "checkpoint.safetensors",
         "loss.png", "measures.png", "confusion.png", "predictions.png", "tuning.png",

@@ -107,8 +107,9 @@ def _mark(file: str, mark) -> Mark:
 
 def read(text: str, file: str = "<string>") -> Source:
     """read(text, file="<string>") -> Source; raises InvalidConfigError listing every problem."""
-    loader = _Loader(text, file)
+    loader = None
     try:
+        loader = _Loader(text, file)
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as err:
         raise InvalidConfigError([_syntax(text, file, err)]) from None
@@ -118,7 +119,8 @@ def read(text: str, file: str = "<string>") -> Source:
         msg = "the YAML nests too deeply to be a pipeline"
         raise InvalidConfigError([Problem("(yaml)", msg, mark=Mark(file, 1, 1))]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     builder = _Builder(file, loader.tagged)
     data = {} if node is None else builder.value(node, ())
     if builder.problems:

@@ -18,6 +18,7 @@ model: missing section: {chain: [...]}, {pipeline: [...]} or a model name; add '
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 from toolkit.errors import Problem
@@ -60,7 +61,9 @@ class Section:
             if isinstance(f, Section):
                 value[key] = f.filled(value.get(key))
             elif key not in value:
-                value[key] = f.default
+                value[key] = copy.deepcopy(f.default)
+            if hasattr(f, "filled") and not isinstance(f, Section):
+                value[key] = f.filled(value[key])
         return value
 
     def schema(self) -> dict:
@@ -194,21 +197,20 @@ TUNE = Section({
 
 def sections(kind: str, data=None) -> dict:
     """sections(kind, data=None) -> {key: Field or Section} of a pipeline of that kind."""
-    common = {
-        "seed": Int(1, "the seed of every random choice", minimum=0),
-        "data": data_section(kind, data),
-        "model": Field(None, "the model: {chain: [...]}, {pipeline: [...]} or a model name",
-                       required=True),
-        "out": Text(None, "the run folder (relative to this file); null: runs/<file name> in "
-                          "the working directory", nullable=True),
-    }
+    seed = Int(1, "the seed of every random choice", minimum=0)
+    model = Field(None, "the model: {chain: [...]}, {pipeline: [...]} or a model name",
+                  required=True)
+    out = Text(None, "the run folder (relative to this file); null: runs/<file name> in the "
+                     "working directory", nullable=True)
     if kind == NETWORK:
         augment = Components("transforms", [], "image transforms applied to training batches")
-        return {**common, "augment": augment, "loader": LOADER, "train": TRAIN,
-                "evaluate": NETWORK_EVALUATE}
+        return {"seed": seed, "data": data_section(kind, data), "augment": augment,
+                "loader": LOADER, "model": model, "train": TRAIN, "evaluate": NETWORK_EVALUATE,
+                "out": out}
     executor = Component("executors", None, "where folds and candidates run; null: here, "
                                             "one after another", nullable=True)
-    return {**common, "evaluate": CLASSICAL_EVALUATE, "tune": TUNE, "executor": executor}
+    return {"seed": seed, "data": data_section(kind, data), "model": model,
+            "evaluate": CLASSICAL_EVALUATE, "tune": TUNE, "executor": executor, "out": out}
 
 
 def kind_of(data) -> str:
@@ -281,9 +283,26 @@ def filled(data) -> dict:
             continue
         if isinstance(f, Section):
             out[key] = f.filled(data.get(key))
+        elif key == "model":
+            out[key] = _filled_model(data.get(key))
         else:
-            out[key] = data.get(key, f.default)
+            out[key] = data.get(key, copy.deepcopy(f.default))
+            if hasattr(f, "filled"):
+                out[key] = f.filled(out[key])
     return out
+
+
+def _filled_model(value):
+    from toolkit.pipeline.components import filled_component
+
+    if isinstance(value, dict) and ("chain" in value or "pipeline" in value):
+        key = "chain" if "chain" in value else "pipeline"
+        steps = value[key]
+        if not isinstance(steps, list):
+            return value
+        fam = "layers" if key == "chain" else "models"
+        return {key: [filled_component(fam, s) for s in steps]}
+    return filled_component("models", value) if value is not None else value
 
 
 def schema() -> dict:
