@@ -83,6 +83,11 @@ def run(pipeline, out=None, *, resume=False, force=False, progress=None, log=Non
     info = {"status": "running", "kind": pipeline.kind, "seed": cfg["seed"],
             "versions": runfolder.versions(), "fingerprint": runfolder.fingerprint(source),
             "data": str(source), "classes": None if ds.classes is None else list(ds.classes)}
+    finished = _finished(folder, info, cfg) if not (resume or force) else None
+    if finished is not None:
+        say(f"{folder} holds this run, finished, with the same config and data: nothing to do "
+            f"(--force runs it again)\nreport: {finished.report}")
+        return finished
     earlier = runfolder.prepare(folder, resume=resume, force=force)
     if earlier is not None:
         _check_resume(folder, earlier, info, cfg)
@@ -104,11 +109,32 @@ def run(pipeline, out=None, *, resume=False, force=False, progress=None, log=Non
     return result
 
 
-def _check_resume(folder: Path, earlier: dict, info: dict, cfg: dict) -> None:
+def _finished(folder: Path, info: dict, cfg: dict) -> Run | None:
+    """The finished run in ``folder`` if it is this very run (config, data, toolkit), else None;
+    a finished run of another config is refused naming what differs."""
+    earlier = runfolder.read_info(folder)
+    if earlier is None or earlier.get("status") != "done":
+        return None
+    changed = _changed(folder, earlier, info, cfg)
+    if changed:
+        lines = "\n  ".join(changed)
+        msg = (f"{folder} holds a finished run that differs from this one:\n  {lines}\n"
+               "replace it with --force, or choose another folder with --out DIR")
+        raise RunFolderError(msg)
+    with open(folder / "evaluation.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return Run(folder, earlier["kind"], rows, folder / "report.html")
+
+
+def _changed(folder: Path, earlier: dict, info: dict, cfg: dict) -> list[str]:
     import yaml
 
     old = yaml.safe_load((folder / "config.yaml").read_text())
-    changed = runfolder.changes(earlier, info, old, cfg)
+    return runfolder.changes(earlier, info, old, cfg)
+
+
+def _check_resume(folder: Path, earlier: dict, info: dict, cfg: dict) -> None:
+    changed = _changed(folder, earlier, info, cfg)
     if changed:
         lines = "\n  ".join(changed)
         msg = (f"{folder}: cannot resume, the run has changed since it started:\n  {lines}\n"
