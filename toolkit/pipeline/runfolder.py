@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import platform
-import shutil
 from importlib import metadata
 from pathlib import Path
 
@@ -118,8 +117,3 @@ def _diff(a, b, path=""):
     elif a != b:
         yield path, a, b
 
-
-def remove(folder: Path) -> None:
-    """remove(folder) — delete a run folder (only if it holds a run)."""
-    if read_info(folder) is not None:
-        shutil.rmtree(folder)
