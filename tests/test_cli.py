@@ -63,7 +63,8 @@ def test_every_flag_has_help_and_shows_its_default(capsys):
 def test_version(capsys):
     with pytest.raises(SystemExit) as done:
         main(["--version"])
-    assert done.value.code == 0 and capsys.readouterr().out.strip() == f"toolkit {toolkit.__version__}"
+    assert done.value.code == 0
+    assert capsys.readouterr().out.strip() == f"toolkit {toolkit.__version__}"
 
 
 def test_python_dash_m_toolkit_runs_the_command():

@@ -197,7 +197,8 @@ def models(args) -> int:
     return 0
 
 
-@command("list", "what the registries hold: the families, or one family with each entry's parameters", [
+@command("list", "what the registries hold: the families, or one family's entries with their "
+                 "parameters", [
     arg("family", nargs="?", default=None, help="a family (layers, transforms, models, ...)"),
 ])
 def list_(args) -> int:

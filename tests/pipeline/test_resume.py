@@ -57,7 +57,8 @@ def _weights(folder: Path) -> dict:
 
 def _kill_after_first_checkpoint(config: Path, out: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "toolkit", "run", str(config), "--out", str(out)],
+    command = [sys.executable, "-m", "toolkit", "run", str(config), "--out", str(out)]
+    proc = subprocess.Popen(command,
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 120
@@ -104,7 +105,8 @@ def test_changes_name_the_data_and_toolkit_version():
     before = {"fingerprint": "aa", "versions": {"toolkit": "0.1.0"}}
     after = {"fingerprint": "bb", "versions": {"toolkit": "0.2.0"}}
     found = runfolder.changes(before, after, {"seed": 1}, {"seed": 1})
-    assert found == ["the data changed (fingerprint aa then, bb now)", "toolkit 0.1.0 then, 0.2.0 now"]
+    assert found == ["the data changed (fingerprint aa then, bb now)",
+                     "toolkit 0.1.0 then, 0.2.0 now"]
 
 
 def test_the_fingerprint_follows_the_bytes(tmp_path):

@@ -33,9 +33,9 @@ import numpy as np
 import polars as pl
 from sklearn import metrics
 
-from toolkit.registry import register
 from toolkit.errors import DataError, UnknownNameError, did_you_mean
 from toolkit.models.frames import column_names, to_numpy
+from toolkit.registry import register
 
 NEEDS = ("labels", "probabilities", "values")
 ORIENTATIONS = ("lower", "higher")

@@ -55,9 +55,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from toolkit.registry import registry as _registry
 from toolkit.errors import UnknownNameError, did_you_mean
 from toolkit.models._inputs import FINITE, NUMERIC
+from toolkit.registry import registry as _registry
 
 KINDS = ("classifier", "regressor", "clusterer", "transformer")
 

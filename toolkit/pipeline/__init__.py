@@ -6,6 +6,6 @@
 """
 
 from toolkit import _EXPORTS
-from toolkit.pipeline.config import Pipeline
+from toolkit.pipeline.config import Pipeline  # noqa: F401  (re-exported: __all__ below)
 
 __all__ = list(_EXPORTS["pipeline"])

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from toolkit.errors import Problem
 from toolkit.pipeline.fields import Field, dotted, wrong
 
-
 _KEYWORD = re.compile(r"unknown keyword '([^']+)'")
 
 
@@ -81,7 +80,8 @@ def filled_component(family_name: str, spec):
     A spec with problems comes back as it is (the check reports them).
 
     >>> filled_component("layers", {"Dense": {"out": 3}})
-    {'Dense': {'in_': None, 'out': 3, 'activation': None, 'bias': True, 'init': 'glorot_uniform', 'seed': None}}
+    {'Dense': {'in_': None, 'out': 3, 'activation': None, 'bias': True,
+               'init': 'glorot_uniform', 'seed': None}}
     >>> filled_component("layers", {"Flatten": None})
     'Flatten'
     """
@@ -133,15 +133,8 @@ class Component(Field):
         return component_schema(self.family)
 
 
-@dataclass
-class Components(Field):
+class Components(Component):
     """Components(family, ...) — a list of registered components of ``family``."""
-
-    family: str = ""
-
-    def __init__(self, family, default=None, doc="", required=False, nullable=False):
-        super().__init__(default, doc, required, nullable)
-        self.family = family
 
     def check_value(self, value, path):
         if not isinstance(value, list):

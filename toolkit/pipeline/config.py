@@ -26,7 +26,8 @@ from toolkit.pipeline.source import Source, read
 
 
 class Pipeline:
-    """Pipeline(config, *, base=None) — a pipeline from a dict; ``Pipeline.from_yaml(path)`` from a file.
+    """Pipeline(config, *, base=None, overrides=()) — a pipeline from a dict (or a file's
+    Source); ``Pipeline.from_yaml(path)`` reads one from a file.
 
     Relative paths in the config are taken from ``base`` (the YAML file's folder for
     :meth:`from_yaml`, else the working directory). ``overrides`` are ``key.path=value``

@@ -46,7 +46,8 @@ def parse(where: str) -> tuple:
 
 def _type_name(value) -> str:
     return {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
-            list: "a list", dict: "a mapping", type(None): "null"}.get(type(value), type(value).__name__)
+            list: "a list", dict: "a mapping",
+            type(None): "null"}.get(type(value), type(value).__name__)
 
 
 def wrong(path, expected: str, value, fix=None) -> list[Problem]:
@@ -57,7 +58,7 @@ def wrong(path, expected: str, value, fix=None) -> list[Problem]:
 
 @dataclass
 class Field:
-    """Field(default=None, doc="", required=False, nullable=False) — the common part of every kind."""
+    """Field(default=None, doc="", required=False, nullable=False) — what every kind shares."""
 
     default: object = None
     doc: str = ""

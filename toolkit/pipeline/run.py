@@ -115,31 +115,30 @@ def _finished(folder: Path, info: dict, cfg: dict) -> Run | None:
     earlier = runfolder.read_info(folder)
     if earlier is None or earlier.get("status") != "done":
         return None
-    changed = _changed(folder, earlier, info, cfg)
-    if changed:
-        lines = "\n  ".join(changed)
-        msg = (f"{folder} holds a finished run that differs from this one:\n  {lines}\n"
-               "replace it with --force, or choose another folder with --out DIR")
-        raise RunFolderError(msg)
+    _refuse_changes(folder, earlier, info, cfg,
+                    f"{folder} holds a finished run that differs from this one",
+                    "replace it with --force, or choose another folder with --out DIR")
     with open(folder / "evaluation.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     return Run(folder, earlier["kind"], rows, folder / "report.html")
 
 
-def _changed(folder: Path, earlier: dict, info: dict, cfg: dict) -> list[str]:
+def _refuse_changes(folder: Path, earlier: dict, info: dict, cfg: dict, what: str,
+                    fix: str) -> None:
+    """Raise RunFolderError listing each difference between the folder's run and this one."""
     import yaml
 
     old = yaml.safe_load((folder / "config.yaml").read_text())
-    return runfolder.changes(earlier, info, old, cfg)
+    changed = runfolder.changes(earlier, info, old, cfg)
+    if changed:
+        lines = "\n  ".join(changed)
+        raise RunFolderError(f"{what}:\n  {lines}\n{fix}")
 
 
 def _check_resume(folder: Path, earlier: dict, info: dict, cfg: dict) -> None:
-    changed = _changed(folder, earlier, info, cfg)
-    if changed:
-        lines = "\n  ".join(changed)
-        msg = (f"{folder}: cannot resume, the run has changed since it started:\n  {lines}\n"
-               "resume with the same config and data, or start afresh with --force or --out DIR")
-        raise RunFolderError(msg)
+    _refuse_changes(folder, earlier, info, cfg, f"{folder}: cannot resume, the run has changed "
+                    "since it started", "resume with the same config and data, or start afresh "
+                    "with --force or --out DIR")
 
 
 # ---------------------------------------------------------------------------- networks

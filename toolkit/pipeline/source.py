@@ -19,7 +19,8 @@ Problems are collected, not raised one by one: ``read`` raises one
 >>> read("a: 1\\na: 2\\n", "p.yaml")
 Traceback (most recent call last):
 ...
-toolkit.errors.InvalidConfigError: p.yaml:2:1: a: duplicate key 'a' (first given on line 1); remove one of them
+toolkit.errors.InvalidConfigError: p.yaml:2:1: a: duplicate key 'a' (first given on line 1);
+remove one of them
 """
 
 from __future__ import annotations
@@ -140,7 +141,8 @@ def _syntax(text: str, file: str, err: yaml.MarkedYAMLError) -> Problem:
                        mark=Mark(file, mark.line, col), fix="replace the tab with spaces")
     what = " ".join(p for p in (err.context, err.problem) if p)
     return Problem("(yaml)", f"YAML syntax error: {what}", mark=mark,
-                   fix="check the indentation and the brackets/quotes on this line or the one before")
+                   fix="check the indentation and the brackets and quotes on this line or "
+                       "the one before")
 
 
 class _TooLarge(Exception):

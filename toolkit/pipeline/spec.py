@@ -24,7 +24,17 @@ from dataclasses import dataclass, field
 from toolkit.errors import Problem
 from toolkit.pipeline.components import Component, Components, check_component
 from toolkit.pipeline.fields import (
-    Bool, Choice, Field, Fraction, Int, Size, Text, closest, dotted, parse, wrong,
+    Bool,
+    Choice,
+    Field,
+    Fraction,
+    Int,
+    Size,
+    Text,
+    closest,
+    dotted,
+    parse,
+    wrong,
 )
 
 NETWORK, CLASSICAL = "network", "classical"
@@ -74,7 +84,8 @@ class Section:
 
 
 def _unknown(key, valid, path) -> Problem:
-    return Problem(dotted(path), "unknown key", choices=sorted(valid), suggestion=closest(key, valid))
+    return Problem(dotted(path), "unknown key", choices=sorted(valid),
+                   suggestion=closest(key, valid))
 
 
 SPLIT = Section({
