@@ -230,7 +230,12 @@ class Registry:
             name, config = self.split(spec, config, where)
         except ConfigError as err:
             return [err]
-        return _problems(self._entries[name], config, _join(where, _label(spec)))[0]
+        entry, at = self._entries[name], _join(where, _label(spec))
+        children, _ = _take_children(entry, config)
+        problems = [p for key, kids in children.items()
+                    for child, path in _each_child(kids, _join(at, key))
+                    for p in self.check(child, where=path)]
+        return problems + _problems(entry, config, at)[0]
 
     def build(self, spec, config=None, where: str = ""):
         """build(spec, config=None, where="") -> the component ``spec`` names, built and checked.
@@ -242,11 +247,15 @@ class Registry:
         """
         name, config = self.split(spec, config, where)
         entry, at = self._entries[name], _join(where, _label(spec))
+        children, _ = _take_children(entry, config)
         problems, values = _problems(entry, config, at)
         if problems:
             raise problems[0]
+        built = {key: _map_children(kids, lambda child, path: self.build(child, where=path),
+                                    _join(at, key))
+                 for key, kids in children.items()}
         try:
-            return _construct(entry, values)
+            return entry.from_children(built, **values) if built else _construct(entry, values)
         except ConfigError as err:
             raise err.located(at) from None
         except (ToolkitError, ValueError, TypeError) as err:
@@ -270,7 +279,9 @@ class Registry:
         entry = self._entries[name]
         if entry is obj and not inspect.isclass(obj):
             return name
-        return {name: _plain(_config_of(obj))}
+        children = {key: _map_children(getattr(obj, key), lambda c, _: self.to_config(c), "")
+                    for key in getattr(entry, "config_children", ())}
+        return {name: {**_plain(_config_of(obj)), **children}}
 
 
 # --- the families -----------------------------------------------------------------------------
@@ -402,14 +413,50 @@ def _params(entry) -> tuple[Param, ...]:
     own = getattr(entry, "__config_params__", None)
     if own is not None and not inspect.isclass(entry):
         return tuple(own())
+    children = getattr(entry, "config_children", ()) if inspect.isclass(entry) else ()
+    if children:
+        kids = tuple(Param(key, "components", REQUIRED, f"the {entry.__name__}'s {key}")
+                     for key in children)
+        return kids + tuple(p for p in _signature_params(entry.from_children)
+                            if p.name != "children")
     return _signature_params(entry)
+
+
+def _take_children(entry, config: dict) -> tuple[dict, dict]:
+    """({child keyword: spec(s)}, the other keywords) of a container's configuration."""
+    keys = getattr(entry, "config_children", ()) if inspect.isclass(entry) else ()
+    return ({k: v for k, v in config.items() if k in keys},
+            {k: v for k, v in config.items() if k not in keys})
+
+
+def _each_child(kids, where: str):
+    """(spec, key path) of each child in one child keyword: a list, a mapping or one."""
+    if isinstance(kids, list | tuple):
+        return [(kid, f"{where}[{i}]") for i, kid in enumerate(kids)]
+    if isinstance(kids, Mapping) and not (len(kids) == 1 and _is_spec(kids)):
+        return [(kid, f"{where}.{key}") for key, kid in kids.items()]
+    return [(kids, where)]
+
+
+def _map_children(kids, fn, where: str):
+    """The same shape of children (list, mapping or one) with ``fn(child, path)`` applied."""
+    if isinstance(kids, list | tuple):
+        return [fn(kid, f"{where}[{i}]") for i, kid in enumerate(kids)]
+    if isinstance(kids, Mapping) and not (len(kids) == 1 and _is_spec(kids)):
+        return {key: fn(kid, f"{where}.{key}") for key, kid in kids.items()}
+    return fn(kids, where)
+
+
+def _is_spec(mapping) -> bool:
+    """Whether a one-key mapping is a component spec {Name: {...}} (a name starts upper-case)."""
+    key = next(iter(mapping))
+    return isinstance(key, str) and key[:1].isupper()
 
 
 @functools.cache
 def _signature_params(entry) -> tuple[Param, ...]:
-    target = entry.__init__ if inspect.isclass(entry) else entry
     try:
-        signature = inspect.signature(target)
+        signature = inspect.signature(entry)  # a class: its __init__ without self
     except (TypeError, ValueError):
         return ()
     docs = _param_docs(inspect.getdoc(entry) or "")
@@ -463,7 +510,10 @@ def _problems(entry, config: dict, where: str) -> tuple[list[ConfigError], dict]
     params = {p.name: p for p in _params(entry)}
     open_ended = _takes_any_keyword(entry)
     problems, values = [], {}
+    children = getattr(entry, "config_children", ()) if inspect.isclass(entry) else ()
     for key, value in config.items():
+        if key in children:
+            continue
         if key not in params and not open_ended:
             problems.append(unknown_keyword(key, params, where))
             continue
@@ -481,9 +531,10 @@ def _problems(entry, config: dict, where: str) -> tuple[list[ConfigError], dict]
 def _takes_any_keyword(entry) -> bool:
     if getattr(entry, "__config_params__", None) is not None and not inspect.isclass(entry):
         return False
-    target = entry.__init__ if inspect.isclass(entry) else entry
+    if inspect.isclass(entry) and getattr(entry, "config_children", ()):
+        return False
     try:
-        parameters = inspect.signature(target).parameters.values()
+        parameters = inspect.signature(entry).parameters.values()
     except (TypeError, ValueError):
         return True
     return any(p.kind is p.VAR_KEYWORD for p in parameters)

@@ -33,10 +33,13 @@ from toolkit.registry import registry
 
 σ = sigmoid
 
-_ACTIVATIONS = registry("activations")
+_ACTIVATIONS, _LAYERS = registry("activations"), registry("layers")
+# Every activation is a layer too, as in Flux's Chain(Dense(10, 5), relu).
 for _fn in (identity, relu, leakyrelu, elu, gelu, tanh, softplus, softmax, logsoftmax, exp, abs):
     _ACTIVATIONS.register(_fn)
+    _LAYERS.register(_fn)
 _ACTIVATIONS.register(sigmoid, aliases=("σ",))
+_LAYERS.register(sigmoid, aliases=("σ",))
 
 
 def activation(name_or_fn):

@@ -132,10 +132,18 @@ class Chain(Container):
 
     _fields = ("layers",)
 
+    config_children = ("layers",)  # the registry writes and builds them as components
+
     def __init__(self, *layers, seed=None, **named):
         self.layers = _members("Chain", layers, named)
         if seed is not None:
             seed_layers(self, seed)
+
+    @classmethod
+    def from_children(cls, children: dict, *, seed=None) -> Chain:
+        """from_children({"layers": list or dict}, *, seed=None) -> a Chain (registry builds)."""
+        layers = children.get("layers", [])
+        return cls(**layers, seed=seed) if isinstance(layers, dict) else cls(*layers, seed=seed)
 
     @classmethod
     def from_config(cls, config: dict, children: dict) -> Chain:
@@ -182,6 +190,8 @@ class SkipConnection(Layer):
 
     _fields = ("layer",)
 
+    config_children = ("layer",)
+
     def __init__(self, layer, connection="add"):
         _check_member("SkipConnection", layer)
         self.layer = layer
@@ -189,6 +199,11 @@ class SkipConnection(Layer):
 
     def config(self) -> dict:
         return {"connection": self.connection_name}
+
+    @classmethod
+    def from_children(cls, children: dict, *, connection="add") -> SkipConnection:
+        """from_children({"layer": layer}, *, connection="add") -> a SkipConnection."""
+        return cls(children["layer"], connection)
 
     @classmethod
     def from_config(cls, config: dict, children: dict) -> SkipConnection:
@@ -224,11 +239,21 @@ class Parallel(Container):
 
     _fields = ("layers",)
 
+    config_children = ("layers",)
+
     def __init__(self, connection, *layers, seed=None, **named):
         self.connection_name, self.connection = _connection(connection)
         self.layers = _members("Parallel", layers, named)
         if seed is not None:
             seed_layers(self, seed)
+
+    @classmethod
+    def from_children(cls, children: dict, *, connection: str, seed=None) -> Parallel:
+        """from_children({"layers": list or dict}, *, connection, seed=None) -> a Parallel."""
+        layers = children.get("layers", [])
+        if isinstance(layers, dict):
+            return cls(connection, **layers, seed=seed)
+        return cls(connection, *layers, seed=seed)
 
     def config(self) -> dict:
         return {"connection": self.connection_name}
