@@ -1,9 +1,8 @@
 """toolkit.nn — see docs/architecture.md for what this layer owns."""
 
-# ruff: noqa: F401  (the imports are re-exported: __all__ comes from toolkit._EXPORTS)
+# ruff: noqa: F401, A004  (re-exported: __all__ comes from toolkit._EXPORTS; sum, max... are numpy's names)
 
 from toolkit import _EXPORTS
-from toolkit.nn import fused, fused_conv  # noqa: F401  (registers the fused primitives)
 from toolkit.nn.activations import (
     activation,
     elu,
@@ -47,6 +46,39 @@ from toolkit.nn.losses import (
     mse,
 )
 from toolkit.nn.module import Module
+from toolkit.nn.ops import (
+    abs,
+    argmax,
+    argmin,
+    batchnorm,
+    clip,
+    concatenate,
+    conv2d,
+    dense,
+    dropout,
+    exp,
+    floor,
+    global_meanpool,
+    layernorm,
+    log,
+    logsumexp,
+    matmul,
+    max,
+    maximum,
+    maxpool2d,
+    mean,
+    meanpool2d,
+    min,
+    minimum,
+    reshape,
+    round,
+    sign,
+    sqrt,
+    stack,
+    sum,
+    transpose,
+    where,
+)
 from toolkit.nn.optimise import adjust, freeze, setup, thaw, update
 from toolkit.nn.rules import (
     Adam,

@@ -34,7 +34,7 @@ from toolkit._seed import generator
 from toolkit.errors import LayerShapeError, UnknownNameError, did_you_mean
 from toolkit.nn.device import array_module
 from toolkit.nn.module import Module
-from toolkit.nn.tracked import Tracked
+from toolkit.nn.tape import Tracked
 
 _MODES = ("auto", "train", "test")
 
