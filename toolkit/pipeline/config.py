@@ -16,13 +16,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from toolkit.errors import InvalidConfigError, Problem
 from toolkit.pipeline import preflight, spec
 from toolkit.pipeline.fields import parse
 from toolkit.pipeline.overrides import apply
-from toolkit.pipeline.source import Source, read
+from toolkit.pipeline.source import Source, dump, read
 
 
 class Pipeline:
@@ -133,8 +131,3 @@ def _line(problem: Problem) -> tuple:
     mark = problem.mark
     return (0, mark.file, mark.line, mark.column) if mark is not None else (1, "", 0, 0)
 
-
-def dump(config: dict) -> str:
-    """dump(config) -> YAML text: sections in order, short lists of values on one line."""
-    return yaml.safe_dump(config, sort_keys=False, default_flow_style=None, allow_unicode=True,
-                          width=100)

@@ -19,7 +19,7 @@ import numpy as np
 
 from toolkit.errors import RunFolderError
 from toolkit.pipeline import build, report, runfolder
-from toolkit.pipeline.config import dump
+from toolkit.pipeline.source import dump
 
 
 @dataclass

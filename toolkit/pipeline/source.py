@@ -224,3 +224,14 @@ class _Builder:
         value = self._scalar(node)
         return value if isinstance(value, str) else str(node.value)
 
+
+def dump(config: dict) -> str:
+    """dump(config) -> YAML text: sections in order, short lists of values on one line.
+
+    >>> print(dump({"seed": 1, "data": {"image_size": [16, 16]}}), end="")
+    seed: 1
+    data:
+      image_size: [16, 16]
+    """
+    return yaml.safe_dump(config, sort_keys=False, default_flow_style=None, allow_unicode=True,
+                          width=100)
