@@ -263,3 +263,22 @@ def _env() -> dict:
     import os
 
     return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def test_a_schedule_is_never_ignored(tmp_path, datasets, capsys):
+    import inspect
+
+    import toolkit as tk
+
+    @tk.register("schedules", name="doctest_constant")
+    def constant(step, *, lr=0.1):
+        return lr
+
+    path = _write(tmp_path, edit(CNN, "train: {epochs: 1}",
+                                 "train: {epochs: 1, schedule: doctest_constant}  # <-"), datasets)
+    status = main(["validate", str(path)])
+    if "schedule" in inspect.signature(tk.train).parameters:
+        assert status == 0
+    else:
+        assert status == 2 and "train.schedule: tk.train in this build takes no schedule" in \
+            capsys.readouterr().err

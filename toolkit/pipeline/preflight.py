@@ -87,7 +87,18 @@ def dry_run(cfg: dict, base: Path) -> list[Problem]:
         return err.problems
 
 
+def _takes_schedule() -> bool:
+    import inspect
+
+    import toolkit as tk
+
+    return "schedule" in inspect.signature(tk.train).parameters
+
+
 def _dry_network(cfg: dict, base: Path) -> list[Problem]:
+    if cfg["train"]["schedule"] is not None and not _takes_schedule():
+        return [Problem("train.schedule", "tk.train in this build takes no schedule, so it "
+                                          "would be ignored", fix="remove 'schedule:'")]
     ds = build.dataset(cfg, base)
     build.augment(cfg)
     x, y = _two_items(ds)

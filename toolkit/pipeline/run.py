@@ -164,9 +164,13 @@ def _network(cfg: dict, ds, folder: Path, progress, say) -> Run:
     metrics = _Metrics(folder, val_ds, build.measures(cfg, classes), loss, shaped, say)
     user = [build.component("callbacks", c, ("train", "callbacks", i))
             for i, c in enumerate(cfg["train"]["callbacks"])]
+    extra = {}
+    if cfg["train"]["schedule"] is not None:  # preflight refused it where train takes none
+        extra["schedule"] = build.component("schedules", cfg["train"]["schedule"],
+                                            ("train", "schedule"))
     tk.train(lambda m, x, y: loss(m(x), shaped(y)), model, loader, state,
              epochs=cfg["train"]["epochs"], callbacks=[metrics, *user], checkpoint=folder,
-             checkpoint_every=cfg["train"]["checkpoint_every"], progress=progress)
+             checkpoint_every=cfg["train"]["checkpoint_every"], progress=progress, **extra)
     tk.save(folder / "model.safetensors", model)
     truth, out = metrics.predict(model)
     evaluation = metrics.measured(truth, out)
