@@ -100,6 +100,25 @@ def _seeded(spec, seed: int, family_name: str):
     return {name: params}
 
 
+def seeded(cfg: dict) -> dict:
+    """seeded(cfg) -> cfg with the pipeline's seed written into every classical component that
+    takes a seed (or random_state) and has none: what the run uses, written out."""
+    seed = cfg["seed"]
+    model = cfg["model"]
+    if isinstance(model, dict) and "pipeline" in model:
+        model["pipeline"] = [_seeded(s, seed, "models") for s in model["pipeline"]]
+    elif "chain" not in model:
+        cfg["model"] = _seeded(model, seed, "models")
+    if cfg["evaluate"].get("resampling") is not None:
+        cfg["evaluate"]["resampling"] = _seeded(cfg["evaluate"]["resampling"], seed, "resampling")
+    if "tune" in cfg:
+        tune = cfg["tune"]
+        tune["strategy"] = _seeded(tune["strategy"], seed, "tuning")
+        if tune["resampling"] is not None:
+            tune["resampling"] = _seeded(tune["resampling"], seed, "resampling")
+    return cfg
+
+
 def classical(cfg: dict):
     """classical(cfg) -> the model of a classical pipeline (tuned when ``tune`` is given)."""
     model = cfg["model"]

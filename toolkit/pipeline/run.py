@@ -61,7 +61,7 @@ def resolved(pipeline, ds) -> dict:
     if "resampling" in cfg["evaluate"] and cfg["evaluate"]["resampling"] is None:
         cfg["evaluate"]["resampling"] = {("StratifiedCV" if classes is not None else "CV"):
                                          {"nfolds": 5, "shuffle": True, "seed": cfg["seed"]}}
-    return cfg
+    return build.seeded(cfg)
 
 
 def _classical_measures(cfg, classes) -> list:
