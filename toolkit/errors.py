@@ -179,3 +179,49 @@ def did_you_mean(name: str, valid, what: str = "names", limit: int = 40) -> str:
     more = f", … ({len(valid) - limit} more)" if len(valid) > limit else ""
     return f"{hint}Valid {what}: {', '.join(valid[:limit])}{more}"
 
+
+class Problem:
+    """Problem(where, problem, *, mark=None, choices=(), suggestion=None, fix=None, path=None)
+    — one thing wrong in a pipeline file: its key path, what is wrong, the valid choices,
+    the closest of them and how to fix it; ``mark`` is where it is (file, line, column),
+    ``path`` the key path as a tuple where a key holds a dot.
+
+    >>> str(Problem("train.epohcs", "unknown key", choices=["epochs", "loss"], suggestion="epochs"))
+    "train.epohcs: unknown key; did you mean 'epochs'? valid: epochs, loss"
+    """
+
+    MAX_CHOICES = 40
+
+    def __init__(self, where, problem, *, mark=None, choices=(), suggestion=None, fix=None,
+                 path=None):
+        self.where, self.problem, self.mark, self.path = str(where), str(problem), mark, path
+        self.choices, self.suggestion, self.fix = list(choices), suggestion, fix
+
+    def __str__(self) -> str:
+        text = self.problem
+        if self.suggestion:
+            text += f"; did you mean {self.suggestion!r}?"
+        if self.choices:
+            shown = ", ".join(str(c) for c in self.choices[: self.MAX_CHOICES])
+            more = len(self.choices) - self.MAX_CHOICES
+            text += (" " if self.suggestion else "; ") + f"valid: {shown}"
+            text += f" (and {more} more)" if more > 0 else ""
+        if self.fix:
+            text += f"; {self.fix}"
+        head = f"{self.mark}: " if self.mark is not None else ""
+        return f"{head}{self.where}: {text}"
+
+    def __repr__(self) -> str:
+        return f"Problem({str(self)!r})"
+
+
+class InvalidConfigError(ToolkitError, ValueError):
+    """A pipeline file with problems; ``problems`` lists every one, and the message too."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class RunFolderError(ToolkitError, RuntimeError):
+    """A run folder that cannot be used as asked: a resume of a changed run, a taken folder."""
