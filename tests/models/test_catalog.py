@@ -10,7 +10,6 @@ import toolkit as tk
 from toolkit.errors import UnknownNameError
 from toolkit.models import catalog
 
-
 # Importing sklearn.utils.estimator_checks (tests/models/test_sklearn_checks.py) enables
 # scikit-learn's experimental halving searches; the catalogue, built once per process, may
 # predate that import, so those two are left out of the comparison on both sides.
