@@ -37,6 +37,10 @@ class SchemaError(DataError):
     """Data whose columns or scientific types do not fit what was asked."""
 
 
+class NotNumericError(SchemaError, TypeError):
+    """A value that is neither a number nor text where a model needs numbers (a dict, say)."""
+
+
 class ConfigError(ToolkitError, ValueError):
     """A configuration value that is wrong: a YAML key, a keyword, a component's parameter.
 
@@ -119,8 +123,13 @@ class GradientError(ToolkitError, TypeError):
     """Differentiation that cannot be done (non-scalar output, no derivative)."""
 
 
-class NotTrainedError(ToolkitError, RuntimeError):
-    """A model or machine used before it was fitted."""
+class NotTrainedError(ToolkitError, ValueError, AttributeError):
+    """A model or machine used before it was fitted.
+
+    A ValueError and an AttributeError, as scikit-learn's ``NotFittedError`` is, so
+    code written for scikit-learn catches it; toolkit's own models raise the subclass
+    :class:`ModelNotTrainedError`, which is ``NotFittedError`` itself.
+    """
 
 
 class DeviceError(ToolkitError, RuntimeError):
@@ -149,6 +158,31 @@ class UnsafeFileError(ToolkitError, ValueError):
 
 class DataWarning(UserWarning):
     """Data that can be used, but likely not as meant (a class too small for the folds)."""
+
+
+def __getattr__(name: str):
+    # ModelNotTrainedError derives from scikit-learn's NotFittedError; it is made on
+    # first use so that importing toolkit.errors (data layer, model core) does not
+    # import scikit-learn, which takes a second or more.
+    if name != "ModelNotTrainedError":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    global ModelNotTrainedError
+    from sklearn.exceptions import NotFittedError
+
+    class ModelNotTrainedError(NotTrainedError, NotFittedError):
+        """``ModelNotTrainedError(message)``: a toolkit model (not a machine) used before fit.
+
+        Both :class:`NotTrainedError` and scikit-learn's ``NotFittedError``, so
+        ``check_is_fitted``-style code and ``parametrize_with_checks`` accept it.
+
+        >>> from sklearn.exceptions import NotFittedError
+        >>> issubclass(ModelNotTrainedError, NotTrainedError), issubclass(
+        ...     ModelNotTrainedError, NotFittedError)
+        (True, True)
+        """
+
+    ModelNotTrainedError.__module__, ModelNotTrainedError.__qualname__ = __name__, name
+    return ModelNotTrainedError
 
 
 def closest(name, valid) -> str | None:
