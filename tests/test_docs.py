@@ -21,7 +21,7 @@ from _pytest.doctest import _get_checker  # pytest's checker: it understands NUM
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-GUIDES = ["data.md", "nn.md", "models.md"]
+GUIDES = ["data.md", "nn.md", "models.md", "pipelines.md"]
 NOTEBOOKS = ["digits.ipynb"]
 FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```[ \t]*$", re.M | re.S)
 FLAGS = (

@@ -65,11 +65,12 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "FillImputer", "OneHotEncoder", "Standardizer",
         "MLP", "NeuralNetworkClassifier", "NeuralNetworkRegressor",
     ),
+    "pipeline": ("Pipeline",),
     "distributed": ("RayExecutor", "preprocess", "ray_batches"),
 }  # fmt: skip
 # tk.save / tk.load live in toolkit/io.py, which dispatches to nn or models: imported on
 # first use like the layers' names, so that `import toolkit` imports neither.
-_SUBPACKAGES = ("augment", "data", "distributed", "errors", "io", "models", "nn")
+_SUBPACKAGES = ("augment", "data", "distributed", "errors", "io", "models", "nn", "pipeline")
 
 
 def _owners(exports: dict[str, tuple[str, ...]]) -> dict[str, str]:

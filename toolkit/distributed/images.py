@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 
@@ -136,25 +135,14 @@ def _executor(executor):
     raise DataError(msg)
 
 
-def add_command(commands) -> None:
-    """``add_command(subparsers)``: ``toolkit preprocess FOLDER --cache DIR --image-size H W``."""
-    p = commands.add_parser("preprocess", help="decode an image folder once on Ray into its "
-                                               "decoded-image cache")
-    p.add_argument("path", type=Path, help="the image folder (the same path on every node)")
-    p.add_argument("--cache", required=True, help="the cache folder (shared by the nodes)")
-    p.add_argument("--image-size", nargs=2, type=int, required=True, metavar=("H", "W"))
-    p.add_argument("--color", default="rgb", choices=("rgb", "gray", "rgba"))
-    p.add_argument("--address", default=None, help="ray://host:port; default: Ray's own choice")
-    p.add_argument("--shard-size", type=int, default=256)
-    p.set_defaults(run=_run_command)
-
-
-def _run_command(args) -> None:
+def run_command(args) -> int:
+    """What ``toolkit preprocess`` runs (its arguments: ``toolkit.cli``); the exit status."""
     from toolkit.data.images import ImageFolder
     from toolkit.distributed.executor import RayExecutor
 
-    ds = ImageFolder(args.path, tuple(args.image_size), color=args.color, on_error="skip",
+    ds = ImageFolder(args.folder, tuple(args.image_size), color=args.color, on_error="skip",
                      cache=args.cache)
     with RayExecutor(args.address) as executor:
         cache = preprocess(ds, executor, args.shard_size)
     print(f"{cache!r}: {len(ds)} images, {len(cache.bad)} bad")
+    return 0

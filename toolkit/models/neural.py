@@ -30,7 +30,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
 from toolkit._seed import derive_int, generator
 from toolkit.data.frames import column_names, is_table
-from toolkit.errors import NotTrainedError, UnsafeFileError
+from toolkit.errors import ModelNotTrainedError, UnsafeFileError
 from toolkit.models import inputs
 from toolkit.models.compose import Composable
 from toolkit.models.machine import Machine
@@ -144,6 +144,8 @@ class NeuralNetworkModel(Composable, StrictParams, BaseEstimator):
         from toolkit.nn.layers.base import seed_layers
         from toolkit.nn.optimise import setup
 
+        X = inputs.check_X(X, type(self).__name__, fitting=True)
+        y = inputs.check_y(X, y, type(self).__name__)
         Xa = self._matrix(X)
         inputs.check_target(y, type(self).__name__, self._kind)
         targets, n_out = self._encode(y)
@@ -196,11 +198,12 @@ class NeuralNetworkModel(Composable, StrictParams, BaseEstimator):
         from toolkit.nn.layers.base import testmode
 
         if not hasattr(self, "chain_"):
-            raise NotTrainedError(
+            raise ModelNotTrainedError(
                 f"this {type(self).__name__} is not fitted yet; "
                 "call fit(X, y) (or tk.fit(mach)) first"
             )
-        return np.asarray(testmode(self.chain_)(self._matrix(inputs.align_to_fit(self, X))))
+        X = inputs.align_to_fit(self, inputs.check_X(X, type(self).__name__))
+        return np.asarray(testmode(self.chain_)(self._matrix(X)))
 
     def fitted_params(self) -> dict:
         """``fitted_params() -> dict``: the trained chain and its arrays by path."""
@@ -246,9 +249,7 @@ class NeuralNetworkModel(Composable, StrictParams, BaseEstimator):
 def _chain_from(structure: str, tensors: dict, where):
     from toolkit.nn import io as nnio
 
-    chain = nnio.build(json.loads(structure), where)
-    nnio.assign(chain, dict(tensors), str(where), error=UnsafeFileError, in_place=False)
-    return chain
+    return nnio.rebuild(structure, dict(tensors), where)
 
 
 @register("models")
@@ -319,6 +320,11 @@ class NeuralNetworkRegressor(RegressorMixin, NeuralNetworkModel):
 
     _kind = "regressor"
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True  # a 2-D target gives one output per column
+        return tags
+
     def _encode(self, y):
         values = np.asarray(inputs.labels(y), dtype=np.float32)
         self.n_targets_ = 1 if values.ndim == 1 else values.shape[1]
@@ -386,9 +392,19 @@ def load_machine(path) -> Machine:
     ):
         raise UnsafeFileError(f"{path}: not a toolkit neural-network machine file")
     try:
-        params, fitted_meta = json.loads(meta["params"]), json.loads(meta["fitted"])
-    except (KeyError, json.JSONDecodeError) as error:
-        raise UnsafeFileError(f"{path}: damaged machine metadata ({error})") from None
+        return _machine_from_metadata(meta, tensors, path)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        if isinstance(error, UnsafeFileError):
+            raise
+        msg = f"{path}: damaged machine metadata ({type(error).__name__}: {error})"
+        raise UnsafeFileError(msg) from None
+
+
+def _machine_from_metadata(meta: dict, tensors: dict, path) -> Machine:
+    from toolkit.nn import io as nnio
+
+    params = nnio.parse_json(meta["params"], path, "the machine's parameters")
+    fitted_meta = nnio.parse_json(meta["fitted"], path, "the machine's fitted state")
     model = _model_from(meta["type"], params, path)
     fitted = _model_from(meta["type"], params, path)
     fitted.chain_ = _chain_from(meta["structure"], tensors, path)
@@ -407,11 +423,13 @@ def load_machine(path) -> Machine:
 
 
 def _model_from(type_name: str, params: dict, where):
-    builder = _builder_from_dict(json.loads(params["builder"]), where)
+    from toolkit.nn.io import parse_json
+
+    builder = _builder_from_dict(parse_json(params["builder"], where, "the builder"), where)
     optimiser = (
         None
         if params["optimiser"] is None
-        else _rule_from_dict(json.loads(params["optimiser"]), where)
+        else _rule_from_dict(parse_json(params["optimiser"], where, "the optimiser"), where)
     )
     plain = {k: params[k] for k in ("epochs", "batch_size", "seed")}
     return _TYPES[type_name](builder=builder, optimiser=optimiser, **plain)
