@@ -40,7 +40,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "gradient", "withgradient", "gpu", "cpu", "Module",
         "tree_flatten", "tree_unflatten", "tree_leaves", "tree_leaves_with_path", "tree_map",
         "sigmoid", "σ", "relu", "leakyrelu", "gelu", "elu", "softplus", "tanh", "softmax",
-        "logsoftmax", "identity",
+        "logsoftmax", "identity", "relu6",
         "mse", "mae", "huber", "crossentropy", "logitcrossentropy", "binarycrossentropy",
         "logitbinarycrossentropy",
         "Dense", "Conv", "MaxPool", "MeanPool", "GlobalMeanPool", "Flatten", "Dropout",
@@ -48,6 +48,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "Descent", "Momentum", "Nesterov", "Adam", "AdamW", "RMSProp", "WeightDecay", "ClipGrad",
         "ClipNorm", "OptimiserChain", "setup", "update", "adjust", "freeze", "thaw",
         "train", "History", "loadweights",
+        "odesolve", "NeuralODE", "zoo", "from_torch", "to_onnx",
     ),
     "models": (
         "info", "load_model", "matching", "models",

@@ -76,3 +76,11 @@ def did_you_mean(name: str, valid) -> str:
     close = difflib.get_close_matches(str(name), valid, n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
     return f"{hint}Valid names: {', '.join(valid)}"
+
+
+class SolverError(ToolkitError, RuntimeError):
+    """An ODE solve that cannot go on: too many steps, or a step size collapsing (stiffness)."""
+
+
+class ExportError(ToolkitError, TypeError):
+    """A model (or one of its layers) that cannot be written in the asked format, named."""

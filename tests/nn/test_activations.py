@@ -27,6 +27,7 @@ REFERENCE = {
     "softplus": lambda x: np.log1p(np.exp(x)),
     "softmax": lambda x: np.exp(x) / np.exp(x).sum(),
     "logsoftmax": lambda x: x - np.log(np.exp(x).sum()),
+    "relu6": lambda x: np.minimum(np.maximum(x, 0), 6),
 }
 
 

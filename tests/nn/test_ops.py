@@ -12,8 +12,9 @@ import pytest
 import toolkit as tk
 import toolkit.nn  # noqa: F401  (registers every primitive)
 from toolkit.errors import UnknownNameError
-from toolkit.nn import fused, fused_conv, ops
+from toolkit.nn import fused, fused_conv, fused_grouped, ops
 from toolkit.nn.autodiff import PRIMITIVES, gradient, withgradient
+from toolkit.nn.ode.adjoint import adjoint_solve
 
 RNG = np.random.default_rng(20261127)
 
@@ -116,6 +117,26 @@ case("conv2d", lambda x, W: fused_conv.conv2d(x, W, stride=(1, 2), pad=((0, 1), 
 for kw in [{}, {"window": 3, "stride": 1, "pad": 1}, {"window": (2, 3), "stride": (1, 2)}]:
     case("maxpool2d", lambda x, kw=kw: fused_conv.maxpool2d(x, **kw), u(2, 5, 5, 2))
     case("meanpool2d", lambda x, kw=kw: fused_conv.meanpool2d(x, **kw), u(2, 5, 5, 2))
+for groups, cg in [(4, 1), (2, 2)]:  # depthwise, and two groups of two channels
+    case("grouped_conv2d",
+         lambda x, W, b, g=groups: fused_grouped.grouped_conv2d(x, W, b, groups=g, stride=2, pad=1),
+         u(2, 5, 5, 4), u(3, 3, cg, 4), u(4))  # fmt: skip
+
+
+class _Tanh(tk.Module):
+    _fields = ("w",)
+
+    def __init__(self, w):
+        self.w = w
+
+    def __call__(self, x, t):
+        return ops.tanh(x @ self.w) * (1.0 + t)
+
+
+_TIGHT = {"rtol": 1e-10, "atol": 1e-12}
+case("ode_adjoint", lambda x, w: adjoint_solve(_Tanh(w), x, (0.0, 0.7), _TIGHT), u(2, 3), u(3, 3))
+case("ode_adjoint", lambda x: adjoint_solve(lambda v, t: -v * v, x, (0.0, 0.5),
+                                            {"saveat": [0.2, 0.5], **_TIGHT}), pos(3))
 
 
 def test_every_differentiable_primitive_has_cases():

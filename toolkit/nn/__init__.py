@@ -3,7 +3,7 @@
 # ruff: noqa: F401  (the imports are re-exported: __all__ comes from toolkit._EXPORTS)
 
 from toolkit import _EXPORTS
-from toolkit.nn import fused, fused_conv  # noqa: F401  (registers the fused primitives)
+from toolkit.nn import fused, fused_conv, zoo  # noqa: F401  (registers the fused primitives)
 from toolkit.nn.activations import (
     elu,
     gelu,
@@ -11,6 +11,7 @@ from toolkit.nn.activations import (
     leakyrelu,
     logsoftmax,
     relu,
+    relu6,
     sigmoid,
     softmax,
     softplus,
@@ -19,6 +20,8 @@ from toolkit.nn.activations import (
 )
 from toolkit.nn.autodiff import gradient, withgradient
 from toolkit.nn.device import cpu, gpu
+from toolkit.nn.interop import from_torch
+from toolkit.nn.interop.onnx import to_onnx
 from toolkit.nn.io import loadweights
 from toolkit.nn.layers import (
     BatchNorm,
@@ -46,6 +49,7 @@ from toolkit.nn.losses import (
     mse,
 )
 from toolkit.nn.module import Module
+from toolkit.nn.ode import NeuralODE, odesolve
 from toolkit.nn.optimise import adjust, freeze, setup, thaw, update
 from toolkit.nn.rules import (
     Adam,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from toolkit.errors import UnknownNameError, did_you_mean
 from toolkit.nn.ops import (
+    clip,
     elu,
     gelu,
     identity,
@@ -29,10 +30,21 @@ from toolkit.nn.ops import (
 
 σ = sigmoid
 
+
+def relu6(x):
+    """relu6(x) -> min(max(x, 0), 6), elementwise (MobileNet's activation; gradient 0 outside).
+
+    >>> import numpy as np
+    >>> relu6(np.array([-1.0, 3.0, 8.0])).tolist()
+    [0.0, 3.0, 6.0]
+    """
+    return clip(x, 0.0, 6.0)
+
+
 #: name -> activation function, for layers configured by name.
 ACTIVATIONS = {
     "identity": identity, "relu": relu, "leakyrelu": leakyrelu, "elu": elu, "gelu": gelu,
-    "sigmoid": sigmoid, "tanh": tanh, "softplus": softplus,
+    "sigmoid": sigmoid, "tanh": tanh, "softplus": softplus, "relu6": relu6,
     "softmax": softmax, "logsoftmax": logsoftmax,
 }  # fmt: skip
 
@@ -59,5 +71,5 @@ def activation(name_or_fn):
 
 __all__ = [
     "sigmoid", "σ", "relu", "leakyrelu", "gelu", "elu", "softplus", "tanh", "softmax",
-    "logsoftmax", "identity",
+    "logsoftmax", "identity", "relu6",
 ]  # fmt: skip
