@@ -9,6 +9,7 @@ import pytest
 
 import toolkit as tk
 from toolkit.errors import BadFileError, DataError
+from toolkit.nn.interop.pytorch import to_state_dict
 from toolkit.nn.zoo.weights import read_state_dict
 
 
@@ -36,21 +37,7 @@ def _safetensors_bytes(tensors):
 
 def _toy_resnet_state(classes=3):
     model = tk.zoo.resnet18(classes=classes, seed=0)
-    names = tk.nn.zoo.resnet.torch_names(tk.nn.zoo.resnet.basic, (2, 2, 2, 2))
-    report_layers = tk.nn.interop.pytorch._layers(model)
-    state = {}
-    torch_field = {"scale": "weight", "shift": "bias", "mean": "running_mean",
-                   "var": "running_var"}
-    for (_, layer), name in zip(report_layers, names, strict=True):
-        for field in layer._shapes():
-            value = np.asarray(getattr(layer, field))
-            if isinstance(layer, tk.Dense):
-                state[f"{name}.{field}"] = value.T.copy() if field == "weight" else value
-            elif isinstance(layer, tk.Conv):
-                state[f"{name}.{field}"] = value.transpose(3, 2, 0, 1).copy()
-            else:
-                state[f"{name}.{torch_field[field]}"] = value
-    return model, state
+    return model, to_state_dict(model, tk.zoo.torch_names("resnet18"))
 
 
 def test_a_hub_id_loads_from_a_cache_folder_laid_out_as_the_hub_lays_it(tmp_path):

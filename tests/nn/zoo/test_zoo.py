@@ -90,3 +90,21 @@ def test_zoo_models_slice_like_chains():
     model = tk.zoo.mobilenet_v2(classes=3, seed=0)
     assert list(model.layers)[-1] == "classifier"
     assert model[:-1](np.zeros((1, 32, 32, 3), np.float32)).shape == (1, 1280)
+
+
+@pytest.mark.parametrize("name", ["resnet50", "mobilenet_v2"])
+def test_to_state_dict_loads_into_the_torch_model_and_back(name):
+    import torch
+
+    from toolkit.nn.interop.pytorch import to_state_dict
+
+    ours = getattr(tk.zoo, name)(classes=7, seed=3)
+    sd = to_state_dict(ours, tk.zoo.torch_names(name))
+    theirs = _reference(name, classes=7)
+    theirs.load_state_dict({k: torch.tensor(v) for k, v in sd.items()}, strict=False)
+    missing = set(theirs.state_dict()) - set(sd)
+    assert all(k.endswith("num_batches_tracked") for k in missing)
+    x = np.random.default_rng(5).normal(size=(1, 32, 32, 3)).astype(np.float32)
+    _compare(ours, theirs.eval(), x)
+    again = getattr(tk.zoo, name)(weights=sd, classes=7)
+    np.testing.assert_array_equal(again(x), ours(x))

@@ -4,6 +4,6 @@
 - :mod:`.onnx` — ``to_onnx(model, path, example)`` (the ``onnx`` extra)
 """
 
-from toolkit.nn.interop.pytorch import LoadReport, from_torch
+from toolkit.nn.interop.pytorch import LoadReport, from_torch, to_state_dict
 
-__all__ = ["LoadReport", "from_torch"]
+__all__ = ["LoadReport", "from_torch", "to_state_dict"]

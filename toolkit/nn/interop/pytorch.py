@@ -226,3 +226,40 @@ def from_torch(source, into, *, names=None, strict: bool = True) -> LoadReport:
                f"{report.missing or 'none'}. Pass strict=False to load the matching part")
         raise DataError(msg)
     return report
+
+
+def _torch_layout(layer) -> dict:
+    """{torch field: array} of one layer in PyTorch's layout (the inverse of ``_converted``)."""
+    if isinstance(layer, Dense | Conv):
+        w = np.asarray(layer.weight)
+        out = {"weight": w.T if isinstance(layer, Dense) else w.transpose(3, 2, 0, 1)}
+        return out | ({"bias": np.asarray(layer.bias)} if layer.use_bias else {})
+    fields = ("scale", "shift", "mean", "var") if isinstance(layer, BatchNorm) else \
+        ("scale", "shift")
+    return {_TORCH_FIELD[f]: np.asarray(getattr(layer, f)) for f in fields
+            if getattr(layer, f, None) is not None}
+
+
+def to_state_dict(model, names=None) -> dict:
+    """to_state_dict(model, names=None) -> {torch name: numpy array}: a toolkit model's weights in
+    PyTorch's layout and naming, for ``torch_module.load_state_dict`` or a safetensors file.
+
+    ``names`` are the torch module names, one per layer with weights (as
+    :func:`from_torch` takes them; ``tk.zoo.torch_names(arch)`` for the zoo); by default
+    the toolkit paths. ``from_torch(to_state_dict(m, names), into=copy, names=names)``
+    gives the model back.
+
+    >>> from toolkit.nn.layers import Chain, Dense
+    >>> {k: v.shape for k, v in to_state_dict(Chain(Dense(2, 3)), names=["fc"]).items()}
+    {'fc.weight': (3, 2), 'fc.bias': (3,)}
+    """
+    layers = _layers(model)
+    names = [p for p, _ in layers] if names is None else list(names)
+    if len(names) != len(layers):
+        raise DataError(f"to_state_dict: names has {len(names)} entries for {len(layers)} "
+                        f"layers with weights")
+    out = {}
+    for (_, layer), name in zip(layers, names, strict=True):
+        for key, value in _torch_layout(layer.materialise()).items():
+            out[f"{name}.{key}"] = np.ascontiguousarray(value)
+    return out

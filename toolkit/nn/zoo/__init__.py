@@ -25,7 +25,27 @@ from toolkit.nn.zoo import mobilenet as _mobilenet
 from toolkit.nn.zoo import resnet as _resnet
 from toolkit.nn.zoo.weights import hub_file, read_state_dict
 
-__all__ = ["resnet18", "resnet34", "resnet50", "mobilenet_v2", "read_state_dict", "hub_file"]
+__all__ = ["resnet18", "resnet34", "resnet50", "mobilenet_v2", "read_state_dict", "hub_file",
+           "torch_names"]
+
+
+def torch_names(arch: str) -> list[str]:
+    """torch_names(arch) -> torchvision's module names of the zoo model ``arch``'s layers with
+    weights, depth first (for ``from_torch(..., names=)`` and ``to_state_dict``).
+
+    >>> torch_names("resnet18")[-1], len(torch_names("mobilenet_v2"))
+    ('fc', 105)
+    """
+    table = {"resnet18": (_resnet.basic, (2, 2, 2, 2)), "resnet34": (_resnet.basic, (3, 4, 6, 3)),
+             "resnet50": (_resnet.bottleneck, (3, 4, 6, 3))}
+    if arch == "mobilenet_v2":
+        return _mobilenet.torch_names()
+    if arch not in table:
+        from toolkit.errors import UnknownNameError, did_you_mean
+
+        valid = [*table, "mobilenet_v2"]
+        raise UnknownNameError(f"unknown zoo model {arch!r}; " + did_you_mean(arch, valid))
+    return _resnet.torch_names(*table[arch])
 
 
 def _finish(model, names, weights, cache_dir):
@@ -40,25 +60,22 @@ def resnet18(*, weights=None, classes: int = 1000, seed=None, cache_dir=None):
     ``weights``: see :mod:`toolkit.zoo`; ``classes`` must match the weights' classifier;
     ``seed`` draws the weights when none are given; ``cache_dir`` is the Hub cache.
     """
-    names = _resnet.torch_names(_resnet.basic, (2, 2, 2, 2))
-    return _finish(_resnet.resnet18(classes, seed), names, weights, cache_dir)
+    return _finish(_resnet.resnet18(classes, seed), torch_names("resnet18"), weights, cache_dir)
 
 
 def resnet34(*, weights=None, classes: int = 1000, seed=None, cache_dir=None):
     """resnet34(*, weights=None, classes=1000, seed=None, cache_dir=None) -> ResNet-34 Chain."""
-    names = _resnet.torch_names(_resnet.basic, (3, 4, 6, 3))
-    return _finish(_resnet.resnet34(classes, seed), names, weights, cache_dir)
+    return _finish(_resnet.resnet34(classes, seed), torch_names("resnet34"), weights, cache_dir)
 
 
 def resnet50(*, weights=None, classes: int = 1000, seed=None, cache_dir=None):
     """resnet50(*, weights=None, classes=1000, seed=None, cache_dir=None) -> ResNet-50 Chain."""
-    names = _resnet.torch_names(_resnet.bottleneck, (3, 4, 6, 3))
-    return _finish(_resnet.resnet50(classes, seed), names, weights, cache_dir)
+    return _finish(_resnet.resnet50(classes, seed), torch_names("resnet50"), weights, cache_dir)
 
 
 def mobilenet_v2(*, weights=None, classes: int = 1000, width: float = 1.0, seed=None,
                  cache_dir=None):
     """mobilenet_v2(*, weights=None, classes=1000, width=1.0, seed=None, cache_dir=None)
     -> MobileNetV2 Chain (``width``: torchvision's ``width_mult``)."""
-    names = _mobilenet.torch_names()
-    return _finish(_mobilenet.mobilenet_v2(classes, width, seed), names, weights, cache_dir)
+    model = _mobilenet.mobilenet_v2(classes, width, seed)
+    return _finish(model, torch_names("mobilenet_v2"), weights, cache_dir)
