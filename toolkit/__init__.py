@@ -22,6 +22,7 @@ from importlib import import_module as _import_module
 
 from toolkit.errors import ToolkitError
 from toolkit.io import load, save
+from toolkit.registry import register, registry
 
 __version__ = "0.1.0"
 
@@ -40,7 +41,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "gradient", "withgradient", "gpu", "cpu", "Module",
         "tree_flatten", "tree_unflatten", "tree_leaves", "tree_leaves_with_path", "tree_map",
         "sigmoid", "σ", "relu", "leakyrelu", "gelu", "elu", "softplus", "tanh", "softmax",
-        "logsoftmax", "identity", "relu6",
+        "logsoftmax", "identity", "activation", "relu6",
         "mse", "mae", "huber", "crossentropy", "logitcrossentropy", "binarycrossentropy",
         "logitbinarycrossentropy",
         "Dense", "Conv", "MaxPool", "MeanPool", "GlobalMeanPool", "Flatten", "Dropout",
@@ -48,7 +49,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "Descent", "Momentum", "Nesterov", "Adam", "AdamW", "RMSProp", "WeightDecay", "ClipGrad",
         "ClipNorm", "OptimiserChain", "setup", "update", "adjust", "freeze", "thaw",
         "train", "History", "loadweights",
-        "odesolve", "NeuralODE", "zoo", "from_torch", "to_onnx",
+        "odesolve", "NeuralODE", "from_torch", "to_onnx",
     ),
     "models": (
         "info", "load_model", "matching", "models",
@@ -63,7 +64,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "MLP", "NeuralNetworkClassifier", "NeuralNetworkRegressor",
     ),
 }  # fmt: skip
-_SUBPACKAGES = ("augment", "data", "errors", "models", "nn")
+_SUBPACKAGES = ("augment", "data", "errors", "models", "nn", "zoo")
 
 
 def _owners(exports: dict[str, tuple[str, ...]]) -> dict[str, str]:
@@ -89,7 +90,7 @@ def _owners(exports: dict[str, tuple[str, ...]]) -> dict[str, str]:
 
 _OWNERS = _owners(_EXPORTS)
 
-__all__ = ["augment", "ToolkitError", "save", "load", *_OWNERS]
+__all__ = ["augment", "ToolkitError", "save", "load", "zoo", "registry", "register", *_OWNERS]
 
 
 def __getattr__(name: str):

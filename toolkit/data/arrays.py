@@ -17,6 +17,7 @@ import numpy as np
 
 from toolkit.data.dataset import Dataset
 from toolkit.errors import DataError
+from toolkit.registry import register
 
 
 def encode_labels(y, classes: Sequence | None = None) -> tuple[np.ndarray, tuple]:
@@ -38,6 +39,7 @@ def encode_labels(y, classes: Sequence | None = None) -> tuple[np.ndarray, tuple
     return np.fromiter((lookup[v] for v in y.tolist()), dtype=np.int64, count=y.shape[0]), classes
 
 
+@register("sources")
 class ArrayDataset(Dataset):
     """``ArrayDataset(X, y=None, *, classes=None, keys=None)``: rows of ``X`` with targets ``y``.
 

@@ -50,6 +50,7 @@ import polars as pl
 from toolkit.data.dataset import Dataset
 from toolkit.data.scitypes import schema as _schema
 from toolkit.errors import DataError, TableError, did_you_mean
+from toolkit.registry import register
 
 MISSING = ("", "NA", "N/A", "NaN", "nan", "null", "NULL")
 _CHUNK = 1 << 24
@@ -427,6 +428,7 @@ class Table(Dataset):
         return f"{type(self).__name__}({self.source!r}, {size}{what})"
 
 
+@register("sources")
 class CSV(Table):
     """``CSV(path, target=None, *, key=None, features=None, classes=None, missing=MISSING,
     separator=",", dtypes=None, infer_rows=10_000, missing_target="error")``
@@ -472,6 +474,7 @@ class CSV(Table):
         )
 
 
+@register("sources")
 class Parquet(Table):
     """``Parquet(path, target=None, *, key=None, features=None, classes=None, missing_target=...)``
 

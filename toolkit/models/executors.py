@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
 from toolkit.errors import DataError, UnknownNameError, did_you_mean
+from toolkit.registry import register
 
 BACKENDS = {"processes": "loky", "threads": "threading"}
 
@@ -36,6 +37,7 @@ class Executor(Protocol):
     def map(self, function: Callable, tasks: Sequence[tuple]) -> list: ...
 
 
+@register("executors", name="sequential", aliases=("local",))
 class Sequential:
     """``Sequential()``: run every task here, one after another."""
 
@@ -47,6 +49,7 @@ class Sequential:
         return "Sequential()"
 
 
+@register("executors", name="joblib")
 class JoblibExecutor:
     """``JoblibExecutor(workers=2, backend="loky")``: tasks on local processes (or threads).
 

@@ -34,6 +34,7 @@ from toolkit.models import _inputs
 from toolkit.models.io import FORMAT, trust
 from toolkit.models.machine import Machine
 from toolkit.models.types import Composable, StrictParams, checked_init
+from toolkit.registry import register
 
 MACHINE_VERSION = "1"
 
@@ -248,6 +249,7 @@ def _chain_from(structure: str, tensors: dict, where):
     return chain
 
 
+@register("models")
 @trust
 class NeuralNetworkClassifier(ClassifierMixin, NeuralNetworkModel):
     """``NeuralNetworkClassifier(*, builder=MLP(), epochs=10, batch_size=32, optimiser=None,
@@ -257,6 +259,9 @@ class NeuralNetworkClassifier(ClassifierMixin, NeuralNetworkModel):
     ``optimiser`` None means ``Adam(1e-3)``. Labels keep their type, in the training
     class order; ``predict_proba`` is the softmax of the chain's outputs.
     """
+
+    model_traits = {"kind": "classifier", "inputs": _inputs.NUMERIC, "missing": False,
+                    "probabilistic": True}
 
     _kind = "classifier"
 
@@ -285,6 +290,7 @@ class NeuralNetworkClassifier(ClassifierMixin, NeuralNetworkModel):
         return self.classes_[np.argmax(outputs, axis=1)]
 
 
+@register("models")
 @trust
 class NeuralNetworkRegressor(RegressorMixin, NeuralNetworkModel):
     """``NeuralNetworkRegressor(*, builder=MLP(), epochs=10, batch_size=32, optimiser=None,
@@ -293,6 +299,8 @@ class NeuralNetworkRegressor(RegressorMixin, NeuralNetworkModel):
     A regressor trained with the mean squared error (``tk.mse``); a 2-D target
     ``(n_samples, n_targets)`` gives one output per target.
     """
+
+    model_traits = {"kind": "regressor", "inputs": _inputs.NUMERIC, "missing": False}
 
     _kind = "regressor"
 

@@ -3,8 +3,9 @@
 # ruff: noqa: F401  (the imports are re-exported: __all__ comes from toolkit._EXPORTS)
 
 from toolkit import _EXPORTS
-from toolkit.nn import fused, fused_conv, zoo  # noqa: F401  (registers the fused primitives)
+from toolkit.nn import fused, fused_conv  # noqa: F401  (registers the fused primitives)
 from toolkit.nn.activations import (
+    activation,
     elu,
     gelu,
     identity,

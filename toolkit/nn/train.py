@@ -40,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from toolkit.errors import ToolkitError
+from toolkit.errors import NonFiniteLossError, ToolkitError
 from toolkit.nn import io
 from toolkit.nn.autodiff import withgradient
 from toolkit.nn.layers.base import Layer, sublayers
@@ -48,10 +48,6 @@ from toolkit.nn.optimise import load_state_arrays, materialise_state, state_arra
 
 CHECKPOINT = "checkpoint.safetensors"
 _FORMAT = "toolkit.nn.checkpoint"
-
-
-class NonFiniteLossError(ToolkitError, FloatingPointError):
-    """The loss became NaN or infinite during training; the message names the epoch and step."""
 
 
 @dataclass

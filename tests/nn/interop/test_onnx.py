@@ -95,7 +95,7 @@ def test_zoo_models_export(name, tmp_path):
             rng = np.random.default_rng(layer.channels)
             layer.mean[...] = rng.normal(0, 0.1, layer.channels)
             layer.var[...] = rng.uniform(0.5, 1.5, layer.channels)
-    x = np.random.default_rng(4).normal(size=(2, 32, 32, 3)).astype(np.float32)
+    x = np.random.default_rng(4).normal(size=(2, 16, 16, 3)).astype(np.float32)
     _check(model, x, tmp_path)
 
 

@@ -109,7 +109,7 @@ def test_gradients_match_torchdiffeq(adjoint):
 
 def _peak(sensealg, steps):
     model = _mlp(2)
-    u0 = np.random.default_rng(0).normal(size=(512, 2))  # arrays, not Python objects, dominate
+    u0 = np.random.default_rng(0).normal(size=(256, 2))  # arrays, not Python objects, dominate
 
     def loss(m, u0):
         return tk.odesolve(m, u0, (0.0, 1.0), solver="rk4", dt=1.0 / steps,
@@ -124,9 +124,9 @@ def _peak(sensealg, steps):
 
 
 def test_adjoint_memory_does_not_grow_with_the_steps_and_backprop_does():
-    # 16 times the steps: backprop's tape keeps every stage of every step (measured ~16x),
-    # the adjoint only its few working arrays (measured ~1.7x: Python objects, not arrays)
-    backprop = _peak("backprop", 400) / _peak("backprop", 25)
-    adjoint = _peak("adjoint", 400) / _peak("adjoint", 25)
-    assert backprop > 10, backprop
+    # 8 times the steps: backprop's tape keeps every stage of every step (measured ~8x),
+    # the adjoint only its few working arrays (measured ~1.5x: Python objects, not arrays)
+    backprop = _peak("backprop", 80) / _peak("backprop", 10)
+    adjoint = _peak("adjoint", 80) / _peak("adjoint", 10)
+    assert backprop > 5, backprop
     assert adjoint < 2.5, adjoint

@@ -11,12 +11,13 @@
 from __future__ import annotations
 
 from toolkit.errors import DataError, UnknownNameError, did_you_mean
-from toolkit.nn.layers.base import Layer, register
+from toolkit.nn.layers.base import Layer
 from toolkit.nn.ode.odesolve import SENSEALGS, odesolve
 from toolkit.nn.ode.rk import tableau, times
+from toolkit.registry import register
 
 
-@register
+@register("layers")
 class NeuralODE(Layer):
     """NeuralODE(f, tspan, *, solver="tsit5", saveat=None, sensealg="backprop", rtol=1e-6,
     atol=1e-8, max_steps=10_000, dt=None).
@@ -34,6 +35,8 @@ class NeuralODE(Layer):
     """
 
     _fields = ("f",)
+
+    config_children = ("f",)  # the registry writes and builds f as a component
 
     def __init__(self, f, tspan, *, solver="tsit5", saveat=None, sensealg="backprop",
                  rtol=1e-6, atol=1e-8, max_steps=10_000, dt=None):
@@ -54,6 +57,14 @@ class NeuralODE(Layer):
                 "saveat": None if self.saveat is None else list(self.saveat),
                 "sensealg": self.sensealg, "rtol": self.rtol, "atol": self.atol,
                 "max_steps": self.max_steps, "dt": self.dt}
+
+    @classmethod
+    def from_children(cls, children: dict, *, tspan, solver="tsit5", saveat=None,
+                      sensealg="backprop", rtol=1e-6, atol=1e-8, max_steps=10_000,
+                      dt=None) -> NeuralODE:
+        """from_children({"f": layer}, *, tspan, ...) -> a NeuralODE (registry builds)."""
+        return cls(children["f"], tspan, solver=solver, saveat=saveat, sensealg=sensealg,
+                   rtol=rtol, atol=atol, max_steps=max_steps, dt=dt)
 
     @classmethod
     def from_config(cls, config: dict, children: dict) -> NeuralODE:

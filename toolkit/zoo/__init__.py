@@ -21,9 +21,9 @@ from __future__ import annotations
 
 from toolkit.nn.interop.pytorch import from_torch
 from toolkit.nn.layers.base import testmode
-from toolkit.nn.zoo import mobilenet as _mobilenet
-from toolkit.nn.zoo import resnet as _resnet
-from toolkit.nn.zoo.weights import hub_file, read_state_dict
+from toolkit.zoo import mobilenet as _mobilenet
+from toolkit.zoo import resnet as _resnet
+from toolkit.zoo.weights import hub_file, read_state_dict
 
 __all__ = ["resnet18", "resnet34", "resnet50", "mobilenet_v2", "read_state_dict", "hub_file",
            "torch_names"]

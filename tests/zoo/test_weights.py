@@ -10,7 +10,7 @@ import pytest
 import toolkit as tk
 from toolkit.errors import BadFileError, DataError
 from toolkit.nn.interop.pytorch import to_state_dict
-from toolkit.nn.zoo.weights import read_state_dict
+from toolkit.zoo.weights import read_state_dict
 
 
 def _hub_cache(root, repo_id, files: dict, revision="main"):
