@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import toolkit as tk
+from tests.nn.test_layers import _fd_check
 from toolkit.nn.fused_grouped import grouped_conv2d
 
 CASES = [  # (cin, cout, groups, kernel, stride, pad, dilation)
@@ -17,19 +18,6 @@ CASES = [  # (cin, cout, groups, kernel, stride, pad, dilation)
 
 def _rand(shape, seed):
     return np.random.default_rng(seed).normal(size=shape)
-
-
-def _fd(f, value, analytic, rng, eps=1e-6):
-    flat = value.reshape(-1)
-    for i in rng.choice(flat.size, min(10, flat.size), replace=False):
-        old = flat[i]
-        flat[i] = old + eps
-        up = f()
-        flat[i] = old - eps
-        down = f()
-        flat[i] = old
-        numeric = (up - down) / (2 * eps)
-        assert abs(numeric - analytic.reshape(-1)[i]) <= 1e-6 + 1e-5 * abs(numeric)
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -48,7 +36,7 @@ def test_grouped_conv_gradients_match_finite_differences(case):
     gx, gW, gb = tk.gradient(loss, x, W, b)
     rng = np.random.default_rng(0)
     for value, g in ((x, gx), (W, gW), (b, gb)):
-        _fd(lambda: float(loss(x, W, b)), value, g, rng)
+        _fd_check(lambda: float(loss(x, W, b)), value, g, rng)
 
 
 @pytest.mark.torch
