@@ -22,12 +22,15 @@ class NeuralODE(Layer):
     """NeuralODE(f, tspan, *, solver="tsit5", saveat=None, sensealg="backprop", rtol=1e-6,
     atol=1e-8, max_steps=10_000, dt=None).
 
-    DiffEqFlux's ``NeuralODE``: ``layer(u0)`` solves ``du/dt = f(u, t)`` over ``tspan``
-    from ``u0`` (a batch, e.g. ``(N, D)``) and returns ``u(t1)``, or with ``saveat`` the
-    states at those times, ``(len(saveat), *u0.shape)`` (time first, as torchdiffeq; Flux
-    puts it last). ``f`` is any layer or Chain (called as ``f(u)``) or a function of
-    ``(u, t)``; its arrays are the layer's parameters. See :func:`toolkit.odesolve` for
-    the solvers, tolerances and the two ``sensealg`` gradients.
+    DiffEqFlux's ``NeuralODE``: ``layer(u0)`` solves ``du/dt = f(u, t)`` from ``u0`` (a
+    batch, e.g. ``(N, D)``) and returns ``u(t1)``, or the states at the ``saveat`` times,
+    ``(len(saveat), *u0.shape)`` (time first, as torchdiffeq; Flux puts it last). ``f`` is
+    any layer or Chain (called as ``f(u)``) or a function of ``(u, t)``; its arrays are the
+    layer's parameters. ``tspan`` is ``(t0, t1)``. ``solver`` is "tsit5", "dopri5" (adaptive,
+    to ``rtol`` and ``atol``), "rk4" or "euler" (fixed step ``dt``). ``sensealg`` is
+    "backprop" (through the steps) or "adjoint" (the adjoint ODE backwards, memory
+    independent of the steps). ``max_steps`` bounds the steps of one solve. See
+    :func:`toolkit.odesolve`.
 
     >>> from toolkit.nn.layers import Dense
     >>> NeuralODE(Dense(2, 2), (0, 1), sensealg="adjoint")
@@ -62,7 +65,14 @@ class NeuralODE(Layer):
     def from_children(cls, children: dict, *, tspan, solver="tsit5", saveat=None,
                       sensealg="backprop", rtol=1e-6, atol=1e-8, max_steps=10_000,
                       dt=None) -> NeuralODE:
-        """from_children({"f": layer}, *, tspan, ...) -> a NeuralODE (registry builds)."""
+        """from_children({"f": layer}, *, tspan, ...) -> a NeuralODE (registry builds).
+
+        ``tspan`` is ``(t0, t1)``. ``solver`` is "tsit5", "dopri5" (adaptive), "rk4" or "euler"
+        (fixed step). ``saveat`` lists the times whose states the layer returns. ``sensealg``
+        is "backprop" (through the steps) or "adjoint" (the adjoint ODE backwards). ``rtol``
+        and ``atol`` are the adaptive solvers' tolerances. ``max_steps`` bounds one solve.
+        ``dt`` is the fixed-step solvers' step.
+        """
         return cls(children["f"], tspan, solver=solver, saveat=saveat, sensealg=sensealg,
                    rtol=rtol, atol=atol, max_steps=max_steps, dt=dt)
 
