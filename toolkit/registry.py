@@ -454,9 +454,8 @@ def _is_spec(mapping) -> bool:
 
 @functools.cache
 def _signature_params(entry) -> tuple[Param, ...]:
-    target = entry.__init__ if inspect.isclass(entry) else entry
     try:
-        signature = inspect.signature(target)
+        signature = inspect.signature(entry)  # a class: its __init__ without self
     except (TypeError, ValueError):
         return ()
     docs = _param_docs(inspect.getdoc(entry) or "")
@@ -533,9 +532,8 @@ def _takes_any_keyword(entry) -> bool:
         return False
     if inspect.isclass(entry) and getattr(entry, "config_children", ()):
         return False
-    target = entry.__init__ if inspect.isclass(entry) else entry
     try:
-        parameters = inspect.signature(target).parameters.values()
+        parameters = inspect.signature(entry).parameters.values()
     except (TypeError, ValueError):
         return True
     return any(p.kind is p.VAR_KEYWORD for p in parameters)

@@ -455,6 +455,12 @@ class ImageFolder(Dataset):
     def __init__(self, root, image_size=(256, 256), *, color: str = "rgb", on_error: str = "raise",
                  classes=None, labels="inferred", crop_to_aspect_ratio: bool = False,
                  pad_to_aspect_ratio: bool = False, interpolation: str = "area", cache=False):
+        self._config = {
+            "root": str(root), "image_size": image_size, "color": color, "on_error": on_error,
+            "classes": classes, "labels": labels, "crop_to_aspect_ratio": crop_to_aspect_ratio,
+            "pad_to_aspect_ratio": pad_to_aspect_ratio, "interpolation": interpolation,
+            "cache": cache if isinstance(cache, bool) else str(cache),
+        }  # fmt: skip
         if on_error not in _ON_ERROR:
             msg = f"on_error={on_error!r} is unknown; {did_you_mean(on_error, _ON_ERROR)}"
             raise DataError(msg)
@@ -475,6 +481,10 @@ class ImageFolder(Dataset):
         if cache is not False:
             self._files.open_cache(_cache_dir(cache, root))
             self._after_cache_opened()
+
+    def config(self) -> dict:
+        """config() -> the keywords this folder was opened with (what the registry writes)."""
+        return dict(self._config)
 
     def _after_cache_opened(self) -> None:
         bad = self._files.status[self._ids] == _BAD

@@ -409,6 +409,14 @@ class Table(Dataset):
         out._y = None if self._y is None else self._y[indices]
         return out
 
+    def config(self) -> dict:
+        """config() -> the keywords a CSV or Parquet table was read with (the registry's)."""
+        own = getattr(self, "_config", None)
+        if own is None:
+            msg = "a Table built from a frame has no file to rebuild it from; save the frame first"
+            raise TableError(msg)
+        return dict(own)
+
     def schema(self) -> pl.DataFrame:
         """``t.schema() -> pl.DataFrame``: column, dtype, scitype, missing and role.
 
@@ -460,6 +468,11 @@ class CSV(Table):
         infer_rows=10_000,
         missing_target="error",
     ):
+        self._config = {
+            "path": str(path), "target": target, "key": key, "features": features,
+            "classes": classes, "missing": missing, "separator": separator, "dtypes": dtypes,
+            "infer_rows": infer_rows, "missing_target": missing_target,
+        }  # fmt: skip
         frame = read_csv(
             path, separator=separator, missing=missing, dtypes=dtypes, infer_rows=infer_rows
         )
@@ -479,11 +492,19 @@ class Parquet(Table):
     """``Parquet(path, target=None, *, key=None, features=None, classes=None, missing_target=...)``
 
     A Parquet file (``pl.scan_parquet``, reading only the columns used) as a :class:`Table`.
+
+    >>> import pathlib, tempfile, polars as pl
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "houses.parquet"
+    >>> pl.DataFrame({"rooms": [3, 5], "price": [210.0, 350.5]}).write_parquet(path)
+    >>> Parquet(path, target="price").targets.tolist()
+    [210.0, 350.5]
     """
 
     def __init__(
         self, path, target=None, *, key=None, features=None, classes=None, missing_target="error"
     ):
+        self._config = {"path": str(path), "target": target, "key": key, "features": features,
+                        "classes": classes, "missing_target": missing_target}
         path = Path(path)
         if not path.exists():
             raise TableError(f"{path}: no such file; check the path (relative to {Path.cwd()})")

@@ -39,7 +39,11 @@ class Executor(Protocol):
 
 @register("executors", name="sequential", aliases=("local",))
 class Sequential:
-    """``Sequential()``: run every task here, one after another."""
+    """``Sequential()``: run every task here, one after another.
+
+    >>> Sequential().map(divmod, [(7, 2), (9, 4)])
+    [(3, 1), (2, 1)]
+    """
 
     def map(self, function: Callable, tasks: Sequence[tuple]) -> list:
         """``map(function, tasks)``: ``[function(*t) for t in tasks]``."""
@@ -57,6 +61,9 @@ class JoblibExecutor:
     ``"threading"``, or one registered by a plugin (``"ray"`` after
     ``ray.util.joblib.register_ray()``). Large numpy inputs are memory-mapped to
     worker processes by joblib rather than copied.
+
+    >>> JoblibExecutor(workers=2, backend="threading").map(divmod, [(7, 2), (9, 4)])
+    [(3, 1), (2, 1)]
     """
 
     def __init__(self, workers: int = 2, backend: str = "loky"):

@@ -33,9 +33,9 @@ import numpy as np
 import polars as pl
 from sklearn import metrics
 
-from toolkit.errors import DataError, UnknownNameError, did_you_mean
+from toolkit.errors import DataError, UnknownNameError
 from toolkit.models.frames import column_names, to_numpy
-from toolkit.registry import Param, registry
+from toolkit.registry import Param, registry, unknown_keyword
 
 _MEASURES = registry("measures")
 
@@ -71,7 +71,7 @@ class Measure:
         self.options = dict(options or {})
         self._variants = variants  # {option name: valid values} that __call__ accepts
         self.description = doc
-        self.__doc__ = f"{name}: {doc} ({orientation} is better)"
+        self.__doc__ = _measure_doc(name, doc, orientation, needs)
 
     @property
     def greater_is_better(self) -> bool:
@@ -100,9 +100,7 @@ class Measure:
         valid = self._variants or {}
         for key, value in options.items():
             if key not in valid:
-                raise UnknownNameError(
-                    f"{self.name} has no option {key!r}; {did_you_mean(key, valid)}"
-                )
+                raise unknown_keyword(key, valid, self.name)
             if value not in valid[key]:
                 raise DataError(f"{self.name}: {key}={value!r} is not one of {valid[key]}")
         merged = {**self.options, **options}
@@ -132,6 +130,23 @@ class Measure:
     def __config_build__(self, **options) -> Measure:
         """The variant with these options (the registry's ``build``)."""
         return self._variant(**options)
+
+
+_EXAMPLE_INPUTS = {
+    "labels": "[0, 1, 1, 0], [0, 1, 0, 0]",
+    "probabilities": "[[0.8, 0.2], [0.3, 0.7], [0.6, 0.4]], [0, 1, 1]",
+    "values": "[1.0, 2.5, 3.0], [1.5, 2.0, 3.0]",
+}
+
+
+def _measure_doc(name: str, doc: str, orientation: str, needs: str) -> str:
+    """The docstring of a measure: its call, what it measures, and a runnable example."""
+    return (f"{name}(ŷ, y, *, classes=None) -> float: {doc} ({orientation} is better; "
+            f"ŷ holds {needs}).\n\n"
+            f">>> import numpy as np, toolkit as tk\n"
+            f">>> m = tk.measure({name!r})\n"
+            f">>> value = m(*map(np.array, ({_EXAMPLE_INPUTS[needs]})))\n"
+            f">>> m.greater_is_better\n{orientation == 'higher'}\n")
 
 
 def _labels(y) -> np.ndarray:

@@ -441,11 +441,17 @@ class OptimiserChain(Rule):
     """
 
     rules: tuple
+    config_children = ("rules",)  # a config lists them: {OptimiserChain: {rules: [...]}}
 
     def __init__(self, *rules):
         for r in rules:
             _check(self, isinstance(r, Rule), "every member must be a rule", r)
         object.__setattr__(self, "rules", tuple(rules))
+
+    @classmethod
+    def from_children(cls, children: dict) -> OptimiserChain:
+        """from_children({"rules": [rule, ...]}) -> the chain (the registry's build)."""
+        return cls(*children.get("rules", ()))
 
     def init(self, x):
         return tuple(r.init(x) for r in self.rules)

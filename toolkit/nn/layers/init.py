@@ -20,39 +20,67 @@ from toolkit.registry import register, registry
 
 @register("inits")
 def glorot_uniform(rng, shape, fan_in, fan_out):
-    """glorot_uniform(rng, shape, fan_in, fan_out): U(±√(6/(fan_in+fan_out))), Flux's default."""
+    """glorot_uniform(rng, shape, fan_in, fan_out): U(±√(6/(fan_in+fan_out))), Flux's default.
+
+    >>> w = glorot_uniform(np.random.default_rng(0), (30, 20), 30, 20)
+    >>> w.shape, bool(abs(w).max() <= np.sqrt(6 / 50))
+    ((30, 20), True)
+    """
     limit = np.sqrt(6.0 / (fan_in + fan_out))
     return rng.uniform(-limit, limit, shape).astype(np.float32)
 
 
 @register("inits")
 def glorot_normal(rng, shape, fan_in, fan_out):
-    """glorot_normal(rng, shape, fan_in, fan_out): N(0, 2/(fan_in+fan_out))."""
+    """glorot_normal(rng, shape, fan_in, fan_out): N(0, 2/(fan_in+fan_out)).
+
+    >>> w = glorot_normal(np.random.default_rng(0), (200, 300), 200, 300)
+    >>> round(float(w.std() ** 2 * 500), 1)
+    2.0
+    """
     return (rng.standard_normal(shape) * np.sqrt(2.0 / (fan_in + fan_out))).astype(np.float32)
 
 
 @register("inits")
 def kaiming_uniform(rng, shape, fan_in, fan_out):
-    """kaiming_uniform(rng, shape, fan_in, fan_out): U(±√(6/fan_in)), for relu layers."""
+    """kaiming_uniform(rng, shape, fan_in, fan_out): U(±√(6/fan_in)), for relu layers.
+
+    >>> w = kaiming_uniform(np.random.default_rng(0), (24, 10), 24, 10)
+    >>> bool(abs(w).max() <= 0.5), w.dtype
+    (True, dtype('float32'))
+    """
     limit = np.sqrt(6.0 / fan_in)
     return rng.uniform(-limit, limit, shape).astype(np.float32)
 
 
 @register("inits")
 def kaiming_normal(rng, shape, fan_in, fan_out):
-    """kaiming_normal(rng, shape, fan_in, fan_out): N(0, 2/fan_in)."""
+    """kaiming_normal(rng, shape, fan_in, fan_out): N(0, 2/fan_in).
+
+    >>> w = kaiming_normal(np.random.default_rng(0), (200, 300), 200, 300)
+    >>> round(float(w.std() ** 2 * 200), 1)
+    2.0
+    """
     return (rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)).astype(np.float32)
 
 
 @register("inits")
 def zeros(rng, shape, fan_in, fan_out):
-    """zeros(rng, shape, fan_in, fan_out): all zeros."""
+    """zeros(rng, shape, fan_in, fan_out): all zeros.
+
+    >>> zeros(None, (2,), 1, 2).tolist()
+    [0.0, 0.0]
+    """
     return np.zeros(shape, np.float32)
 
 
 @register("inits")
 def ones(rng, shape, fan_in, fan_out):
-    """ones(rng, shape, fan_in, fan_out): all ones."""
+    """ones(rng, shape, fan_in, fan_out): all ones.
+
+    >>> ones(None, (2,), 1, 2).tolist()
+    [1.0, 1.0]
+    """
     return np.ones(shape, np.float32)
 
 
