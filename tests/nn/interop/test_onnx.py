@@ -33,6 +33,11 @@ LAYERS = {
     "Parallel": (lambda: tk.Parallel("cat", tk.Dense(4, 2), tk.Dense(4, 3, "tanh"), seed=1),
                  (5, 4)),
     "Parallel-mul": (lambda: tk.Parallel("mul", tk.Dense(4, 2), tk.Dense(4, 2), seed=1), (5, 4)),
+    "NeuralODE-rk4": (lambda: tk.NeuralODE(tk.Chain(tk.Dense(4, 8, "tanh"), tk.Dense(8, 4),
+                                                    seed=1), (0.0, 1.0), solver="rk4", dt=0.3,
+                                           saveat=[0.0, 0.5, 1.0]), (5, 4)),
+    "NeuralODE-euler": (lambda: tk.NeuralODE(tk.Dense(4, 4, "tanh", seed=1), (0.0, 0.5),
+                                             solver="euler", dt=0.1), (5, 4)),
 }
 ACTIVATIONS = ["relu", "sigmoid", "tanh", "elu", "leakyrelu", "softplus", "softmax",
                "logsoftmax", "gelu", "relu6", "identity"]
@@ -99,10 +104,26 @@ def test_zoo_models_export(name, tmp_path):
     _check(model, x, tmp_path)
 
 
-def test_a_layer_without_an_export_is_named(tmp_path):
+def test_a_neural_ode_shares_its_weights_across_the_unrolled_steps(tmp_path):
+    node = tk.NeuralODE(tk.Dense(4, 4, "tanh", seed=1), (0.0, 1.0), solver="rk4", dt=0.1)
+    proto = tk.to_onnx(node, tmp_path / "m.onnx", np.zeros((1, 4), np.float32))
+    weights = [i for i in proto.graph.initializer if i.name.startswith(("weight", "bias"))]
+    assert len(weights) == 2  # one weight and one bias for 10 steps of 4 stages
+
+
+def test_what_cannot_be_exported_is_named(tmp_path):
     model = tk.Chain(tk.Dense(2, 2, seed=0), tk.NeuralODE(tk.Dense(2, 2, seed=1), (0.0, 1.0)))
-    with pytest.raises(ExportError, match=r"NeuralODE at model\.layers\[1\] cannot be exported"):
+    with pytest.raises(ExportError, match=r"NeuralODE at model\.layers\[1\] uses the adaptive "
+                                          r"solver 'tsit5'.*solver='rk4'"):
         tk.to_onnx(model, tmp_path / "m.onnx", np.zeros((1, 2), np.float32))
+
+    class Twice(tk.Module):
+        def __call__(self, x):
+            return 2 * x
+
+    with pytest.raises(ExportError, match=r"Twice at model\.layers\[1\] cannot be exported"):
+        tk.to_onnx(tk.Chain(tk.Dense(2, 2, seed=0), Twice()), tmp_path / "m.onnx",
+                   np.zeros((1, 2), np.float32))
 
 
 def test_an_unnamed_function_is_named(tmp_path):

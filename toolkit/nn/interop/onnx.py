@@ -1,8 +1,9 @@
 """``to_onnx``: a toolkit model as an ONNX graph (opset 17), for onnxruntime and the rest.
 
 Inference semantics: Dropout is the identity, BatchNorm uses its running statistics
-(folded into one multiply-add per channel). The graph keeps toolkit's channels-last
-layout — its input is ``(N, H, W, C)`` with a free batch size — and wraps each
+(folded into one multiply-add per channel), a NeuralODE with a fixed-step solver is
+unrolled into its steps (an adaptive one cannot be exported: its steps depend on the
+data). The graph keeps toolkit's channels-last layout — its input is ``(N, H, W, C)`` with a free batch size — and wraps each
 convolution and pool in a pair of transposes (ONNX convolves ``NCHW``; onnxruntime
 folds the transposes back-to-back away). Each layer type has one exporter in
 :data:`EXPORTERS`; a layer or function without one raises ExportError naming it and
@@ -23,10 +24,12 @@ import numpy as np
 
 from toolkit.errors import ExportError
 from toolkit.nn.layers import activation as act
+from toolkit.nn.layers.base import Layer
 from toolkit.nn.layers.basic import Dense, Dropout, Flatten
 from toolkit.nn.layers.containers import Chain, Parallel, SkipConnection
 from toolkit.nn.layers.conv import Conv, GlobalMeanPool, MaxPool, MeanPool
 from toolkit.nn.layers.normalise import BatchNorm, LayerNorm
+from toolkit.nn.ode.layer import NeuralODE
 from toolkit.nn.tracked import plain
 
 OPSET = 17
@@ -39,7 +42,7 @@ class Graph:
         from onnx import helper, numpy_helper
 
         self.helper, self.numpy_helper = helper, numpy_helper
-        self.nodes, self.inits, self.count = [], [], 0
+        self.nodes, self.inits, self.count, self.memo = [], [], 0, {}
 
     def name(self, hint: str) -> str:
         """name(hint) -> a fresh value name."""
@@ -51,6 +54,14 @@ class Graph:
         name = self.name(hint)
         self.inits.append(self.numpy_helper.from_array(np.asarray(array), name))
         return name
+
+    def param(self, layer, field: str, make) -> str:
+        """param(layer, field, make) -> the initialiser of one of a layer's arrays, written once
+        however often the layer is applied (a NeuralODE applies ``f`` at every stage)."""
+        key = (id(layer), field)
+        if key not in self.memo:
+            self.memo[key] = self.const(make(), field)
+        return self.memo[key]
 
     def op(self, op_type: str, inputs, hint: str | None = None, **attrs) -> str:
         """op(op_type, inputs, **attrs) -> the name of the node's (single) output."""
@@ -100,9 +111,9 @@ def _activation(g, fn, x, where):
 
 
 def _dense(g, layer, x, where):
-    y = g.op("MatMul", [x, g.const(_f32(layer.weight), "weight")])
+    y = g.op("MatMul", [x, g.param(layer, "weight", lambda: _f32(layer.weight))])
     if layer.use_bias:
-        y = g.op("Add", [y, g.const(_f32(layer.bias), "bias")])
+        y = g.op("Add", [y, g.param(layer, "bias", lambda: _f32(layer.bias))])
     return _activation(g, layer.activation, y, where)
 
 
@@ -120,8 +131,8 @@ def _pads(pad, kernel, dilation=(1, 1)):
 
 
 def _conv(g, layer, x, where):
-    w = g.const(_f32(layer.weight).transpose(3, 2, 0, 1), "weight")
-    inputs = [w] + ([g.const(_f32(layer.bias), "bias")] if layer.use_bias else [])
+    w = g.param(layer, "weight", lambda: _f32(layer.weight).transpose(3, 2, 0, 1))
+    inputs = [w] + ([g.param(layer, "bias", lambda: _f32(layer.bias))] if layer.use_bias else [])
     attrs = {"kernel_shape": list(layer.kernel), "strides": list(layer.stride),
              "dilations": list(layer.dilation), "group": layer.groups,
              "pads": _pads(layer.pad, layer.kernel, layer.dilation)}
@@ -138,21 +149,28 @@ def _pool(op_type, **extra):
     return export
 
 
-def _batchnorm(g, layer, x, where):
+def _folded(layer):
+    """BatchNorm at inference as one multiply-add: (scale, shift) per channel, float32."""
     inv = 1.0 / np.sqrt(plain(layer.var).astype(np.float64) + layer.eps)
     scale = inv * (plain(layer.scale) if layer.affine else 1.0)
     shift = (plain(layer.shift) if layer.affine else 0.0) - plain(layer.mean) * scale
-    y = g.op("Add", [g.op("Mul", [x, g.const(scale.astype(np.float32), "scale")]),
-                     g.const(np.asarray(shift, np.float32), "shift")])
+    return scale.astype(np.float32), np.asarray(shift, np.float32)
+
+
+def _batchnorm(g, layer, x, where):
+    scale = g.param(layer, "scale", lambda: _folded(layer)[0])
+    shift = g.param(layer, "shift", lambda: _folded(layer)[1])
+    y = g.op("Add", [g.op("Mul", [x, scale]), shift])
     return _activation(g, layer.activation, y, where)
 
 
 def _layernorm(g, layer, x, where):
     size = layer.size
-    scale = _f32(layer.scale) if layer.affine else np.ones(size, np.float32)
-    shift = _f32(layer.shift) if layer.affine else np.zeros(size, np.float32)
-    y = g.op("LayerNormalization", [x, g.const(scale, "scale"), g.const(shift, "shift")],
-             axis=-len(size), epsilon=layer.eps)
+    scale = g.param(layer, "scale", lambda: _f32(layer.scale) if layer.affine
+                    else np.ones(size, np.float32))
+    shift = g.param(layer, "shift", lambda: _f32(layer.shift) if layer.affine
+                    else np.zeros(size, np.float32))
+    y = g.op("LayerNormalization", [x, scale, shift], axis=-len(size), epsilon=layer.eps)
     return _activation(g, layer.activation, y, where)
 
 
@@ -189,6 +207,47 @@ def _parallel(g, layer, x, where):
     return _connect(g, layer, outs, where)
 
 
+class Value:
+    """Value(graph, name) — an ONNX value that the solver's arithmetic writes into the graph:
+    ``a + b`` and ``w * a`` (``w`` a number) become Add and Mul nodes, so a fixed-step
+    NeuralODE is exported by running toolkit's own stepping loop on these values."""
+
+    def __init__(self, graph: Graph, name: str):
+        self.graph, self.name = graph, name
+
+    def __add__(self, other):
+        return Value(self.graph, self.graph.op("Add", [self.name, other.name]))
+
+    def __mul__(self, number):
+        scalar = self.graph.const(np.float32(number), "h")
+        return Value(self.graph, self.graph.op("Mul", [self.name, scalar]))
+
+    __rmul__ = __mul__
+
+
+def _neural_ode(g, layer, x, where):
+    from toolkit.nn.ode import rk
+
+    tab = rk.tableau(layer.solver)
+    if tab.adaptive:
+        raise ExportError(f"to_onnx: NeuralODE at {where} uses the adaptive solver "
+                          f"{layer.solver!r}, whose steps depend on the data, so it cannot be "
+                          f"exported to ONNX; use solver='rk4' (or 'euler') with dt to export it")
+    if not isinstance(layer.f, Layer):
+        raise ExportError(f"to_onnx: NeuralODE at {where} has a function of (u, t) as f; only a "
+                          f"layer or Chain f (autonomous) can be exported")
+    t0, t1, saveat = rk.times(layer.tspan, layer.saveat)
+
+    def f(u, t):
+        return Value(g, export(g, layer.f, u.name, f"{where}.f"))
+
+    us = rk.fixed(tab, f, Value(g, x), t0, t1, saveat, layer.dt, layer.max_steps, rk.Stats())
+    if saveat is None:
+        return us[0].name
+    axis = g.const(np.array([0], np.int64), "axis")
+    return g.op("Concat", [g.op("Unsqueeze", [u.name, axis]) for u in us], axis=0)
+
+
 #: layer type -> exporter(graph, layer, input name, where) -> output name.
 EXPORTERS = {
     Dense: _dense, Conv: _conv, MaxPool: _pool("MaxPool"),
@@ -197,7 +256,7 @@ EXPORTERS = {
     Flatten: lambda g, layer, x, where: g.op("Flatten", [x], axis=1),
     Dropout: lambda g, layer, x, where: x,
     BatchNorm: _batchnorm, LayerNorm: _layernorm,
-    Chain: _chain, SkipConnection: _skip, Parallel: _parallel,
+    Chain: _chain, SkipConnection: _skip, Parallel: _parallel, NeuralODE: _neural_ode,
 }  # fmt: skip
 
 
