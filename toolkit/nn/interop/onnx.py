@@ -3,11 +3,11 @@
 Inference semantics: Dropout is the identity, BatchNorm uses its running statistics
 (folded into one multiply-add per channel), a NeuralODE with a fixed-step solver is
 unrolled into its steps (an adaptive one cannot be exported: its steps depend on the
-data). The graph keeps toolkit's channels-last layout — its input is ``(N, H, W, C)`` with a free batch size — and wraps each
-convolution and pool in a pair of transposes (ONNX convolves ``NCHW``; onnxruntime
-folds the transposes back-to-back away). Each layer type has one exporter in
-:data:`EXPORTERS`; a layer or function without one raises ExportError naming it and
-where it sits.
+data). The graph keeps toolkit's channels-last layout — its input is ``(N, H, W, C)``
+with a free batch size — and wraps each convolution and pool in a pair of transposes
+(ONNX convolves ``NCHW``; onnxruntime folds back-to-back transposes away). Each layer
+type has one exporter in :data:`EXPORTERS`; a layer or function without one raises
+ExportError naming it and where it sits.
 
 >>> import numpy as np, tempfile, os
 >>> from toolkit.nn.layers import Chain, Dense
