@@ -21,15 +21,14 @@ from __future__ import annotations
 from importlib import import_module as _import_module
 
 from toolkit.errors import ToolkitError
-from toolkit.io import load, save
 from toolkit.registry import register, registry
 
 __version__ = "0.1.0"
 
-# The one list of each layer's public names: each layer's __init__ takes its __all__
-# from here. It lives here, not in the layers, because finding which layer owns a name
-# must not import that layer. tests/test_lazy_import.py fails if a layer's real
-# exports differ from its entry.
+# Which layer owns which public name: the top's table of its layers. Each layer writes
+# out its own __all__ (a layer never imports the package above it); the table is kept
+# here too because finding which layer owns a name must not import that layer.
+# tests/test_lazy_import.py fails if a layer's __all__ differs from its entry.
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "data": (
         "ArrayDataset", "DataLoader", "Dataset", "onecold", "onehot", "onehotbatch",
@@ -42,6 +41,10 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "tree_flatten", "tree_unflatten", "tree_leaves", "tree_leaves_with_path", "tree_map",
         "sigmoid", "σ", "relu", "leakyrelu", "gelu", "elu", "softplus", "tanh", "softmax",
         "logsoftmax", "identity", "activation", "relu6",
+        "exp", "log", "sqrt", "abs", "sign", "floor", "round", "maximum", "minimum", "where",
+        "clip", "sum", "mean", "max", "min", "logsumexp", "argmax", "argmin", "reshape",
+        "transpose", "concatenate", "stack", "matmul", "dense", "conv2d", "maxpool2d",
+        "meanpool2d", "global_meanpool", "batchnorm", "layernorm", "dropout",
         "mse", "mae", "huber", "crossentropy", "logitcrossentropy", "binarycrossentropy",
         "logitbinarycrossentropy",
         "Dense", "Conv", "MaxPool", "MeanPool", "GlobalMeanPool", "Flatten", "Dropout",
@@ -64,7 +67,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "MLP", "NeuralNetworkClassifier", "NeuralNetworkRegressor",
     ),
 }  # fmt: skip
-_SUBPACKAGES = ("augment", "data", "errors", "models", "nn", "zoo")
+# tk.save / tk.load live in toolkit/io.py, which dispatches to nn or models: imported on
+# first use like the layers' names, so that `import toolkit` imports neither.
+_SUBPACKAGES = ("augment", "data", "errors", "io", "models", "nn", "zoo")
 
 
 def _owners(exports: dict[str, tuple[str, ...]]) -> dict[str, str]:
@@ -88,9 +93,12 @@ def _owners(exports: dict[str, tuple[str, ...]]) -> dict[str, str]:
     return owners
 
 
-_OWNERS = _owners(_EXPORTS)
+_OWNERS = _owners({**_EXPORTS, "io": ("save", "load")})
 
-__all__ = ["augment", "ToolkitError", "save", "load", "zoo", "registry", "register", *_OWNERS]
+__all__ = [
+    "augment", "ToolkitError", "save", "load", "zoo", "registry", "register",
+    *(name for name, layer in _OWNERS.items() if layer != "io"),
+]  # fmt: skip
 
 
 def __getattr__(name: str):

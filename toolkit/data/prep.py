@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from toolkit.data.scitypes import as_polars
+from toolkit.data.frames import as_polars
 from toolkit.errors import DataError, NotTrainedError, SchemaError, did_you_mean
 
 IMPUTE = ("mean", "median", "mode", "constant")

@@ -227,7 +227,7 @@ def _where(source: str, row: int, lines: bool) -> str:
 class Table(Dataset):
     """``Table(frame, target=None, *, key=None, features=None, classes=None, missing_target=...)``
 
-    A polars DataFrame (or anything :func:`toolkit.data.scitypes.as_polars`
+    A polars DataFrame (or anything :func:`toolkit.data.frames.as_polars`
     takes) as a row data set. ``target`` names the label column: strings,
     integers and booleans are encoded as class indices into ``classes``
     (sorted unless given), floats are kept for regression. ``key`` names a
@@ -262,7 +262,7 @@ class Table(Dataset):
         missing_target="error",
         source="<frame>",
     ):
-        from toolkit.data.scitypes import as_polars
+        from toolkit.data.frames import as_polars
 
         frame = as_polars(frame)
         frame = frame.collect() if isinstance(frame, pl.LazyFrame) else frame

@@ -129,10 +129,9 @@ def trusted_type(name: str) -> bool:
         return True
     module, _, attr = name.rpartition(".")
     if module == "toolkit.models.types":
-        from toolkit.models.registry import _build
+        from toolkit.models.catalog import wraps_sklearn
 
-        found = _build()[0].get(attr)
-        return found is not None and found.package.startswith("sklearn")
+        return wraps_sklearn(attr)
     if module.startswith("toolkit.") and _marked_toolkit_class(module, attr):
         return True
     if module in _SKLEARN_STATE_MODULES:
@@ -270,7 +269,7 @@ def _machine_from(payload, path) -> Machine:
     mach = Machine(payload["model"])
     mach.fitted_model = payload["fitted_model"]
     mach.n_fits = int(payload["n_fits"])
-    from toolkit.models.machine import _fingerprint
+    from toolkit.models.machine import fingerprint
 
-    mach._trained_with = _fingerprint(mach.model)
+    mach._trained_with = fingerprint(mach.model)
     return mach

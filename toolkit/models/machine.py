@@ -32,8 +32,8 @@ import numpy as np
 import polars as pl
 from sklearn.base import clone, is_classifier
 
+from toolkit.data.frames import column_names, n_rows, take_rows
 from toolkit.errors import DataError, NotProbabilisticError, NotTrainedError
-from toolkit.models.frames import column_names, n_rows, take_rows
 
 
 class Machine:
@@ -100,17 +100,25 @@ def _unpack_table(table, y):
     return table.X, target
 
 
-def _fingerprint(value):
-    """A comparable picture of hyper-parameters: nested models, arrays and containers included."""
+def fingerprint(value):
+    """``fingerprint(model)``: a comparable picture of hyper-parameters (nested models, arrays).
+
+    What a machine remembers of the model it was trained with, so that ``fit`` retrains
+    exactly when a hyper-parameter changed (a loaded machine starts from its model's).
+
+    >>> from sklearn.linear_model import Ridge
+    >>> fingerprint(Ridge(alpha=2.0)) == fingerprint(Ridge(alpha=2.0)) != fingerprint(Ridge())
+    True
+    """
     if hasattr(value, "get_params") and not isinstance(value, type):
         params = value.get_params(deep=False)
-        return (type(value), tuple((k, _fingerprint(v)) for k, v in sorted(params.items())))
+        return (type(value), tuple((k, fingerprint(v)) for k, v in sorted(params.items())))
     if isinstance(value, np.ndarray):
         return ("array", value.dtype.str, value.shape, value.tobytes())
     if isinstance(value, (list, tuple)):
-        return (type(value), tuple(_fingerprint(v) for v in value))
+        return (type(value), tuple(fingerprint(v) for v in value))
     if isinstance(value, dict):
-        return (dict, tuple((k, _fingerprint(v)) for k, v in sorted(value.items(), key=str)))
+        return (dict, tuple((k, fingerprint(v)) for k, v in sorted(value.items(), key=str)))
     if isinstance(value, float) and value != value:
         return ("nan",)
     return value if _hashable(value) else ("id", id(value))
@@ -176,7 +184,7 @@ def fit(mach: Machine, rows=None, *, force: bool = False) -> Machine:
         )
         raise NotTrainedError(msg)
     rows = _rows(rows, n_rows(mach.args[0]))
-    params = _fingerprint(mach.model)
+    params = fingerprint(mach.model)
     fresh = (
         mach.fitted_model is not None
         and params == mach._trained_with

@@ -74,7 +74,7 @@ def _encode_layer(layer, where: str) -> dict:
             f'{", ".join(registry("layers").names())})'
         )
         raise UnsafeFileError(msg)
-    if isinstance(layer, Layer) and layer._shapes() is None:
+    if isinstance(layer, Layer) and layer.param_shapes() is None:
         msg = (
             f"cannot save {layer!r} at {where}: its size is inferred from the first batch, "
             f"which it has not seen; call the model on a batch first"
@@ -97,7 +97,8 @@ def _encode_layer(layer, where: str) -> dict:
     return {"type": name, "config": config, "children": children}
 
 
-def _refuse(path, what: str) -> UnsafeFileError:
+def refuse(path, what: str) -> UnsafeFileError:
+    """``refuse(path, what) -> UnsafeFileError``: the error refusing ``path`` for ``what``."""
     return UnsafeFileError(f"{path}: refused — {what}")
 
 
@@ -114,25 +115,25 @@ def build(spec, path="<structure>", depth: int = 0):
     toolkit.errors.UnsafeFileError: <structure>: refused — unknown layer type 'os.system' ...
     """
     if depth > _MAX_DEPTH:
-        raise _refuse(path, f"the structure is nested deeper than {_MAX_DEPTH} levels")
+        raise refuse(path, f"the structure is nested deeper than {_MAX_DEPTH} levels")
     if not isinstance(spec, dict):
-        raise _refuse(path, f"a layer entry must be a JSON object, got {type(spec).__name__}")
+        raise refuse(path, f"a layer entry must be a JSON object, got {type(spec).__name__}")
     if set(spec) == {"function"}:
         return _function(spec["function"], path)
     if set(spec) != {"type", "config", "children"}:
-        raise _refuse(path, f"a layer entry has keys type, config, children; got {sorted(spec)}")
+        raise refuse(path, f"a layer entry has keys type, config, children; got {sorted(spec)}")
     name, config, children = spec["type"], spec["config"], spec["children"]
     layers = registry("layers")
     if not isinstance(name, str) or name not in layers.names():
-        raise _refuse(path, f"unknown layer type {name!r} (known: {', '.join(layers.names())})")
+        raise refuse(path, f"unknown layer type {name!r} (known: {', '.join(layers.names())})")
     if not isinstance(config, dict) or not isinstance(children, dict):
-        raise _refuse(path, f"{name}: config and children must be JSON objects")
+        raise refuse(path, f"{name}: config and children must be JSON objects")
     kids = {k: _build_children(v, path, depth) for k, v in children.items()}
     cls = layers.get(name)
     try:
         return cls.from_config(config, kids) if hasattr(cls, "from_config") else cls(**config)
     except (TypeError, ValueError, KeyError, ToolkitError) as err:
-        raise _refuse(path, f"{name} cannot be built from {config} ({err})") from None
+        raise refuse(path, f"{name} cannot be built from {config} ({err})") from None
 
 
 def _build_children(value, path, depth):
@@ -146,7 +147,7 @@ def _build_children(value, path, depth):
 def _function(name, path):
     activations = registry("activations")
     if not isinstance(name, str) or name not in activations:
-        raise _refuse(path, f"unknown activation {name!r} (known: {', '.join(activations)})")
+        raise refuse(path, f"unknown activation {name!r} (known: {', '.join(activations)})")
     return activations.get(name)
 
 
@@ -228,8 +229,8 @@ def _like(value, new):
 # ---------------------------------------------------------------------------- files
 
 
-def _write(path, tensors: dict, metadata: dict) -> None:
-    """Write a safetensors file atomically: to a temporary file, then rename."""
+def write(path, tensors: dict, metadata: dict) -> None:
+    """``write(path, tensors, metadata)``: a safetensors file, written atomically (then renamed)."""
     from safetensors.numpy import save_file
 
     path = Path(path)
@@ -255,7 +256,7 @@ def read(path) -> tuple[dict, dict]:
             metadata = f.metadata() or {}
             tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118
     except Exception as err:  # safetensors raises its own error type, not exported stably
-        raise _refuse(path, f"not a valid safetensors file ({err})") from None
+        raise refuse(path, f"not a valid safetensors file ({err})") from None
     return tensors, metadata
 
 
@@ -266,7 +267,7 @@ def save(path, model) -> None:
     unnamed activation functions and layers that have not been sized yet.
     """
     spec = structure(model)
-    _write(path, arrays(model), {"format": FORMAT, "version": VERSION, "model": json.dumps(spec)})
+    write(path, arrays(model), {"format": FORMAT, "version": VERSION, "model": json.dumps(spec)})
 
 
 def load(path):
@@ -274,11 +275,11 @@ def load(path):
     tensors, metadata = read(path)
     if metadata.get("format") != FORMAT or "model" not in metadata:
         msg = f"the metadata does not describe a toolkit model (format {metadata.get('format')!r})"
-        raise _refuse(path, msg + "; use loadweights(model, path) for bare weight files")
+        raise refuse(path, msg + "; use loadweights(model, path) for bare weight files")
     try:
         spec = json.loads(metadata["model"])
     except json.JSONDecodeError as err:
-        raise _refuse(path, f"the model structure is not valid JSON ({err})") from None
+        raise refuse(path, f"the model structure is not valid JSON ({err})") from None
     model = build(spec, path)
     assign(model, tensors, str(path), error=UnsafeFileError, in_place=False)
     return model

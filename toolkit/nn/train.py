@@ -180,7 +180,7 @@ class _Run:
         meta = {"format": _FORMAT, "epoch": str(epoch), "step": str(step),
                 "data_epoch": json.dumps(self.data_epoch),
                 "history": json.dumps({"loss": self.history.loss, "steps": self.history.steps})}
-        io._write(self.folder / CHECKPOINT, tensors, meta)
+        io.write(self.folder / CHECKPOINT, tensors, meta)
 
     def resume(self) -> tuple[int, int]:
         """Load the checkpoint, if there is one: returns (epoch, step within it)."""
@@ -189,7 +189,7 @@ class _Run:
             return 0, 0
         tensors, meta = io.read(path)
         if meta.get("format") != _FORMAT:
-            raise io._refuse(path, f"not a training checkpoint (format {meta.get('format')!r})")
+            raise io.refuse(path, f"not a training checkpoint (format {meta.get('format')!r})")
         self._build_lazy_layers()
         where = f"{path}"
         model = {k[6:]: v for k, v in tensors.items() if k.startswith("model/")}
@@ -206,7 +206,8 @@ class _Run:
 
     def _build_lazy_layers(self) -> None:
         """Size layers that infer it from the first batch, before weights are loaded into them."""
-        unsized = [m for m in sublayers(self.model) if isinstance(m, Layer) and m._shapes() is None]
+        layers = sublayers(self.model)
+        unsized = [m for m in layers if isinstance(m, Layer) and m.param_shapes() is None]
         if unsized:
             batch = next(iter(self.data))
             self.loss(self.model, *(batch if isinstance(batch, tuple | list) else (batch,)))

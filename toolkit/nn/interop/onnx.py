@@ -30,7 +30,8 @@ from toolkit.nn.layers.containers import Chain, Parallel, SkipConnection
 from toolkit.nn.layers.conv import Conv, GlobalMeanPool, MaxPool, MeanPool
 from toolkit.nn.layers.normalise import BatchNorm, LayerNorm
 from toolkit.nn.ode.layer import NeuralODE
-from toolkit.nn.tracked import plain
+from toolkit.nn.primitives.conv import padding
+from toolkit.nn.tape import plain
 
 OPSET = 17
 
@@ -124,8 +125,6 @@ def _nchw(g, x, build):
 
 
 def _pads(pad, kernel, dilation=(1, 1)):
-    from toolkit.nn.fused_conv import padding
-
     (t, b), (left, r) = padding(pad, kernel, dilation)
     return [t, left, b, r]
 

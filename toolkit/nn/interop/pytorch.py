@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from toolkit.errors import DataError, ShapeError
-from toolkit.nn.layers.base import _children
 from toolkit.nn.layers.basic import Dense
 from toolkit.nn.layers.conv import Conv
 from toolkit.nn.layers.normalise import BatchNorm, LayerNorm
+from toolkit.nn.tree import modules
 
 _IGNORED = ("num_batches_tracked",)
 
@@ -94,17 +94,8 @@ def _kind(tensors: dict) -> str | None:
 
 def _layers(model) -> list:
     """(path, layer) of each layer with weights, depth first."""
-    out = []
-
-    def walk(obj, path):
-        if isinstance(obj, Dense | Conv | BatchNorm | LayerNorm):
-            out.append((path, obj))
-            return
-        for name, child in _children(obj):
-            walk(child, f"{path}.{name}" if path else name)
-
-    walk(model, "")
-    return out
+    return [(path, m) for path, m in modules(model) if isinstance(m, Dense | Conv | BatchNorm |
+                                                                  LayerNorm)]
 
 
 def _converted(layer, tensors: dict) -> dict:
@@ -127,7 +118,7 @@ def _converted(layer, tensors: dict) -> dict:
 
 def _size_from(layer, tensors: dict) -> None:
     """Fill in the sizes of a layer not built yet from its tensors."""
-    if layer._shapes() is not None:
+    if layer.param_shapes() is not None:
         return
     w = tensors.get("weight", tensors.get("running_mean"))
     if isinstance(layer, Dense):
@@ -141,7 +132,7 @@ def _size_from(layer, tensors: dict) -> None:
 
 
 def _load_layer(path, layer, prefix, tensors, report):
-    expected, converted = layer._shapes(), _converted(layer, tensors)
+    expected, converted = layer.param_shapes(), _converted(layer, tensors)
     lacking = sorted(set(expected) - set(converted))
     if lacking:
         msg = (f"from_torch: {path} = {layer!r} has {lacking} but the torch module {prefix!r} "

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from toolkit.errors import DataError
-from toolkit.nn import fused_conv, fused_grouped
+from toolkit.nn import ops
 from toolkit.nn.layers import activation as act
 from toolkit.nn.layers.base import Layer, param, shape_of
 from toolkit.nn.layers.init import draw_weight_or_bias, initialiser, weight_and_bias
@@ -124,11 +124,11 @@ class Conv(Layer):
         _images(self, x, self.in_)
         bias = self.bias if self.use_bias else None
         if self.groups > 1:
-            return fused_grouped.grouped_conv2d(
+            return ops.grouped_conv2d(
                 x, self.weight, bias, groups=self.groups, stride=self.stride, pad=self.pad,
                 dilation=self.dilation, activation=self.activation)
-        return fused_conv.conv2d(x, self.weight, bias, stride=self.stride, pad=self.pad,
-                                 dilation=self.dilation, activation=self.activation)
+        return ops.conv2d(x, self.weight, bias, stride=self.stride, pad=self.pad,
+                          dilation=self.dilation, activation=self.activation)
 
     def _repr_args(self) -> str:
         text = f"{self.kernel}, {'?' if self.in_ is None else self.in_} => {self.out}"
@@ -172,7 +172,7 @@ class MaxPool(_Pool):
     MaxPool((2, 2))
     """
 
-    _function = staticmethod(fused_conv.maxpool2d)
+    _function = staticmethod(ops.maxpool2d)
 
 
 @register("layers")
@@ -183,7 +183,7 @@ class MeanPool(_Pool):
     MeanPool((3, 3), stride=(1, 1))
     """
 
-    _function = staticmethod(fused_conv.meanpool2d)
+    _function = staticmethod(ops.meanpool2d)
 
 
 @register("layers")
@@ -198,7 +198,7 @@ class GlobalMeanPool(Layer):
 
     def __call__(self, x):
         _images(self, x, None)
-        return fused_conv.global_meanpool(x)
+        return ops.global_meanpool(x)
 
     def _repr_args(self) -> str:
         return ""

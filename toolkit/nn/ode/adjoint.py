@@ -22,11 +22,11 @@ True
 
 from __future__ import annotations
 
-from toolkit.nn.autodiff import apply, register, withgradient
+from toolkit.nn.autodiff import withgradient
 from toolkit.nn.device import array_module
 from toolkit.nn.module import Module
 from toolkit.nn.ode import rk as S
-from toolkit.nn.tracked import Tracked, plain
+from toolkit.nn.tape import Tracked, apply, plain, register
 from toolkit.nn.tree import tree_flatten, tree_leaves, tree_unflatten
 
 

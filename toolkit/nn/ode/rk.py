@@ -30,7 +30,7 @@ from toolkit.nn import ops
 from toolkit.nn.device import array_module
 from toolkit.nn.layers.base import Layer
 from toolkit.nn.ode.tableaus import TABLEAUS, Tableau, dense_weights
-from toolkit.nn.tracked import plain
+from toolkit.nn.tape import plain
 
 _SAFETY, _FMIN, _FMAX = 0.9, 0.2, 10.0
 

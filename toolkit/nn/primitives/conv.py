@@ -1,10 +1,13 @@
-"""Convolution and pooling primitives on channels-last images ``(N, H, W, C)``.
+"""Convolution and pooling on channels-last images ``(N, H, W, C)``.
 
 ``conv2d`` is an im2col: a strided view of every kernel window
 (``sliding_window_view``), one copy into a ``(N·Ho·Wo, kh·kw·Cin)`` matrix and one
 matmul with the ``(kh, kw, Cin, Cout)`` weights. Its backward pass is one matmul for the
 weights and, for the input, one small matmul per kernel offset added into that offset's
 strided slice (a col2im without ``np.add.at``). Pools loop over the kernel offsets too.
+:func:`conv2d_reference`, :func:`maxpool2d_reference` and :func:`meanpool2d_reference`
+compute the same from small primitives (a slice, a matmul or a maximum per kernel
+offset), kept to test the fused ones against.
 
 Padding is an int, a pair ``(ph, pw)``, a pair of pairs ``((top, bottom), (left, right))``,
 ``"valid"`` (none) or ``"same"`` (``dilation·(k-1)`` split evenly, as Flux's ``SamePad``).
@@ -22,11 +25,13 @@ from __future__ import annotations
 import numpy as np
 
 from toolkit.errors import ShapeError
-from toolkit.nn import ops
-from toolkit.nn.autodiff import apply, register
+from toolkit.nn.activations import activation as lookup_activation
 from toolkit.nn.device import array_module, check_same_device, shape_of
-from toolkit.nn.fused import _act_backward, _act_forward, fusable
-from toolkit.nn.tracked import plain
+from toolkit.nn.primitives.dense import activate_inplace, activation_vjp, fusable, matmul
+from toolkit.nn.primitives.elementwise import maximum
+from toolkit.nn.primitives.reductions import mean
+from toolkit.nn.primitives.shapes import concatenate, reshape
+from toolkit.nn.tape import apply, plain, register
 
 
 def _pair(v, what: str) -> tuple[int, int]:
@@ -125,7 +130,7 @@ def _conv_forward(x, W, b, stride, pads, dilation, out_hw, act):
     z = cols @ W.reshape(-1, W.shape[-1])
     if b is not None:
         z += b
-    z = _act_forward(z, act)
+    z = activate_inplace(z, act)
     return z.reshape(x.shape[0], *out_hw, W.shape[-1]), cols
 
 
@@ -133,7 +138,7 @@ def _conv_vjp(node, g):
     x, W, b = node.xs
     kw = node.kw
     cout = W.shape[-1]
-    dz = _act_backward(g, node.out.data, kw["act"]).reshape(-1, cout)
+    dz = activation_vjp(g, node.out.data, kw["act"]).reshape(-1, cout)
     dW = (node.res.T @ dz).reshape(W.shape) if node.needs(1) else None
     db = dz.sum(0) if node.needs(2) else None
     dx = _conv_dx(dz, x, W, kw) if node.needs(0) else None
@@ -178,6 +183,123 @@ def conv2d(x, W, b=None, *, stride=1, pad=0, dilation=1, activation=None):
     stride, dilation = _pair(stride, "stride"), _pair(dilation, "dilation")
     pads, out_hw = _geometry(plain(x), wshape[:2], stride, pad, dilation, "conv2d")
     y = apply(CONV2D, x, W, b, stride=stride, pads=pads, dilation=dilation, out_hw=out_hw, act=kind)
+    return y if rest is None else rest(y)
+
+
+# ---------------------------------------------------------------------------- grouped conv2d
+
+
+def _grouped_forward(x, W, b, stride, pads, dilation, out_hw, act, groups):
+    kh, kw, cg, cout = W.shape
+    xpad = _pad(x, pads)
+    if cg == 1 and cout == groups:  # depthwise: one product per offset
+        z = None
+        for i, j, view in _offsets(xpad, (kh, kw), stride, dilation, out_hw):
+            if z is None:
+                z = view * W[i, j, 0]
+            else:
+                z += view * W[i, j, 0]
+        res = None
+    else:
+        cols = _im2col(xpad, (kh, kw), stride, dilation, out_hw)
+        c3 = cols.reshape(cols.shape[0], kh * kw, groups, cg)
+        wg = W.reshape(kh * kw, cg, groups, cout // groups)
+        z = array_module(x).einsum("pkgc,kcgo->pgo", c3, wg, optimize=True)
+        z = z.reshape(x.shape[0], *out_hw, cout)
+        res = c3
+    if b is not None:
+        z += b
+    return activate_inplace(z, act), res
+
+
+def _grouped_vjp(node, g):
+    x, W, b = node.xs
+    kw = node.kw
+    dz = activation_vjp(g, node.out.data, kw["act"])
+    db = dz.sum((0, 1, 2)) if node.needs(2) else None
+    if node.res is None:
+        dx, dW = _depthwise_grads(node, x, W, dz)
+    else:
+        dx, dW = _grouped_grads(node, x, W, dz)
+    return dx, dW, db
+
+
+def _depthwise_grads(node, x, W, dz):
+    kw, xp = node.kw, array_module(x)
+    xpad = _pad(x, kw["pads"])
+    dW = xp.zeros_like(W) if node.needs(1) else None
+    dxpad = xp.zeros(xpad.shape, dz.dtype) if node.needs(0) else None
+    for i, j, view in _offsets(xpad, W.shape[:2], kw["stride"], kw["dilation"], kw["out_hw"]):
+        if dW is not None:
+            dW[i, j, 0] = (view * dz).sum((0, 1, 2))
+    if dxpad is not None:
+        for i, j, view in _offsets(dxpad, W.shape[:2], kw["stride"], kw["dilation"],
+                                   kw["out_hw"]):
+            view += dz * W[i, j, 0]
+    return _crop(dxpad, x, kw["pads"]), dW
+
+
+def _grouped_grads(node, x, W, dz):
+    kw, xp, c3 = node.kw, array_module(x), node.res
+    kh, kwid, cg, cout = W.shape
+    groups = kw["groups"]
+    dzg = dz.reshape(-1, groups, cout // groups)
+    wg = W.reshape(kh * kwid, cg, groups, cout // groups)
+    dW = None
+    if node.needs(1):
+        dW = xp.einsum("pkgc,pgo->kcgo", c3, dzg, optimize=True).reshape(W.shape)
+    if not node.needs(0):
+        return None, dW
+    dcols = xp.einsum("pgo,kcgo->pkgc", dzg, wg, optimize=True)
+    dcols = dcols.reshape(x.shape[0], *kw["out_hw"], kh, kwid, x.shape[-1])
+    (t, bt), (left, r) = kw["pads"]
+    dxpad = xp.zeros((x.shape[0], x.shape[1] + t + bt, x.shape[2] + left + r, x.shape[3]),
+                     dz.dtype)
+    for i, j, view in _offsets(dxpad, (kh, kwid), kw["stride"], kw["dilation"], kw["out_hw"]):
+        view += dcols[:, :, :, i, j, :]
+    return _crop(dxpad, x, kw["pads"]), dW
+
+
+def _crop(dxpad, x, pads):
+    if dxpad is None:
+        return None
+    (t, _), (left, _) = pads
+    return dxpad[:, t : t + x.shape[1], left : left + x.shape[2], :]
+
+
+GROUPED_CONV2D = register("grouped_conv2d", _grouped_forward, _grouped_vjp, residual=True)
+
+
+def grouped_conv2d(x, W, b=None, *, groups, stride=1, pad=0, dilation=1, activation=None):
+    """grouped_conv2d(x, W, b=None, *, groups, stride=1, pad=0, dilation=1, activation=None).
+
+    ``x`` (N, H, W, Cin), ``W`` (kh, kw, Cin // groups, Cout) with ``Cout`` divisible by
+    ``groups`` -> (N, Ho, Wo, Cout). Padding as :func:`conv2d`. ``groups`` splits
+    the channels as PyTorch's ``groups=``: output channel ``o`` sees only the inputs of its
+    group; one input and one output channel a group (depthwise, as in MobileNet) is a
+    per-channel sum over the kernel offsets, no im2col.
+
+    >>> import numpy as np
+    >>> x = np.ones((1, 4, 4, 6), np.float32)
+    >>> float(grouped_conv2d(x, np.ones((3, 3, 1, 6), np.float32), groups=6, pad=1)[0, 1, 1, 0])
+    9.0
+    >>> grouped_conv2d(np.ones((1, 3, 3, 4)), np.ones((1, 1, 3, 4)), groups=2)
+    Traceback (most recent call last):
+    ...
+    toolkit.errors.ShapeError: grouped_conv2d: expected x (N, H, W, Cin) and W (kh, kw, ...
+    """
+    check_same_device("grouped_conv2d", plain(x), plain(W))
+    shape, wshape = shape_of(plain(x)), shape_of(plain(W))
+    ok = len(shape) == 4 and len(wshape) == 4 and groups > 0
+    if not ok or shape[-1] != wshape[2] * groups or wshape[3] % groups:
+        msg = (f"grouped_conv2d: expected x (N, H, W, Cin) and W (kh, kw, Cin/groups, Cout) "
+               f"with Cin and Cout divisible by groups={groups}; got x {shape} and W {wshape}")
+        raise ShapeError(msg)
+    kind, rest = fusable(activation)
+    stride, dilation = _pair(stride, "stride"), _pair(dilation, "dilation")
+    pads, out_hw = _geometry(plain(x), wshape[:2], stride, pad, dilation, "grouped_conv2d")
+    y = apply(GROUPED_CONV2D, x, W, b, stride=stride, pads=pads, dilation=dilation,
+              out_hw=out_hw, act=kind, groups=int(groups))
     return y if rest is None else rest(y)
 
 
@@ -297,4 +419,75 @@ def global_meanpool(x):
         raise ShapeError(
             f"global_meanpool: expected images (N, H, W, C); got shape {shape_of(plain(x))}"
         )
-    return ops.mean(x, axis=(1, 2), keepdims=True)
+    return mean(x, axis=(1, 2), keepdims=True)
+
+
+# ---------------------------------------------------------------------------- references
+
+
+def _pad_reference(x, pads, value=0.0):
+    """``x`` padded by concatenating constant blocks (differentiable through concatenate)."""
+    (t, b), (left, r) = pads
+    xp = array_module(plain(x))
+    n, h, w, c = shape_of(plain(x))
+    dtype = plain(x).dtype
+    block = lambda shape: xp.full(shape, value, dtype)  # noqa: E731
+    if t or b:
+        x = concatenate([block((n, t, w, c)), x, block((n, b, w, c))], axis=1)
+    if left or r:
+        x = concatenate([block((n, h + t + b, left, c)), x, block((n, h + t + b, r, c))], axis=2)
+    return x
+
+
+def conv2d_reference(x, W, b=None, *, stride=1, pad=0, dilation=1, activation=None):
+    """conv2d_reference(x, W, b=None, *, stride=1, pad=0, dilation=1, activation=None) -> as conv2d.
+
+    :func:`conv2d` as a sum over kernel offsets of (strided slice of x) @ W[i, j]: no
+    im2col, one slice, one matmul and one add on the tape per offset.
+
+    >>> x = np.arange(9.0).reshape(1, 3, 3, 1)
+    >>> conv2d_reference(x, np.ones((2, 2, 1, 1))).ravel().tolist()
+    [8.0, 12.0, 20.0, 24.0]
+    """
+    wshape = shape_of(plain(W))
+    stride, dilation = _pair(stride, "stride"), _pair(dilation, "dilation")
+    pads, out_hw = _geometry(plain(x), wshape[:2], stride, pad, dilation, "conv2d")
+    n, cin, cout = shape_of(plain(x))[0], wshape[2], wshape[3]
+    z = None
+    for i, j, view in _offsets(_pad_reference(x, pads), wshape[:2], stride, dilation, out_hw):
+        term = matmul(reshape(view, (-1, cin)), W[i, j])
+        z = term if z is None else z + term
+    if b is not None:
+        z = z + b
+    return lookup_activation(activation)(reshape(z, (n, *out_hw, cout)))
+
+
+def maxpool2d_reference(x, window=(2, 2), *, stride=None, pad=0):
+    """maxpool2d_reference(x, window=(2, 2), *, stride=window, pad=0) -> as maxpool2d.
+
+    :func:`maxpool2d` as ``maximum`` over the kernel offsets' slices, row-major, so
+    that ties send the gradient to the first maximum of a window as the fused one does.
+
+    >>> maxpool2d_reference(np.arange(16.0).reshape(1, 4, 4, 1)).ravel().tolist()
+    [5.0, 7.0, 13.0, 15.0]
+    """
+    kw = _pool_args(x, window, stride, pad, "maxpool2d")
+    y = None
+    xpad = _pad_reference(x, kw["pads"], -np.inf)
+    for _, _, view in _offsets(xpad, kw["window"], kw["stride"], (1, 1), kw["out_hw"]):
+        y = view if y is None else maximum(y, view)
+    return y
+
+
+def meanpool2d_reference(x, window=(2, 2), *, stride=None, pad=0):
+    """meanpool2d_reference(x, window=(2, 2), *, stride=window, pad=0) -> as meanpool2d.
+
+    >>> meanpool2d_reference(np.arange(16.0).reshape(1, 4, 4, 1)).ravel().tolist()
+    [2.5, 4.5, 10.5, 12.5]
+    """
+    kw = _pool_args(x, window, stride, pad, "meanpool2d")
+    y = None
+    for _, _, view in _offsets(_pad_reference(x, kw["pads"]), kw["window"], kw["stride"], (1, 1),
+                               kw["out_hw"]):  # fmt: skip
+        y = view if y is None else y + view
+    return y * (1.0 / (kw["window"][0] * kw["window"][1]))

@@ -1,11 +1,11 @@
-"""Grouped and depthwise convolution: finite differences and PyTorch's groups=."""
+"""Grouped and depthwise convolution against PyTorch's groups= (its finite differences are in
+test_conv.py, with the family's other cases)."""
 
 import numpy as np
 import pytest
 
 import toolkit as tk
-from tests.nn.test_layers import _fd_check
-from toolkit.nn.fused_grouped import grouped_conv2d
+from toolkit.nn.primitives.conv import padding
 
 CASES = [  # (cin, cout, groups, kernel, stride, pad, dilation)
     (4, 4, 4, (3, 3), 1, 1, 1),  # depthwise
@@ -20,25 +20,6 @@ def _rand(shape, seed):
     return np.random.default_rng(seed).normal(size=shape)
 
 
-@pytest.mark.parametrize("case", CASES)
-def test_grouped_conv_gradients_match_finite_differences(case):
-    cin, cout, groups, kernel, stride, pad, dilation = case
-    x = _rand((2, 7, 6, cin), 0)
-    W = _rand((*kernel, cin // groups, cout), 1)
-    b = _rand(cout, 2)
-    kw = {"groups": groups, "stride": stride, "pad": pad, "dilation": dilation,
-          "activation": "tanh"}
-    w = _rand(grouped_conv2d(x, W, b, **kw).shape, 3)
-
-    def loss(x, W, b):
-        return (grouped_conv2d(x, W, b, **kw) * w).sum()
-
-    gx, gW, gb = tk.gradient(loss, x, W, b)
-    rng = np.random.default_rng(0)
-    for value, g in ((x, gx), (W, gW), (b, gb)):
-        _fd_check(lambda: float(loss(x, W, b)), value, g, rng)
-
-
 @pytest.mark.torch
 @pytest.mark.parametrize("case", CASES)
 def test_grouped_conv_matches_torch(case):
@@ -51,8 +32,8 @@ def test_grouped_conv_matches_torch(case):
     x = _rand((2, 7, 6, cin), 6).astype(np.float32)
     w = _rand(layer(x).shape, 7).astype(np.float32)
     grads = tk.gradient(lambda m, x: (m(x) * w).sum(), layer, x)
-    (t, bt), (left, r) = tk.nn.fused_conv.padding(pad, kernel, tk.nn.fused_conv._pair(dilation,
-                                                                                     "d"))
+    d = (dilation, dilation) if isinstance(dilation, int) else dilation
+    (t, bt), (left, r) = padding(pad, kernel, d)
     tx = torch.tensor(x.transpose(0, 3, 1, 2).copy(), requires_grad=True)
     tw = torch.tensor(layer.weight.transpose(3, 2, 0, 1).copy(), requires_grad=True)
     tb = torch.tensor(layer.bias.copy(), requires_grad=True)
