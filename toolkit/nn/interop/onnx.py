@@ -190,9 +190,16 @@ def _connect(g, owner, xs, where):
     return out
 
 
+def _members(layer, where):
+    """(where, member) of a Chain's or Parallel's layers, located as shape errors locate them."""
+    named = isinstance(layer.layers, dict)
+    return [(f"{where}.layers.{name}" if named else f"{where}.layers[{name}]", child)
+            for name, child in layer.named_children()]
+
+
 def _chain(g, layer, x, where):
-    for name, child in layer.named_children():
-        x = export(g, child, x, f"{where}.{layer._step(name)}")
+    for at, child in _members(layer, where):
+        x = export(g, child, x, at)
     return x
 
 
@@ -201,8 +208,7 @@ def _skip(g, layer, x, where):
 
 
 def _parallel(g, layer, x, where):
-    outs = [export(g, child, x, f"{where}.{layer._step(name)}")
-            for name, child in layer.named_children()]
+    outs = [export(g, child, x, at) for at, child in _members(layer, where)]
     return _connect(g, layer, outs, where)
 
 
