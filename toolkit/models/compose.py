@@ -38,8 +38,8 @@ from toolkit.data.frames import as_polars, is_table
 from toolkit.data.prep import Imputer, OneHot, Standardize
 from toolkit.errors import DataError, NotTrainedError
 from toolkit.models.inputs import FINITE, NUMERIC, align
-from toolkit.models.io import trust
 from toolkit.models.params import StrictParams, checked_init
+from toolkit.models.trust import trust
 from toolkit.registry import register
 
 _TABLES = (*NUMERIC, *FINITE, "Textual")

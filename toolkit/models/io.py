@@ -49,9 +49,7 @@ from pathlib import Path
 
 from toolkit.errors import NotTrainedError, UnsafeFileError, UnsupportedModelError
 from toolkit.models.machine import Machine
-
-FORMAT = "toolkit.machine"
-VERSION = 1
+from toolkit.models.trust import FORMAT, VERSION
 
 _SKLEARN_STATE_MODULES = frozenset(
     {
@@ -94,16 +92,6 @@ _TRUSTED_NAMES = frozenset(
         "scipy._lib.array_api_compat.numpy._aliases.asarray",
     }
 )
-
-
-def trust(cls: type) -> type:
-    """``trust(cls) -> cls``: allow toolkit's own model class ``cls`` in saved machines.
-
-    A class decorator for toolkit model types defined outside the generated wrappers
-    (only classes of ``toolkit.*`` modules count; the mark is not inherited).
-    """
-    cls._toolkit_trusted = cls  # checked by identity, so subclasses are not trusted
-    return cls
 
 
 def _marked_toolkit_class(module: str, attr: str) -> bool:
@@ -151,7 +139,7 @@ def _refuse_untrusted(untrusted, path, saving: bool = False) -> None:
         msg = (
             f"{path}: not saved, because loading it would be refused: it would hold types that "
             f"are not trusted: {', '.join(refused)}. Machines save scikit-learn's and toolkit's "
-            "own model types only (toolkit classes can opt in with toolkit.models.io.trust)"
+            "own model types only (toolkit classes can opt in with toolkit.models.trust.trust)"
         )
     else:
         msg = (

@@ -33,9 +33,9 @@ from toolkit.data.frames import column_names, is_table
 from toolkit.errors import NotTrainedError, UnsafeFileError
 from toolkit.models import inputs
 from toolkit.models.compose import Composable
-from toolkit.models.io import FORMAT, trust
 from toolkit.models.machine import Machine
 from toolkit.models.params import StrictParams, checked_init
+from toolkit.models.trust import FORMAT, trust
 from toolkit.registry import register
 
 MACHINE_VERSION = "1"

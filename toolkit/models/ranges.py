@@ -35,7 +35,7 @@ import numpy as np
 
 from toolkit._seed import generator
 from toolkit.errors import DataError, UnknownNameError, did_you_mean
-from toolkit.models.io import trust
+from toolkit.models.trust import trust
 
 SCALES = ("linear", "log")
 

@@ -33,8 +33,8 @@ from sklearn.utils.multiclass import type_of_target
 
 from toolkit._seed import derive_int, generator
 from toolkit.errors import DataError
-from toolkit.models.io import trust
 from toolkit.models.ranges import Settings
+from toolkit.models.trust import trust
 from toolkit.registry import register
 
 

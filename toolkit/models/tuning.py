@@ -40,12 +40,12 @@ from toolkit.errors import DataError, NotTrainedError, ToolkitError
 from toolkit.models.compose import Composable
 from toolkit.models.executors import as_executor
 from toolkit.models.folds import as_inputs, check_fits, choose_measures, run_fold
-from toolkit.models.io import trust
 from toolkit.models.measures import Measure
 from toolkit.models.measures import measure as as_measure
 from toolkit.models.params import StrictParams, checked_init
 from toolkit.models.ranges import Grid, as_ranges, hp_range
 from toolkit.models.resampling import default_resampling, resample
+from toolkit.models.trust import trust
 
 
 def _inner_has(method: str):
