@@ -82,7 +82,7 @@ class ShapeError(ToolkitError, ValueError):
 
 
 class HyperparameterError(ToolkitError, ValueError):
-    """A rule built with a hyper-parameter outside its valid range."""
+    """A hyper-parameter outside its valid range or of the wrong type (a rule, a model)."""
 
 
 class LayerShapeError(ShapeError):
@@ -127,8 +127,28 @@ class DeviceError(ToolkitError, RuntimeError):
     """A GPU was required (``strict=True``) but cannot be used."""
 
 
+class WriteError(ToolkitError, OSError):
+    """A file that cannot be written (a read-only folder, a file where a folder should be, a
+    full disk); the message names the path, the reason and the fix."""
+
+    def __init__(self, path, error: OSError):
+        self.path = str(path)
+        reason = error.strerror or str(error)
+        named = error.filename and str(error.filename) != self.path
+        where = f" ({error.filename})" if named else ""
+        super().__init__(
+            f"{self.path}: cannot write it: {reason}{where}; check that the folder exists and "
+            "is writable (and that no file has the name of a folder on the way), or save "
+            "elsewhere"
+        )
+
+
 class UnsafeFileError(ToolkitError, ValueError):
     """A model file that is not what it claims, or holds types not trusted to load."""
+
+
+class DataWarning(UserWarning):
+    """Data that can be used, but likely not as meant (a class too small for the folds)."""
 
 
 def closest(name, valid) -> str | None:

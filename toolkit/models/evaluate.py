@@ -25,6 +25,7 @@ from toolkit.errors import DataError
 from toolkit.models.evaluation import Evaluation
 from toolkit.models.executors import as_executor
 from toolkit.models.folds import as_inputs, check_fits, choose_measures, run_fold
+from toolkit.models.machine import unpack_table
 from toolkit.models.resampling import default_resampling, is_random, resample
 
 __all__ = ["evaluate"]
@@ -63,6 +64,11 @@ def evaluate(
     ``evaluate(mach, ...)`` (MLJ's ``evaluate!``) takes the model and data of a
     ``tk.machine``; the machine itself is left as it was.
     """
+    if getattr(type(X), "_toolkit_table", False):  # as tk.machine takes it: X and y in one
+        X, y = unpack_table(X, y)
+        if y is None:
+            msg = "evaluate got a table without a target; read it with target=... or pass y"
+            raise DataError(msg)
     if X is None and y is None:
         model, X, y = _from_machine(model)
     models = model if isinstance(model, dict) else {type(model).__name__: model}

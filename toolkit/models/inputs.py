@@ -127,9 +127,24 @@ def features(X, model: str, *, accepts=NUMERIC, allow_nan: bool = False) -> np.n
         df = as_polars(X)  # pandas ordered categoricals become Enum columns there
         _check_table(df, model, accepts)
         X, names = df.to_numpy().astype(np.float64, copy=False), df.columns
+    if X.shape[0] == 0:
+        msg = f"{model} got X with 0 rows (shape {X.shape}); give it at least one row"
+        raise DataError(msg)
     if not allow_nan:  # polars nulls are NaN by now
         _check_missing(X, names, model)
+    _check_infinite(X, names, model)
     return X
+
+
+def _check_infinite(X: np.ndarray, names, model: str) -> None:
+    if X.dtype.kind == "f" and not np.isfinite(X[~np.isnan(X)]).all():
+        row, col = (int(i[0]) for i in np.nonzero(np.isinf(X)))
+        msg = (
+            f"{model}: column {names[col]!r} holds {X[row, col]} at row {row}; a model cannot "
+            "use infinity: replace it, or mark it missing and impute (tk.FillImputer)"
+        )
+        raise DataError(msg)
+
 
 
 def align(X, names, model: str, *, named: bool = True):

@@ -83,13 +83,17 @@ def machine(model, X=None, y=None) -> Machine:
         )
         raise DataError(msg)
     if getattr(type(X), "_toolkit_table", False):
-        X, y = _unpack_table(X, y)
+        X, y = unpack_table(X, y)
     if X is not None and y is not None and n_rows(X) != n_rows(y):
         raise DataError(f"X has {n_rows(X)} rows but y has {n_rows(y)}; they must match")
     return Machine(model, X, y)
 
 
-def _unpack_table(table, y):
+def unpack_table(table, y):
+    """``unpack_table(table, y) -> (X, y)``: a toolkit table's features and target.
+
+    ``y`` given wins; the target keeps the table's class order (an Enum).
+    """
     if y is not None or table.target is None:
         return table.X, y
     target = table.y

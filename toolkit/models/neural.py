@@ -246,9 +246,7 @@ class NeuralNetworkModel(Composable, StrictParams, BaseEstimator):
 def _chain_from(structure: str, tensors: dict, where):
     from toolkit.nn import io as nnio
 
-    chain = nnio.build(json.loads(structure), where)
-    nnio.assign(chain, dict(tensors), str(where), error=UnsafeFileError, in_place=False)
-    return chain
+    return nnio.rebuild(structure, dict(tensors), where)
 
 
 @register("models")
@@ -386,9 +384,19 @@ def load_machine(path) -> Machine:
     ):
         raise UnsafeFileError(f"{path}: not a toolkit neural-network machine file")
     try:
-        params, fitted_meta = json.loads(meta["params"]), json.loads(meta["fitted"])
-    except (KeyError, json.JSONDecodeError) as error:
-        raise UnsafeFileError(f"{path}: damaged machine metadata ({error})") from None
+        return _machine_from_metadata(meta, tensors, path)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        if isinstance(error, UnsafeFileError):
+            raise
+        msg = f"{path}: damaged machine metadata ({type(error).__name__}: {error})"
+        raise UnsafeFileError(msg) from None
+
+
+def _machine_from_metadata(meta: dict, tensors: dict, path) -> Machine:
+    from toolkit.nn import io as nnio
+
+    params = nnio.parse_json(meta["params"], path, "the machine's parameters")
+    fitted_meta = nnio.parse_json(meta["fitted"], path, "the machine's fitted state")
     model = _model_from(meta["type"], params, path)
     fitted = _model_from(meta["type"], params, path)
     fitted.chain_ = _chain_from(meta["structure"], tensors, path)
@@ -407,11 +415,13 @@ def load_machine(path) -> Machine:
 
 
 def _model_from(type_name: str, params: dict, where):
-    builder = _builder_from_dict(json.loads(params["builder"]), where)
+    from toolkit.nn.io import parse_json
+
+    builder = _builder_from_dict(parse_json(params["builder"], where, "the builder"), where)
     optimiser = (
         None
         if params["optimiser"] is None
-        else _rule_from_dict(json.loads(params["optimiser"]), where)
+        else _rule_from_dict(parse_json(params["optimiser"], where, "the optimiser"), where)
     )
     plain = {k: params[k] for k in ("epochs", "batch_size", "seed")}
     return _TYPES[type_name](builder=builder, optimiser=optimiser, **plain)

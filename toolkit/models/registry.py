@@ -104,8 +104,9 @@ def models(filter=None) -> pl.DataFrame:
     """``models(filter=None) -> polars.DataFrame``: the registered models, one row each.
 
     Columns: name, kind, probabilistic, input_scitypes, missing, target_scitypes,
-    multi_output, package. ``filter`` is ``tk.matching(X, y)`` or any function of a
-    registry entry returning a bool. The derivation of each column from
+    multi_output, package. ``filter`` is ``tk.matching(X, y)``, any function of a
+    registry entry returning a bool, or a string: the models whose name holds it,
+    ignoring case (MLJ's ``models("Forest")``). The derivation of each column from
     scikit-learn's tags is in :mod:`toolkit.models.catalog`'s docstring, as is
     ``skipped()``, the estimators left out.
 
@@ -113,7 +114,12 @@ def models(filter=None) -> pl.DataFrame:
     >>> table = tk.models()
     >>> table.columns[:4], table.height > 100
     (['name', 'kind', 'probabilistic', 'input_scitypes'], True)
+    >>> models("forest")["name"].to_list()
+    ['RandomForestClassifier', 'RandomForestRegressor']
     """
+    if isinstance(filter, str):
+        text = filter.lower()
+        filter = lambda entry: text in entry.name.lower()  # noqa: E731
     rows = [e for e in entries() if filter is None or filter(e)]
     return pl.DataFrame(
         {

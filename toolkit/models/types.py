@@ -36,10 +36,11 @@ from sklearn.base import (
     TransformerMixin,
 )
 from sklearn.utils import get_tags
+from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.metaestimators import available_if
 
 from toolkit.data.frames import column_names, is_table
-from toolkit.errors import NotTrainedError, UnknownNameError
+from toolkit.errors import DataError, HyperparameterError, NotTrainedError, UnknownNameError
 from toolkit.models import inputs
 from toolkit.models.catalog import entry as catalog_entry
 from toolkit.models.catalog import sklearn_entries
@@ -93,13 +94,20 @@ class SklearnModel(Composable, StrictParams, BaseEstimator):
     def fit(self, X, y=None, **fit_params):
         """``fit(X, y=None) -> self``: check the data's scientific types and train."""
         entry = self._entry
+        if y is None and entry.kind in ("classifier", "regressor"):
+            msg = (
+                f"{entry.name} is a {entry.kind} and learns from a target, but y is None; "
+                "give it: tk.machine(model, X, y), or a table read with target=..."
+            )
+            raise DataError(msg)
         Xa = self._features(X)
         estimator = self._sklearn_class(**self.get_params(deep=False))
-        if y is None:
-            estimator.fit(Xa, **fit_params)
-        else:
-            y_ = self._target(y)
-            estimator.fit(Xa, y_, **fit_params)
+        data = (Xa,) if y is None else (Xa, self._target(y))
+        try:
+            estimator.fit(*data, **fit_params)
+        except InvalidParameterError as error:  # scikit-learn checks the types in fit
+            msg = f"{entry.name}: {error} Fix it in {entry.name}(...) or with set_params"
+            raise HyperparameterError(msg) from None
         for name in ("n_features_in_", "labels_"):  # what sklearn's own helpers look for
             if hasattr(estimator, name):
                 setattr(self, name, getattr(estimator, name))

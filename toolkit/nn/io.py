@@ -30,12 +30,12 @@ from pathlib import Path
 
 import numpy as np
 
-from toolkit.errors import ShapeError, ToolkitError, UnsafeFileError
+from toolkit.errors import ShapeError, ToolkitError, UnsafeFileError, WriteError
 from toolkit.nn.device import array_module
 from toolkit.nn.layers import activation as act
 from toolkit.nn.layers.base import Layer, sublayers
 from toolkit.nn.module import Module
-from toolkit.nn.tree import map_inplace, tree_leaves_with_path
+from toolkit.nn.tree import map_inplace, modules, tree_leaves_with_path
 from toolkit.registry import registry
 
 FORMAT = "toolkit.nn"
@@ -234,8 +234,11 @@ def write(path, tensors: dict, metadata: dict) -> None:
     from safetensors.numpy import save_file
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise WriteError(path, error) from None
     os.close(fd)
     try:
         save_file(tensors, tmp, metadata=metadata)
@@ -270,19 +273,64 @@ def save(path, model) -> None:
     write(path, arrays(model), {"format": FORMAT, "version": VERSION, "model": json.dumps(spec)})
 
 
+def parse_json(text, path, what: str = "the model structure"):
+    """parse_json(text, path) -> the JSON value of a file's metadata entry, or UnsafeFileError.
+
+    Invalid JSON and JSON nested too deep for the parser are refused by name.
+
+    >>> parse_json("[" * 100_000, "m.safetensors")
+    Traceback (most recent call last):
+    ...
+    toolkit.errors.UnsafeFileError: m.safetensors: refused — the model structure is ...
+    """
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, TypeError) as err:
+        raise refuse(path, f"{what} is not valid JSON ({err})") from None
+    except RecursionError:
+        raise refuse(path, f"{what} is JSON nested too deep to be a model") from None
+
+
+def check_sizes(model, tensors: dict, path) -> None:
+    """check_sizes(model, tensors, path) — refuse a structure whose arrays the file lacks.
+
+    Run before any array of ``model`` is drawn, so that a small file whose structure
+    claims a huge layer is refused instead of allocating it: every array a layer will
+    hold must be in the file with exactly that shape.
+    """
+    for where, layer in modules(model):
+        if not isinstance(layer, Layer):
+            continue
+        shapes = layer.param_shapes()
+        if shapes is None:
+            raise refuse(path, f"{where or 'the model'}: {layer!r} has no sizes")
+        prefix = f"{where}." if where else ""
+        for name, shape in shapes.items():
+            found = tensors.get(prefix + name)
+            if found is None or tuple(found.shape) != tuple(shape):
+                got = "no array" if found is None else f"shape {tuple(found.shape)}"
+                msg = f"{prefix}{name}: the structure needs shape {tuple(shape)}"
+                raise refuse(path, f"{msg}, the file has {got}")
+
+
+def rebuild(spec_text, tensors: dict, path):
+    """rebuild(spec_text, tensors, path) -> the model of a JSON structure, filled from tensors.
+
+    Allocates nothing the file does not hold: the sizes are checked first.
+    """
+    model = build(parse_json(spec_text, path), path)
+    check_sizes(model, tensors, path)
+    assign(model, tensors, str(path), error=UnsafeFileError, in_place=False)
+    return model
+
+
 def load(path):
     """load(path) -> the model saved by :func:`save`, rebuilt without running code from the file."""
     tensors, metadata = read(path)
     if metadata.get("format") != FORMAT or "model" not in metadata:
         msg = f"the metadata does not describe a toolkit model (format {metadata.get('format')!r})"
         raise refuse(path, msg + "; use loadweights(model, path) for bare weight files")
-    try:
-        spec = json.loads(metadata["model"])
-    except json.JSONDecodeError as err:
-        raise refuse(path, f"the model structure is not valid JSON ({err})") from None
-    model = build(spec, path)
-    assign(model, tensors, str(path), error=UnsafeFileError, in_place=False)
-    return model
+    return rebuild(metadata["model"], tensors, path)
 
 
 def loadweights(model, path):

@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from toolkit._seed import generator
-from toolkit.errors import LayerShapeError, UnknownNameError, did_you_mean
+from toolkit.errors import DataError, LayerShapeError, UnknownNameError, did_you_mean
 from toolkit.nn.device import array_module
 from toolkit.nn.module import Module
 from toolkit.nn.tape import Tracked
@@ -61,6 +61,25 @@ class param:
 def shape_of(x) -> tuple:
     """shape_of(x) -> the shape of an array or traced value."""
     return tuple(np.shape(x.data if type(x) is Tracked else x))
+
+
+def check_numbers(layer, x) -> None:
+    """check_numbers(layer, x) — refuse text or Python objects before they reach the maths.
+
+    >>> from toolkit.nn.layers import Dense
+    >>> check_numbers(Dense(1, 1), np.array([["a"]]))
+    Traceback (most recent call last):
+    ...
+    toolkit.errors.DataError: Dense(1 => 1) takes numbers, got an array of dtype <U1 ...
+    """
+    kind = getattr(getattr(x, "dtype", None), "kind", None)
+    if kind in ("U", "S", "O"):
+        msg = (
+            f"{layer!r} takes numbers, got an array of dtype {x.dtype} (text or Python "
+            "objects); encode it first: tk.onehotbatch(labels, classes) for labels, "
+            "tk.FeaturePrep for table columns, x.astype(np.float32) for numbers held as text"
+        )
+        raise DataError(msg)
 
 
 class Layer(Module):

@@ -18,7 +18,7 @@ from toolkit._seed import generator
 from toolkit.errors import DataError
 from toolkit.nn import ops
 from toolkit.nn.layers import activation as act
-from toolkit.nn.layers.base import Layer, active, check_mode, param, shape_of
+from toolkit.nn.layers.base import Layer, active, check_mode, check_numbers, param, shape_of
 from toolkit.nn.layers.init import draw_weight_or_bias, initialiser, weight_and_bias
 from toolkit.registry import register
 
@@ -78,6 +78,7 @@ class Dense(Layer):
         return draw_weight_or_bias(self._init, name, shape, rng, self.in_, self.out)
 
     def __call__(self, x):
+        check_numbers(self, x)
         shape = shape_of(x)
         if self.in_ is None and len(shape) >= 1:
             self.in_ = int(shape[-1])

@@ -15,7 +15,7 @@ import numpy as np
 from toolkit.errors import DataError
 from toolkit.nn import ops
 from toolkit.nn.layers import activation as act
-from toolkit.nn.layers.base import Layer, param, shape_of
+from toolkit.nn.layers.base import Layer, check_numbers, param, shape_of
 from toolkit.nn.layers.init import draw_weight_or_bias, initialiser, weight_and_bias
 from toolkit.registry import register
 
@@ -53,10 +53,18 @@ def _json(value):
 
 
 def _images(layer, x, channels):
+    check_numbers(layer, x)
     shape = shape_of(x)
     if len(shape) != 4 or (channels is not None and shape[-1] != channels):
         c = "C" if channels is None else channels
-        raise layer._shape_error(f"(N, H, W, {c})", x)
+        error = layer._shape_error(f"(N, H, W, {c})", x)
+        if len(shape) == 4 and shape[1] == channels:
+            error.got += (
+                ", which looks channels-first (N, C, H, W); toolkit is channels-last "
+                "(N, H, W, C), as cv2 and albumentations: pass x.transpose(0, 2, 3, 1)"
+            )
+            error.args = (error._message(),)
+        raise error
     return shape
 
 
