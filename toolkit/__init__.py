@@ -66,10 +66,11 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "FillImputer", "OneHotEncoder", "Standardizer",
         "MLP", "NeuralNetworkClassifier", "NeuralNetworkRegressor",
     ),
+    "pipeline": ("Pipeline",),
 }  # fmt: skip
 # tk.save / tk.load live in toolkit/io.py, which dispatches to nn or models: imported on
 # first use like the layers' names, so that `import toolkit` imports neither.
-_SUBPACKAGES = ("augment", "data", "errors", "io", "models", "nn", "zoo")
+_SUBPACKAGES = ("augment", "data", "errors", "io", "models", "nn", "pipeline", "zoo")
 
 
 def _owners(exports: dict[str, tuple[str, ...]]) -> dict[str, str]:
