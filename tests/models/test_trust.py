@@ -1,4 +1,5 @@
-"""The allowlist: every entry names a real class and says why it is safe."""
+"""The trust leaf: the file-format constants, the per-class mark, and the allowlist, every entry
+of which names a real class and says why it is safe."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import inspect
 
 import pytest
 
-from toolkit.models import trust
+import toolkit as tk
+from toolkit.models import io, trust
 
 
 def _entries():
@@ -42,3 +44,26 @@ def test_classes_of_a_trusted_module_are_not_trusted_unless_listed(name):
 
 def test_the_format_constants_are_what_files_carry():
     assert (trust.FORMAT, trust.VERSION) == ("toolkit.machine", 1)
+
+
+def test_the_mark_is_per_class_and_read_by_the_allowlist():
+    @trust.trust
+    class Mine:
+        pass
+
+    class Sub(Mine):
+        pass
+
+    assert vars(Mine)["_toolkit_trusted"] is Mine and "_toolkit_trusted" not in vars(Sub)
+    assert io.trusted_type("toolkit.models.neural.NeuralNetworkClassifier")
+    assert not io.trusted_type("toolkit.models.compose.TableTransformer")  # unmarked base
+
+
+def test_saved_files_carry_the_format(tmp_path):
+    mach = tk.fit(tk.machine(tk.load_model("Ridge")(), [[0.0], [1.0]], [0.0, 1.0]))
+    path = tmp_path / "m.skops"
+    io.save_machine(path, mach)
+    import skops.io as sio
+
+    payload = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+    assert (payload["format"], payload["version"]) == (trust.FORMAT, trust.VERSION)
