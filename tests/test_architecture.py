@@ -25,6 +25,7 @@ ALLOWED = {
     "toolkit.augment": BOTTOM,
     "toolkit.nn": BOTTOM,
     "toolkit.models": (*BOTTOM, "toolkit.data", "toolkit.nn"),
+    "toolkit.zoo": (*BOTTOM, "toolkit.nn"),
 }
 
 
