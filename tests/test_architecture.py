@@ -26,6 +26,7 @@ ALLOWED = {
     "toolkit.augment": BOTTOM,
     "toolkit.nn": BOTTOM,
     "toolkit.models": (*BOTTOM, "toolkit.data", "toolkit.nn", "toolkit.distributed"),
+    "toolkit.zoo": (*BOTTOM, "toolkit.nn"),
     # Ray: executors for models, batches for data's loader; it reaches nn and models
     # only through the objects it is handed
     "toolkit.distributed": (*BOTTOM, "toolkit.data"),

@@ -34,6 +34,7 @@ EXAMPLES = {
     ("layers", "Chain"): {"layers": [DENSE, "relu", DENSE]},
     ("layers", "SkipConnection"): {"layer": DENSE},
     ("layers", "Parallel"): {"connection": "cat", "layers": [DENSE, DENSE]},
+    ("layers", "NeuralODE"): {"f": {"Dense": {"in_": 2, "out": 2}}, "tspan": [0.0, 1.0]},
     ("rules", "OptimiserChain"): {"rules": [{"ClipNorm": {"omega": 1.0}}, "Adam"]},
     ("sources", "CSV"): {"path": str(ROOT / "datasets" / "wine.csv"), "target": "cultivar"},
     ("sources", "ImageFolder"): {"root": str(ROOT / "datasets" / "digits"),

@@ -40,7 +40,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "gradient", "withgradient", "gpu", "cpu", "Module",
         "tree_flatten", "tree_unflatten", "tree_leaves", "tree_leaves_with_path", "tree_map",
         "sigmoid", "σ", "relu", "leakyrelu", "gelu", "elu", "softplus", "tanh", "softmax",
-        "logsoftmax", "identity", "activation",
+        "logsoftmax", "identity", "activation", "relu6",
         "exp", "log", "sqrt", "abs", "sign", "floor", "round", "maximum", "minimum", "where",
         "clip", "sum", "mean", "max", "min", "logsumexp", "argmax", "argmin", "reshape",
         "transpose", "concatenate", "stack", "matmul", "dense", "conv2d", "maxpool2d",
@@ -52,6 +52,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "Descent", "Momentum", "Nesterov", "Adam", "AdamW", "RMSProp", "WeightDecay", "ClipGrad",
         "ClipNorm", "OptimiserChain", "setup", "update", "adjust", "freeze", "thaw",
         "train", "History", "loadweights",
+        "odesolve", "NeuralODE", "from_torch", "to_onnx",
     ),
     "models": (
         "info", "load_model", "matching", "models",
@@ -70,7 +71,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 # tk.save / tk.load live in toolkit/io.py, which dispatches to nn or models: imported on
 # first use like the layers' names, so that `import toolkit` imports neither.
-_SUBPACKAGES = ("augment", "data", "distributed", "errors", "io", "models", "nn", "pipeline")
+_SUBPACKAGES = ("augment", "data", "distributed", "errors", "io", "models", "nn", "pipeline",
+                "zoo")
 
 
 def _owners(exports: dict[str, tuple[str, ...]]) -> dict[str, str]:
@@ -97,7 +99,7 @@ def _owners(exports: dict[str, tuple[str, ...]]) -> dict[str, str]:
 _OWNERS = _owners({**_EXPORTS, "io": ("save", "load")})
 
 __all__ = [
-    "augment", "ToolkitError", "save", "load", "registry", "register",
+    "augment", "ToolkitError", "save", "load", "zoo", "registry", "register",
     *(name for name, layer in _OWNERS.items() if layer != "io"),
 ]  # fmt: skip
 

@@ -261,6 +261,14 @@ class RunFolderError(ToolkitError, RuntimeError):
     """A run folder that cannot be used as asked: a resume of a changed run, a taken folder."""
 
 
+class SolverError(ToolkitError, RuntimeError):
+    """An ODE solve that cannot go on: too many steps, or a step size collapsing (stiffness)."""
+
+
+class ExportError(ToolkitError, TypeError):
+    """A model (or one of its layers) that cannot be written in the asked format, named."""
+
+
 class ExecutorError(ToolkitError, RuntimeError):
     """A parallel task that failed for good, or a cluster that cannot run the work.
 

@@ -297,7 +297,7 @@ _FAMILY_LOCK = threading.Lock()
 # strings and imports them only on first lookup: the registry sits at the bottom.
 _PROVIDERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "transforms": ("transform", ("toolkit.augment",)),
-    "layers": ("layer", ("toolkit.nn.layers",)),
+    "layers": ("layer", ("toolkit.nn.layers", "toolkit.nn.ode")),
     "activations": ("activation", ("toolkit.nn.activations",)),
     "inits": ("initialiser", ("toolkit.nn.layers.init",)),
     "losses": ("loss", ("toolkit.nn.losses",)),

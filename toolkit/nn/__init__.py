@@ -10,6 +10,7 @@ from toolkit.nn.activations import (
     leakyrelu,
     logsoftmax,
     relu,
+    relu6,
     sigmoid,
     softmax,
     softplus,
@@ -18,6 +19,8 @@ from toolkit.nn.activations import (
 )
 from toolkit.nn.autodiff import gradient, withgradient
 from toolkit.nn.device import cpu, gpu
+from toolkit.nn.interop import from_torch
+from toolkit.nn.interop.onnx import to_onnx
 from toolkit.nn.io import loadweights
 from toolkit.nn.layers import (
     BatchNorm,
@@ -45,6 +48,7 @@ from toolkit.nn.losses import (
     mse,
 )
 from toolkit.nn.module import Module
+from toolkit.nn.ode import NeuralODE, odesolve
 from toolkit.nn.ops import (
     abs,
     argmax,
@@ -106,7 +110,7 @@ __all__ = [
     "gradient", "withgradient", "gpu", "cpu", "Module", "tree_flatten", "tree_unflatten",
     "tree_leaves", "tree_leaves_with_path", "tree_map", "sigmoid", "σ", "relu", "leakyrelu",
     "gelu", "elu", "softplus", "tanh", "softmax", "logsoftmax", "identity", "activation",
-    "exp", "log", "sqrt", "abs", "sign", "floor", "round", "maximum", "minimum", "where",
+    "relu6", "exp", "log", "sqrt", "abs", "sign", "floor", "round", "maximum", "minimum", "where",
     "clip", "sum", "mean", "max", "min", "logsumexp", "argmax", "argmin", "reshape",
     "transpose", "concatenate", "stack", "matmul", "dense", "conv2d", "maxpool2d",
     "meanpool2d", "global_meanpool", "batchnorm", "layernorm", "dropout", "mse", "mae",
@@ -115,5 +119,6 @@ __all__ = [
     "Flatten", "Dropout", "BatchNorm", "LayerNorm", "Chain", "SkipConnection", "Parallel",
     "trainmode", "testmode", "Descent", "Momentum", "Nesterov", "Adam", "AdamW", "RMSProp",
     "WeightDecay", "ClipGrad", "ClipNorm", "OptimiserChain", "setup", "update", "adjust",
-    "freeze", "thaw", "train", "History", "loadweights",
+    "freeze", "thaw", "train", "History", "loadweights", "odesolve", "NeuralODE", "from_torch",
+    "to_onnx",
 ]  # fmt: skip
