@@ -47,7 +47,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "BatchNorm", "LayerNorm", "Chain", "SkipConnection", "Parallel", "trainmode", "testmode",
         "Descent", "Momentum", "Nesterov", "Adam", "AdamW", "RMSProp", "WeightDecay", "ClipGrad",
         "ClipNorm", "OptimiserChain", "setup", "update", "adjust", "freeze", "thaw",
-        "train", "History", "loadweights",
+        "train", "History", "EpochEnd", "loadweights",
+        "EarlyStopping", "Checkpoint", "ReduceLROnPlateau",
+        "OneCycle", "Cosine", "CosineWarmup", "Step", "Exponential",
     ),
     "models": (
         "info", "load_model", "matching", "models",

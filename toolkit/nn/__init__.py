@@ -59,7 +59,10 @@ from toolkit.nn.rules import (
     RMSProp,
     WeightDecay,
 )
-from toolkit.nn.train import History, train
+from toolkit.nn.callbacks import Checkpoint, EarlyStopping, ReduceLROnPlateau
+from toolkit.nn.history import EpochEnd, History
+from toolkit.nn.schedules import Cosine, CosineWarmup, Exponential, OneCycle, Step
+from toolkit.nn.train import train
 from toolkit.nn.tree import (
     tree_flatten,
     tree_leaves,
