@@ -49,7 +49,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "ClipNorm", "OptimiserChain", "setup", "update", "adjust", "freeze", "thaw",
         "train", "History", "EpochEnd", "loadweights",
         "EarlyStopping", "Checkpoint", "ReduceLROnPlateau",
-        "OneCycle", "Cosine", "CosineWarmup", "Step", "Exponential",
+        "OneCycle", "Cosine", "CosineWarmup", "Step", "Exponential", "lr_find",
     ),
     "models": (
         "info", "load_model", "matching", "models",

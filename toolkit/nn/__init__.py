@@ -45,6 +45,7 @@ from toolkit.nn.losses import (
     mae,
     mse,
 )
+from toolkit.nn.lr_find import lr_find
 from toolkit.nn.module import Module
 from toolkit.nn.optimise import adjust, freeze, setup, thaw, update
 from toolkit.nn.rules import (

@@ -248,7 +248,7 @@ def _metric_inputs(metric, yhat, y):
         if needs == "labels":
             return yhat.argmax(axis=1), y
         if needs == "probabilities" and not _probabilities(yhat):
-            e = np.exp(yhat - yhat.max(axis=1, keepdims=True))
+            e = np.exp((yhat - yhat.max(axis=1, keepdims=True)).astype(np.float64))
             return e / e.sum(axis=1, keepdims=True), y
     return yhat, y
 
@@ -374,7 +374,7 @@ class _Run:
         if meta.get("format") != _FORMAT:
             raise io._refuse(path, f"not a training checkpoint (format {meta.get('format')!r})")
         self._same_rules(path, meta)
-        self._build_lazy_layers()
+        size_lazy_layers(self.loss, self.model, self.data)
         model = {k[6:]: v for k, v in tensors.items() if k.startswith("model/")}
         io.assign(self.model, model, str(path))
         materialise_state(self.state, self.model)
@@ -401,12 +401,12 @@ class _Run:
             if saved is not None and hasattr(cb, "restore"):
                 cb.restore(saved)
 
-    def _build_lazy_layers(self) -> None:
-        """Size layers that infer it from the first batch, before weights are loaded into them."""
-        unsized = [m for m in sublayers(self.model) if isinstance(m, Layer) and m._shapes() is None]
-        if unsized:
-            batch = next(iter(self.data))
-            self.loss(self.model, *_args(batch))
+
+def size_lazy_layers(loss, model, data) -> None:
+    """Size layers that infer it from the first batch (before weights are loaded into them)."""
+    unsized = [m for m in sublayers(model) if isinstance(m, Layer) and m._shapes() is None]
+    if unsized:
+        loss(model, *_args(next(iter(data))))
 
 
 def _history(saved: dict) -> History:
