@@ -50,6 +50,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "train", "History", "EpochEnd", "loadweights",
         "EarlyStopping", "Checkpoint", "ReduceLROnPlateau",
         "OneCycle", "Cosine", "CosineWarmup", "Step", "Exponential", "lr_find",
+        "summary",
     ),
     "models": (
         "info", "load_model", "matching", "models",
@@ -63,8 +64,11 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "FillImputer", "OneHotEncoder", "Standardizer",
         "MLP", "NeuralNetworkClassifier", "NeuralNetworkRegressor",
     ),
+    "viz": (
+        "show_batch", "preview", "plot_confusion", "top_losses", "plot_history", "plot_lr_find",
+    ),
 }  # fmt: skip
-_SUBPACKAGES = ("augment", "data", "errors", "models", "nn")
+_SUBPACKAGES = ("augment", "data", "errors", "models", "nn", "viz")
 
 
 def _owners(exports: dict[str, tuple[str, ...]]) -> dict[str, str]:

@@ -59,3 +59,16 @@ __all__ = [
     "register",
     "registry",
 ]
+
+
+def __getattr__(name: str):
+    """``tk.augment.preview(transform, image, n=8)``: a figure of the image and ``n`` draws.
+
+    It lives in ``toolkit.viz`` (figures sit above the data layers) and is imported
+    here on first use only, so augment itself never imports matplotlib or viz.
+    """
+    if name == "preview":
+        from toolkit.viz.figures import preview
+
+        return preview
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -63,6 +63,7 @@ from toolkit.nn.rules import (
 from toolkit.nn.callbacks import Checkpoint, EarlyStopping, ReduceLROnPlateau
 from toolkit.nn.history import EpochEnd, History
 from toolkit.nn.schedules import Cosine, CosineWarmup, Exponential, OneCycle, Step
+from toolkit.nn.summary import summary
 from toolkit.nn.train import train
 from toolkit.nn.tree import (
     tree_flatten,
