@@ -68,7 +68,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "show_batch", "preview", "plot_confusion", "top_losses", "plot_history", "plot_lr_find",
     ),
 }  # fmt: skip
-_SUBPACKAGES = ("augment", "data", "errors", "models", "nn", "viz")
+_SUBPACKAGES = ("augment", "data", "datasets", "errors", "models", "nn", "viz")
 
 
 def _owners(exports: dict[str, tuple[str, ...]]) -> dict[str, str]:
