@@ -27,7 +27,7 @@ def test_materialised_where_none_is_found(tmp_path, monkeypatch):
 def test_digits_materialised_as_an_image_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("TOOLKIT_DATA", str(tmp_path))
     ds = tk.ImageFolder(tk.datasets.path("digits"), (8, 8), color="gray")
-    assert len(ds) == 1797 and ds.classes == [str(k) for k in range(10)]
+    assert len(ds) == 1797 and list(ds.classes) == [str(k) for k in range(10)]
 
 
 def test_an_unknown_name_gets_a_suggestion():
