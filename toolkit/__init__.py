@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from importlib import import_module as _import_module
 
+from toolkit._notebook import show_figures_in_notebooks as _show_figures_in_notebooks
 from toolkit.errors import ToolkitError
 from toolkit.io import load, save
 
@@ -95,6 +96,9 @@ def _owners(exports: dict[str, tuple[str, ...]]) -> dict[str, str]:
 _OWNERS = _owners(_EXPORTS)
 
 __all__ = ["augment", "ToolkitError", "save", "load", *_OWNERS]
+
+
+_show_figures_in_notebooks()
 
 
 def __getattr__(name: str):

@@ -106,3 +106,4 @@ def line_chart(series: dict, xlabel: str = "epoch", width: int = 360, height: in
         parts.append(f'<text x="{width - pad - 90}" y="{14 + 12 * k}" font-size="11" '
                      f'fill="{colour}">{escape(name)}</text>')
     return "".join(parts) + "</svg>"
+

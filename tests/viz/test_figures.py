@@ -100,3 +100,8 @@ def test_a_figure_renders_headless_to_png(tmp_path):
     fig = tk.plot_confusion([0, 1], [1, 1])
     fig.savefig(tmp_path / "c.png")
     assert (tmp_path / "c.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_plot_confusion_takes_class_names_with_classes():
+    fig = tk.plot_confusion(np.array(["b", "a"]), ["b", "b"], classes=["a", "b"])
+    assert [t.get_text() for t in fig.axes[0].texts] == ["0", "1", "0", "1"]

@@ -38,9 +38,6 @@ class _NoBar:
     def update(self, n: int = 1) -> None:
         pass
 
-    def close(self) -> None:
-        pass
-
 
 class Progress:
     """Progress(quiet, bar, log) — the epoch lines and bars of one ``tk.train`` call.
@@ -54,18 +51,29 @@ class Progress:
         self.quiet, self.log = quiet, None if log is None else Path(log)
         watched = self.notebook or self.terminal
         self.bar = not quiet and (watched if bar is None else bool(bar))
-        self.handle, self.header = None, None
+        self.handle, self.header, self._bar = None, None, None
 
     def epoch_bar(self, total: int | None, desc: str):
-        if not self.bar:
+        """The bar of an epoch: one bar per training, reset at each epoch (one widget)."""
+        if self._bar is not None:
+            self._bar.reset(total)
+            self._bar.set_description(desc, refresh=False)
+            return self._bar
+        if not self.bar or (self.notebook and not _widgets()):
             return _NoBar()
         if self.notebook:
-            if not _widgets():
-                return _NoBar()
             from tqdm.notebook import tqdm
         else:
             from tqdm.std import tqdm
-        return tqdm(total=total, desc=desc, leave=False, file=None if self.notebook else sys.stderr)
+        self._bar = tqdm(total=total, desc=desc, leave=False,
+                         file=None if self.notebook else sys.stderr)
+        return self._bar
+
+    def close(self) -> None:
+        """Close the bar when training ends."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
 
     def format(self, row: dict) -> list[str]:
         cells = []
@@ -103,9 +111,11 @@ class Progress:
             print(text, flush=True)
 
     def _print(self, header: str, line: str) -> None:
-        if header != self.header:
-            print(header, flush=True)
-        print(line, flush=True)
+        text = line if header == self.header else f"{header}\n{line}"
+        if self._bar is not None:  # clears the bar, prints, draws it again
+            self._bar.write(text, file=sys.stdout)
+        else:
+            print(text, flush=True)
 
     def _append(self, header: str, line: str) -> None:
         self.log.parent.mkdir(parents=True, exist_ok=True)

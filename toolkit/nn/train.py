@@ -104,24 +104,33 @@ def train(loss, model, data, state, *, epochs: int = 1, val=None, metrics=(), ca
     if run.folder is not None and not _resumable(run, start, skip, epochs, out):
         return run.history
     validation = _Validation(loss, val, metrics, run.history)
+    try:
+        event = _epochs(run, validation, callbacks, out, start, skip, epochs)
+    finally:
+        out.close()
+    for cb in callbacks:
+        if event is not None and hasattr(cb, "end"):
+            cb.end(event)
+    return run.history
+
+
+def _epochs(run, validation, callbacks, out: Progress, start: int, skip: int, epochs: int):
+    """The epochs from ``start``: train, validate, record, show, call back, checkpoint."""
     event = None
     for epoch in range(start, epochs):
         seconds = run.epoch(epoch, epochs, skip, out)
         skip = 0
-        values = {"loss": run.mean_loss(epoch), **validation(model)}
+        values = {"loss": run.mean_loss(epoch), **validation(run.model)}
         if run.lr.current is not None:
             values["lr"] = run.lr.current
         event = run.history.record(**values, time=seconds)
-        event.model, event.state, event._run = model, state, run
+        event.model, event.state, event._run = run.model, run.state, run
         out.epoch_end(run.history.rows)
         stop = [cb(event) is True for cb in callbacks]  # every callback sees every epoch
         run.save(epoch + 1, 0)
         if any(stop):
             break
-    for cb in callbacks:
-        if event is not None and hasattr(cb, "end"):
-            cb.end(event)
-    return run.history
+    return event
 
 
 def _total_steps(data, epochs: int, schedule) -> int | None:
@@ -297,7 +306,6 @@ class _Run:
             if self.every and (step + 1) % self.every == 0:
                 self.check(pending, losses, epoch, step)
                 self.save(epoch, step + 1)
-        bar.close()
         self.check(pending, losses, epoch, len(losses) + len(pending) - 1)
         if not losses:
             self._empty(epoch)

@@ -1,9 +1,9 @@
 """toolkit.viz — figures to look at the data, the training and the mistakes (matplotlib).
 
 Each function returns a ``matplotlib.figure.Figure`` made without pyplot (headless, no
-global figure list). Imported inside a Jupyter kernel, this module also tells
-IPython to show such figures as PNG, as matplotlib's inline backend does, so that a
-returned figure shows whether or not pyplot was ever imported.
+global figure list). In a Jupyter kernel such a figure shows as a PNG whether or not
+pyplot was ever imported (``toolkit._notebook.show_figures_in_notebooks``, run by
+``import toolkit``).
 
 >>> import toolkit as tk
 >>> fig = tk.plot_confusion([0, 1], [0, 0])
@@ -24,25 +24,3 @@ from toolkit.viz.figures import (
 )
 
 __all__ = list(_EXPORTS["viz"])
-
-
-def _show_figures_in_notebooks() -> None:
-    import sys
-
-    ipython = sys.modules.get("IPython")
-    shell = ipython.get_ipython() if ipython is not None else None
-    if shell is None:
-        return
-    from matplotlib.figure import Figure
-
-    def png(fig) -> bytes:
-        import io
-
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-        return buffer.getvalue()
-
-    shell.display_formatter.formatters["image/png"].for_type(Figure, png)
-
-
-_show_figures_in_notebooks()

@@ -104,16 +104,17 @@ def plot_confusion(y_true, y_pred, *, classes=None, normalize: bool = False):
 
     The confusion matrix (rows: true class, columns: predicted), a count in each cell;
     ``normalize`` divides each row by its total. Labels are class indices (or one-hot
-    rows, or probabilities / logits, reduced with argmax).
+    rows, or probabilities / logits, reduced with argmax), or the class names themselves
+    when ``classes`` is given.
     """
-    t, p = _indices(y_true), _indices(y_pred)
+    t, p = _indices(y_true, classes), _indices(y_pred, classes)
     k = len(classes) if classes is not None else int(max(t.max(), p.max())) + 1
     matrix = np.zeros((k, k), np.float64)
     np.add.at(matrix, (t, p), 1)
     if normalize:
         matrix /= np.maximum(matrix.sum(axis=1, keepdims=True), 1)
     names = [str(c) for c in (classes if classes is not None else range(k))]
-    fig = _figure(1.2 + 0.45 * k, 1.0 + 0.45 * k)
+    fig = _figure(max(3.2, 1.2 + 0.45 * k), max(3.0, 1.0 + 0.45 * k))
     ax = fig.add_subplot()
     ax.imshow(matrix, cmap="Blues")
     for (i, j), v in np.ndenumerate(matrix):
@@ -128,8 +129,11 @@ def plot_confusion(y_true, y_pred, *, classes=None, normalize: bool = False):
     return fig
 
 
-def _indices(y) -> np.ndarray:
+def _indices(y, classes=None) -> np.ndarray:
     y = np.asarray(y.get() if hasattr(y, "get") else y)
+    if y.dtype.kind in "USO" and classes is not None:  # class names: their positions
+        position = {str(c): i for i, c in enumerate(classes)}
+        return np.array([position[str(v)] for v in y.reshape(-1)], np.int64)
     return y.argmax(axis=1) if y.ndim == 2 and y.shape[1] > 1 else y.reshape(-1).astype(np.int64)
 
 
