@@ -51,7 +51,8 @@ def loader_html(loader) -> str:
 
 
 def image_folder_html(ds) -> str:
-    """The folder's repr, the images per class, and one sample image of each class."""
+    """The folder's repr, the images per class, one sample image of each class, and the
+    first rows of the manifest."""
     if not len(ds):
         return _caption(ds)
     targets, classes = ds.targets, ds.classes
@@ -64,7 +65,7 @@ def image_folder_html(ds) -> str:
     firsts = [int(np.flatnonzero(targets == k)[0]) for k in range(len(classes)) if counts[k]]
     firsts = firsts[:_PANELS]
     grid = _html.image_grid([ds[i][0] for i in firsts], [classes[targets[i]] for i in firsts])
-    return _caption(ds) + table + grid
+    return _caption(ds) + table + grid + ds.manifest.head(5)._repr_html_()
 
 
 def table_html(table) -> str:
