@@ -23,6 +23,7 @@ from importlib import import_module as _import_module
 from toolkit._notebook import show_figures_in_notebooks as _show_figures_in_notebooks
 from toolkit.errors import ToolkitError
 from toolkit.io import load, save
+from toolkit.registry import register, registry
 
 __version__ = "0.1.0"
 
@@ -41,7 +42,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "gradient", "withgradient", "gpu", "cpu", "Module",
         "tree_flatten", "tree_unflatten", "tree_leaves", "tree_leaves_with_path", "tree_map",
         "sigmoid", "σ", "relu", "leakyrelu", "gelu", "elu", "softplus", "tanh", "softmax",
-        "logsoftmax", "identity",
+        "logsoftmax", "identity", "activation",
         "mse", "mae", "huber", "crossentropy", "logitcrossentropy", "binarycrossentropy",
         "logitbinarycrossentropy",
         "Dense", "Conv", "MaxPool", "MeanPool", "GlobalMeanPool", "Flatten", "Dropout",
@@ -95,7 +96,7 @@ def _owners(exports: dict[str, tuple[str, ...]]) -> dict[str, str]:
 
 _OWNERS = _owners(_EXPORTS)
 
-__all__ = ["augment", "ToolkitError", "save", "load", *_OWNERS]
+__all__ = ["augment", "ToolkitError", "save", "load", "registry", "register", *_OWNERS]
 
 
 _show_figures_in_notebooks()

@@ -37,15 +37,78 @@ class SchemaError(DataError):
     """Data whose columns or scientific types do not fit what was asked."""
 
 
-class UnknownNameError(ToolkitError, KeyError):
-    """A name that is not registered (transform, layer, model, measure, option)."""
+class ConfigError(ToolkitError, ValueError):
+    """A configuration value that is wrong: a YAML key, a keyword, a component's parameter.
 
-    def __str__(self) -> str:  # KeyError would otherwise repr() the message
-        return str(self.args[0]) if self.args else ""
+    ``where`` is the key path (``"model.chain[2].Dense.out"``), ``problem`` what is wrong,
+    ``choices`` the valid values where there is a list of them, ``suggestion`` the closest
+    valid one. ``str()`` is ``"{where}: {problem}"`` (just the problem without a path).
+
+    >>> err = ConfigError("unknown keyword 'outs'", where="model.chain[3].Dense",
+    ...                   choices=["in_", "out"], suggestion="out")
+    >>> str(err), err.suggestion
+    ("model.chain[3].Dense: unknown keyword 'outs'", 'out')
+    """
+
+    def __init__(self, problem: str = "", *, where: str = "", choices=(), suggestion=None):
+        self.problem, self.where = str(problem), str(where)
+        self.choices, self.suggestion = tuple(choices), suggestion
+        super().__init__(self.problem)
+        self.args = (str(self),)
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.problem}" if self.where else self.problem
+
+    def located(self, where: str):
+        """located(where) -> the same error with ``where`` put before its key path."""
+        self.where = f"{where}.{self.where}" if self.where and where else (where or self.where)
+        self.args = (str(self),)
+        return self
+
+
+class UnknownNameError(ConfigError, KeyError):
+    """A name that is not registered (transform, layer, model, measure, keyword)."""
+
+    __str__ = ConfigError.__str__  # KeyError would otherwise repr() the message
+
+
+class TransformError(ToolkitError, ValueError):
+    """A transform parameter or input image that does not fit; the message names the
+    transform, the parameter, what was expected, what arrived and the fix."""
 
 
 class ShapeError(ToolkitError, ValueError):
     """An array of the wrong shape reached a layer or an operation."""
+
+
+class HyperparameterError(ToolkitError, ValueError):
+    """A rule built with a hyper-parameter outside its valid range."""
+
+
+class LayerShapeError(ShapeError):
+    """A batch of the wrong shape reached a layer; the message names the layer and where."""
+
+    def __init__(self, layer: str, expects: str, got: str):
+        self.layer, self.expects, self.got, self.where = layer, expects, got, []
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        at = f" at {'.'.join(self.where)}" if self.where else ""
+        return f"{self.layer}{at} expects input {self.expects}, got {self.got}"
+
+    def locate(self, step: str) -> LayerShapeError:
+        """locate(step) -> self, with ``step`` (``"layers[3]"``) prefixed to its location."""
+        self.where.insert(0, step)
+        self.args = (self._message(),)
+        return self
+
+
+class NotProbabilisticError(ToolkitError, TypeError):
+    """A probability was asked of a model that predicts labels or numbers only."""
+
+
+class UnsupportedModelError(ToolkitError, TypeError):
+    """A model that skops cannot write (scikit-learn's ``Birch``, for one)."""
 
 
 class GradientError(ToolkitError, TypeError):
@@ -80,15 +143,30 @@ class CheckpointError(TrainingError):
     """A training checkpoint that does not fit the run: another optimiser, a later epoch."""
 
 
-def did_you_mean(name: str, valid) -> str:
-    """A sentence listing the valid names, closest first, for error messages.
+def closest(name, valid) -> str | None:
+    """closest(name, valid) -> the valid name nearest to ``name``, or None if none is close.
 
-    >>> did_you_mean("Rotat", ["Rotate", "HorizontalFlip", "Blur"])
-    "did you mean 'Rotate'? Valid names: Blur, HorizontalFlip, Rotate"
+    >>> closest("Rotat", ["Rotate", "Blur"]), closest("zzz", ["Rotate"])
+    ('Rotate', None)
     """
     import difflib
 
+    close = difflib.get_close_matches(str(name), [str(v) for v in valid], n=1)
+    if not close:  # a case slip ("adam" for "Adam") is closer than difflib thinks
+        close = [v for v in map(str, valid) if v.lower() == str(name).lower()][:1]
+    return close[0] if close else None
+
+
+def did_you_mean(name: str, valid, what: str = "names", limit: int = 40) -> str:
+    """A sentence naming the closest valid name and listing the valid ones, for messages.
+
+    >>> did_you_mean("Rotat", ["Rotate", "HorizontalFlip", "Blur"])
+    "did you mean 'Rotate'? Valid names: Blur, HorizontalFlip, Rotate"
+    >>> did_you_mean("x", [f"n{i}" for i in range(5)], "keywords", limit=2)
+    'Valid keywords: n0, n1, … (3 more)'
+    """
     valid = sorted(str(v) for v in valid)
-    close = difflib.get_close_matches(str(name), valid, n=1)
-    hint = f"did you mean {close[0]!r}? " if close else ""
-    return f"{hint}Valid names: {', '.join(valid)}"
+    close = closest(name, valid)
+    hint = f"did you mean {close!r}? " if close else ""
+    more = f", … ({len(valid) - limit} more)" if len(valid) > limit else ""
+    return f"{hint}Valid {what}: {', '.join(valid[:limit])}{more}"

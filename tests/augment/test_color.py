@@ -38,7 +38,7 @@ def test_normalize_refuses_a_channel_mismatch_instead_of_using_the_first_value()
         Normalize().apply(GREY, 0)
     with pytest.raises(TransformError, match="Normalize: std must be"):
         Normalize(std=0)
-    with pytest.raises(UnknownNameError, match="unknown parameter 'p'"):
+    with pytest.raises(UnknownNameError, match="unknown keyword 'p'"):
         Normalize(p=0.5)  # always applied: a batch cannot mix scaled and unscaled images
 
 

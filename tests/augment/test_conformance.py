@@ -12,8 +12,11 @@ import pytest
 import yaml
 
 import toolkit.augment as ta
-from toolkit.augment import TransformError, from_dict, from_yaml, names, registry
+from toolkit.augment import TransformError, from_dict, from_yaml
 from toolkit.errors import UnknownNameError
+from toolkit.registry import registry
+
+TRANSFORMS = registry("transforms")
 
 # One non-trivial instance of each transform (p=1.0 where that makes it act every time).
 EXAMPLES = {
@@ -45,7 +48,7 @@ SEEDS = range(12)
 
 
 def make(name: str):
-    return registry()[name](**EXAMPLES[name])
+    return TRANSFORMS.get(name)(**EXAMPLES[name])
 
 
 def image(channels: int) -> np.ndarray:
@@ -56,11 +59,11 @@ def image(channels: int) -> np.ndarray:
 
 
 def test_every_registered_transform_has_an_example():
-    assert set(EXAMPLES) == set(names())
+    assert set(EXAMPLES) == set(TRANSFORMS.names())
 
 
 def test_registry_names_are_the_exported_classes():
-    for name, cls in registry().items():
+    for name, cls in ((n, TRANSFORMS.get(n)) for n in TRANSFORMS.names()):
         assert cls.__name__ == name and getattr(ta, name) is cls and name in ta.__all__
         assert cls.__doc__.startswith(f"{name}(*"), f"{name}'s docstring should open with its call"
 
@@ -121,20 +124,20 @@ def test_threads_give_the_sequential_results(name, eager_thread_switching):
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_unknown_parameter_is_refused_with_the_valid_ones(name):
-    cls = registry()[name]
+    cls = TRANSFORMS.get(name)
     with pytest.raises(UnknownNameError) as err:
         from_dict({name: {**EXAMPLES[name], "bogus": 1}})
     message = str(err.value)
-    assert "'bogus'" in message and name in message and "Valid names:" in message
+    assert "'bogus'" in message and name in message and "Valid keywords:" in message
     for param in cls(**EXAMPLES[name]).params:
         assert param in message
-    with pytest.raises(UnknownNameError, match="Valid names:"):
+    with pytest.raises(UnknownNameError, match="Valid keywords:"):
         cls(**EXAMPLES[name], bogus=1)
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_bad_probability_and_wrong_types_are_refused(name):
-    cls, example = registry()[name], EXAMPLES[name]
+    cls, example = TRANSFORMS.get(name), EXAMPLES[name]
     params = cls(**example).params
     if "p" in params:
         with pytest.raises(TransformError, match=rf"^{name}: p must lie in \[0, 1\], got 1.5$"):

@@ -70,8 +70,8 @@ def test_params_keep_defaults_and_to_dict_writes_what_matters():
 def test_keyword_arguments_only_and_unknown_ones_are_refused():
     with pytest.raises(TransformError, match="takes keyword arguments only"):
         Rotate(20)
-    with pytest.raises(UnknownNameError, match=r"Rotate: unknown parameter 'limt'; did you mean "
-                       r"'limit'\? Valid names: border_mode, fill, interpolation, limit, p"):
+    with pytest.raises(UnknownNameError, match=r"Rotate: unknown keyword 'limt'; did you mean "
+                       r"'limit'\? Valid keywords: border_mode, fill, interpolation, limit, p"):
         Rotate(limt=20)
     with pytest.raises(TransformError, match="missing required parameter"):
         CenterCrop(height=3)

@@ -7,7 +7,10 @@ import pytest
 
 import toolkit as tk
 from toolkit.errors import UnknownNameError
-from toolkit.nn.activations import ACTIVATIONS, activation
+from toolkit.nn.activations import activation
+from toolkit.registry import registry
+
+ACTIVATIONS = {n: registry("activations").get(n) for n in registry("activations").names()}
 
 X = np.linspace(-4, 4, 17)
 
@@ -27,6 +30,8 @@ REFERENCE = {
     "softplus": lambda x: np.log1p(np.exp(x)),
     "softmax": lambda x: np.exp(x) / np.exp(x).sum(),
     "logsoftmax": lambda x: x - np.log(np.exp(x).sum()),
+    "exp": np.exp,
+    "abs": np.abs,
 }
 
 
@@ -42,6 +47,8 @@ def test_float32_stays_float32(name):
 
 def test_flux_names():
     assert tk.σ is tk.sigmoid and activation("σ") is tk.sigmoid
+    assert tk.Dense(2, 3, "σ").activation is tk.Dense(2, 3, "sigmoid").activation is tk.sigmoid
+    assert tk.activation("σ") is tk.sigmoid
     assert {tk.relu, tk.tanh, tk.softmax, tk.identity} <= set(ACTIVATIONS.values())
 
 

@@ -6,9 +6,11 @@ import pytest
 
 import toolkit as tk
 from toolkit.nn import io
-from toolkit.nn.layers import LAYERS
 from toolkit.nn.layers.base import LayerShapeError
 from toolkit.nn.tree import map_inplace
+from toolkit.registry import registry
+
+LAYERS = [n for n in registry("layers").names() if n not in registry("activations")]
 
 # One example per registered layer: a constructor (given a seed) and an input shape.
 EXAMPLES = {
@@ -32,6 +34,13 @@ EXAMPLES = {
 
 def test_every_registered_layer_has_an_example():
     assert set(EXAMPLES) == set(LAYERS)
+
+
+def test_every_activation_is_a_layer_too_as_in_flux():
+    layers, activations = registry("layers"), registry("activations")
+    assert all(layers.get(name) is activations.get(name) for name in activations)
+    chain = layers.build({"Chain": {"layers": [{"Dense": {"out": 3}}, "relu"]}})
+    assert chain[1] is tk.relu
 
 
 def _input(shape, dtype=np.float32, seed=0):

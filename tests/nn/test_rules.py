@@ -7,6 +7,7 @@ import pytest
 
 from toolkit.errors import GradientError
 from toolkit.nn import rules as R
+from toolkit.registry import registry
 
 
 @pytest.mark.parametrize(
@@ -40,7 +41,7 @@ def test_rules_never_modify_the_gradient():
     rng = np.random.default_rng(0)
     x, dx = rng.normal(size=5), rng.normal(size=5)
     before = dx.copy()
-    for cls in R.RULES.values():
+    for cls in (registry("rules").get(n) for n in registry("rules").names()):
         rule = R.OptimiserChain(R.Adam(), R.Momentum()) if cls is R.OptimiserChain else cls()
         state = rule.init(x)
         for _ in range(2):
@@ -49,7 +50,7 @@ def test_rules_never_modify_the_gradient():
 
 
 def _every_rule():
-    for cls in R.RULES.values():
+    for cls in (registry("rules").get(n) for n in registry("rules").names()):
         if cls is R.OptimiserChain:
             yield R.OptimiserChain(R.ClipGrad(0.5), R.Momentum())
         elif cls is R.AdamW:

@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 
 import toolkit as tk
-from toolkit.nn.rules import HyperparameterError
-from toolkit.nn.schedules import SCHEDULES
+from toolkit.errors import HyperparameterError
 
 TOTAL, BASE = 57, 0.05
 
@@ -58,13 +57,17 @@ def test_warmup_as_a_fraction_of_the_run():
     assert rates[0] == 0.5 and rates[20] == 1.0 and np.all(np.diff(rates[:21]) > 0)
 
 
-def test_schedules_are_built_by_name_with_options():
-    assert SCHEDULES.build({"OneCycle": {"max_lr": 0.01}}) == tk.OneCycle(0.01)
-    assert SCHEDULES.build("Cosine") == tk.Cosine()
+def test_schedules_are_registered_components():
+    schedules = tk.registry("schedules")
+    assert schedules.names() == ["Cosine", "CosineWarmup", "Exponential", "OneCycle", "Step"]
+    assert schedules.build({"OneCycle": {"max_lr": 0.01}}) == tk.OneCycle(0.01)
+    assert schedules.build("Cosine") == tk.Cosine()
     with pytest.raises(tk.errors.UnknownNameError, match="did you mean 'OneCycle'"):
-        SCHEDULES.build({"OneCycl": {}})
+        schedules.build({"OneCycl": {}})
     with pytest.raises(tk.errors.UnknownNameError, match="did you mean 'max_lr'"):
-        SCHEDULES.build({"OneCycle": {"maxlr": 0.1}})
+        schedules.build({"OneCycle": {"maxlr": 0.1}})
+    for s in (tk.OneCycle(0.1, pct_start=0.2), tk.CosineWarmup(0.1), tk.Step(5, gamma=0.5)):
+        assert schedules.build(schedules.to_config(s)) == s
 
 
 @pytest.mark.parametrize("bad", [lambda: tk.OneCycle(-1.0), lambda: tk.OneCycle(0.1, pct_start=2),

@@ -2,8 +2,8 @@
 
 Each transform is a small class with keyword parameters, validated when built;
 ``|`` composes them into a :class:`Pipeline`; ``to_dict()`` / :func:`from_dict`
-(and :func:`from_yaml`) round-trip them through plain data; :func:`names` lists
-the registry. ``apply(image, seed)`` is deterministic in ``seed`` and thread-safe.
+(and :func:`from_yaml`) round-trip them through plain data; ``tk.registry("transforms")``
+lists them. ``apply(image, seed)`` is deterministic in ``seed`` and thread-safe.
 albumentations (the MIT 2.0.x line) does the pixel work; it is imported on first use.
 
 >>> import toolkit as tk
@@ -22,10 +22,10 @@ from toolkit.augment.color import (
 )
 from toolkit.augment.core import Pipeline, Transform
 from toolkit.augment.crops import CenterCrop, PadIfNeeded, RandomCrop, RandomResizedCrop, Resize
-from toolkit.augment.errors import TransformError
 from toolkit.augment.filters import Blur, CoarseDropout, GaussianBlur, GaussNoise, MedianBlur
 from toolkit.augment.geometric import Affine, HorizontalFlip, Rotate, ShiftScaleRotate, VerticalFlip
-from toolkit.augment.registry import from_dict, from_yaml, lookup, names, register, registry
+from toolkit.augment.spec import from_dict, from_yaml
+from toolkit.errors import TransformError
 
 __all__ = [
     "Affine",
@@ -54,10 +54,6 @@ __all__ = [
     "apply_batch",
     "from_dict",
     "from_yaml",
-    "lookup",
-    "names",
-    "register",
-    "registry",
 ]
 
 

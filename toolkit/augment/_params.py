@@ -9,7 +9,7 @@ transform and the parameter.
 >>> probability("HorizontalFlip", 1.5)
 Traceback (most recent call last):
 ...
-toolkit.augment.errors.TransformError: HorizontalFlip: p must lie in [0, 1], got 1.5
+toolkit.errors.TransformError: HorizontalFlip: p must lie in [0, 1], got 1.5
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import numbers
 
 import cv2
 
-from toolkit.augment.errors import TransformError
+from toolkit.errors import TransformError
 
 INTERPOLATIONS = {
     "nearest": cv2.INTER_NEAREST,

@@ -23,9 +23,8 @@ import importlib.util
 import numpy as np
 
 from toolkit.augment.core import Pipeline, Transform, python_random
-from toolkit.augment.errors import TransformError
 from toolkit.augment.geometric import acts
-from toolkit.errors import ShapeError
+from toolkit.errors import ShapeError, TransformError
 
 
 def _flip(axis: int):

@@ -13,15 +13,15 @@ import functools
 from toolkit.augment import _params as P
 from toolkit.augment._albu import albumentations
 from toolkit.augment.core import Transform
-from toolkit.augment.registry import register
 from toolkit.errors import ShapeError
+from toolkit.registry import register
 
 
 def _channels(shape: tuple) -> int:
     return shape[2] if len(shape) == 3 else 1
 
 
-@register
+@register("transforms")
 class RandomBrightnessContrast(Transform):
     """RandomBrightnessContrast(*, brightness_limit=0.2, contrast_limit=0.2,
     brightness_by_max=True, p=0.5)
@@ -57,7 +57,7 @@ def _factor_range(value) -> tuple:
     return (max(0.0, 1.0 - value), 1.0 + value) if isinstance(value, (int, float)) else value
 
 
-@register
+@register("transforms")
 class ColorJitter(Transform):
     """ColorJitter(*, brightness=0.2, contrast=0.2, saturation=0.2, hue=0.0, p=0.5)
 
@@ -87,7 +87,7 @@ class ColorJitter(Transform):
             hue=P.symmetric(params["hue"]), p=params["p"])
 
 
-@register
+@register("transforms")
 class RandomGamma(Transform):
     """RandomGamma(*, gamma_limit=(80, 120), p=0.5) — gamma curve with gamma/100 drawn from
     ``gamma_limit``.
@@ -119,7 +119,7 @@ def _to_gray_class():
     return KeepChannelsToGray
 
 
-@register
+@register("transforms")
 class ToGray(Transform):
     """ToGray(*, p=0.5) — turn an RGB image grey, keeping its 3 channels; grey images pass.
 
@@ -142,7 +142,7 @@ class ToGray(Transform):
         return _to_gray_class()(num_output_channels=3, p=self._params["p"])
 
 
-@register
+@register("transforms")
 class Normalize(Transform):
     """Normalize(*, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225), max_pixel_value=255.0)
 

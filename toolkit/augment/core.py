@@ -27,8 +27,8 @@ import threading
 
 import numpy as np
 
-from toolkit.augment.errors import TransformError
-from toolkit.errors import ShapeError, UnknownNameError, did_you_mean
+from toolkit.errors import ShapeError, TransformError
+from toolkit.registry import unknown_keyword
 
 _EMPTY = inspect.Parameter.empty
 
@@ -47,8 +47,7 @@ def _check_keywords(cls, args: tuple, kwargs: dict) -> None:
         raise TransformError(msg)
     for key in kwargs:
         if key not in params:
-            msg = f"{name}: unknown parameter {key!r}; {did_you_mean(key, params)}"
-            raise UnknownNameError(msg)
+            raise unknown_keyword(key, params, name)
     missing = [k for k, v in params.items() if v.default is _EMPTY and k not in kwargs]
     if missing:
         raise TransformError(f"{name}: missing required parameter(s) {', '.join(missing)}")
@@ -238,6 +237,10 @@ class Transform(_Step):
     def to_dict(self) -> dict:
         """to_dict() -> {name: {param: value}}: plain values, ready for YAML or JSON."""
         return {self.name: {k: _plain(v) for k, v in self._shown().items()}}
+
+    def config(self) -> dict:
+        """config() -> every keyword, defaults included (what the registry writes out)."""
+        return self.params
 
     def apply(self, image: np.ndarray, seed: int) -> np.ndarray:
         """apply(image, seed) -> the transformed image; the same seed gives the same output.

@@ -12,7 +12,7 @@ from __future__ import annotations
 from toolkit.augment import _params as P
 from toolkit.augment._albu import albumentations
 from toolkit.augment.core import Transform
-from toolkit.augment.registry import register
+from toolkit.registry import register
 
 _POSITIONS = ("center", "top_left", "top_right", "bottom_left", "bottom_right", "random")
 
@@ -32,7 +32,7 @@ def _crop_kwargs(params: dict) -> dict:
     return {**params, "border_mode": P.BORDER_MODES[params["border_mode"]]}
 
 
-@register
+@register("transforms")
 class RandomResizedCrop(Transform):
     """RandomResizedCrop(*, size, scale=(0.08, 1.0), ratio=(0.75, 4/3), interpolation="linear",
     p=1.0)
@@ -63,7 +63,7 @@ class RandomResizedCrop(Transform):
             interpolation=P.INTERPOLATIONS[params["interpolation"]], p=params["p"])
 
 
-@register
+@register("transforms")
 class CenterCrop(Transform):
     """CenterCrop(*, height, width, pad_if_needed=False, border_mode="constant", fill=0, p=1.0)
 
@@ -83,7 +83,7 @@ class CenterCrop(Transform):
         return albumentations().CenterCrop(**_crop_kwargs(self._params))
 
 
-@register
+@register("transforms")
 class RandomCrop(Transform):
     """RandomCrop(*, height, width, pad_if_needed=False, border_mode="constant", fill=0, p=1.0)
 
@@ -103,7 +103,7 @@ class RandomCrop(Transform):
         return albumentations().RandomCrop(**_crop_kwargs(self._params))
 
 
-@register
+@register("transforms")
 class PadIfNeeded(Transform):
     """PadIfNeeded(*, min_height, min_width, position="center", border_mode="constant", fill=0,
     p=1.0)
@@ -130,7 +130,7 @@ class PadIfNeeded(Transform):
         return albumentations().PadIfNeeded(**_crop_kwargs(self._params))
 
 
-@register
+@register("transforms")
 class Resize(Transform):
     """Resize(*, height, width, interpolation="linear", p=1.0) — resize to ``height`` x ``width``.
 

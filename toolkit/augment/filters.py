@@ -11,11 +11,11 @@ from __future__ import annotations
 from toolkit.augment import _params as P
 from toolkit.augment._albu import albumentations
 from toolkit.augment.core import Transform
-from toolkit.augment.errors import TransformError
-from toolkit.augment.registry import register
+from toolkit.errors import TransformError
+from toolkit.registry import register
 
 
-@register
+@register("transforms")
 class Blur(Transform):
     """Blur(*, blur_limit=(3, 7), p=0.5) — box blur with an odd kernel size drawn from
     ``blur_limit`` (``k`` means 3..k).
@@ -34,7 +34,7 @@ class Blur(Transform):
                                      p=params["p"])
 
 
-@register
+@register("transforms")
 class MedianBlur(Transform):
     """MedianBlur(*, blur_limit=(3, 7), p=0.5) — median filter, odd kernel size from
     ``blur_limit``.
@@ -53,7 +53,7 @@ class MedianBlur(Transform):
                                            p=params["p"])
 
 
-@register
+@register("transforms")
 class GaussianBlur(Transform):
     """GaussianBlur(*, blur_limit=0, sigma_limit=(0.5, 3.0), p=0.5)
 
@@ -79,7 +79,7 @@ class GaussianBlur(Transform):
             p=params["p"])
 
 
-@register
+@register("transforms")
 class GaussNoise(Transform):
     """GaussNoise(*, std_range=(0.2, 0.44), mean_range=(0.0, 0.0), per_channel=True, p=0.5)
 
@@ -122,7 +122,7 @@ def _same_kind(owner: str, height: tuple, width: tuple) -> None:
         raise TransformError(msg)
 
 
-@register
+@register("transforms")
 class CoarseDropout(Transform):
     """CoarseDropout(*, num_holes_range=(1, 2), hole_height_range=(0.1, 0.2),
     hole_width_range=(0.1, 0.2), fill=0, p=0.5)

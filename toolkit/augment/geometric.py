@@ -14,7 +14,7 @@ import numpy as np
 from toolkit.augment import _params as P
 from toolkit.augment._albu import albumentations
 from toolkit.augment.core import Transform
-from toolkit.augment.registry import register
+from toolkit.registry import register
 
 
 def _warp_options(owner: str, interpolation, border_mode, fill) -> dict:
@@ -77,7 +77,7 @@ def _warp(image: np.ndarray, matrix: np.ndarray, params: dict) -> np.ndarray:
     return np.dstack([warp(image[..., i:i + 4], fill[i:i + 4]) for i in range(0, channels, 4)])
 
 
-@register
+@register("transforms")
 class HorizontalFlip(Transform):
     """HorizontalFlip(*, p=0.5) — mirror left to right with probability ``p``.
 
@@ -95,7 +95,7 @@ class HorizontalFlip(Transform):
         return np.ascontiguousarray(image[:, ::-1]) if acts(self._params["p"], draws) else image
 
 
-@register
+@register("transforms")
 class VerticalFlip(Transform):
     """VerticalFlip(*, p=0.5) — mirror top to bottom with probability ``p``.
 
@@ -113,7 +113,7 @@ class VerticalFlip(Transform):
         return np.ascontiguousarray(image[::-1]) if acts(self._params["p"], draws) else image
 
 
-@register
+@register("transforms")
 class Rotate(Transform):
     """Rotate(*, limit=90, interpolation="linear", border_mode="constant", fill=0, p=0.5)
 
@@ -147,7 +147,7 @@ class Rotate(Transform):
         return _warp(image, _rotation(angle, *image.shape[:2]), self._params)
 
 
-@register
+@register("transforms")
 class Affine(Transform):
     """Affine(*, scale=1.0, translate_percent=0.0, rotate=0.0, shear=0.0, interpolation="linear",
     border_mode="constant", fill=0, p=0.5)
@@ -182,7 +182,7 @@ class Affine(Transform):
         )
 
 
-@register
+@register("transforms")
 class ShiftScaleRotate(Transform):
     """ShiftScaleRotate(*, shift_limit=0.0625, scale_limit=0.1, rotate_limit=45,
     interpolation="linear", border_mode="constant", fill=0, p=0.5)

@@ -17,6 +17,7 @@ import numpy as np
 
 from toolkit.data.dataset import Dataset
 from toolkit.errors import DataError
+from toolkit.registry import register
 
 
 def encode_labels(y, classes: Sequence | None = None) -> tuple[np.ndarray, tuple]:
@@ -38,6 +39,7 @@ def encode_labels(y, classes: Sequence | None = None) -> tuple[np.ndarray, tuple
     return np.fromiter((lookup[v] for v in y.tolist()), dtype=np.int64, count=y.shape[0]), classes
 
 
+@register("sources")
 class ArrayDataset(Dataset):
     """``ArrayDataset(X, y=None, *, classes=None, keys=None)``: rows of ``X`` with targets ``y``.
 
@@ -46,6 +48,10 @@ class ArrayDataset(Dataset):
     ints), which are encoded as indices into ``classes`` (sorted unless given),
     or floats for regression, kept as they are. ``keys`` name the rows for
     stable splits (default: the row number as a string).
+
+    >>> ds = ArrayDataset([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]], ["b", "a", "b"])
+    >>> len(ds), ds.classes, ds.targets.tolist()
+    (3, ('a', 'b'), [1, 0, 1])
     """
 
     kind = "row"
@@ -90,6 +96,13 @@ class ArrayDataset(Dataset):
 
     def keys(self) -> list[str]:
         return self._keys if self._keys is not None else [str(i) for i in range(len(self))]
+
+    def config(self) -> dict:
+        """config() -> the keywords that rebuild this data set (plain lists, for the registry)."""
+        y = self.y if self.classes is None or self.y is None else np.asarray(self.classes)[self.y]
+        return {"X": self.X.tolist(), "y": None if y is None else y.tolist(),
+                "classes": None if self.classes is None else list(self.classes),
+                "keys": self._keys}
 
     def batch(self, indices):
         indices = np.asarray(indices)

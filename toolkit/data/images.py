@@ -90,7 +90,8 @@ from toolkit.data.arrays import encode_labels
 from toolkit.data.cache import ImageCache, cache_key, default_cache_dir
 from toolkit.data.dataset import Dataset
 from toolkit.data.decode import DecodeSettings, decode_image
-from toolkit.errors import BadFileError, DataError, TableError, ToolkitError, did_you_mean
+from toolkit.errors import BadFileError, DataError, TableError, did_you_mean
+from toolkit.registry import register
 
 IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png", ".tif", ".tiff", ".webp")
 _EXTENSIONS = frozenset(IMAGE_EXTENSIONS)
@@ -98,8 +99,6 @@ _CACHE_DIR_NAME = ".toolkit-cache"
 _UNCHECKED, _OK, _BAD = 0, 1, 2
 _STATUS = np.array(["unchecked", "ok", "bad"], dtype=object)
 _ON_ERROR = ("raise", "skip")
-_OPTIONS = ("image_size", "color", "on_error", "classes", "labels", "crop_to_aspect_ratio",
-            "pad_to_aspect_ratio", "interpolation", "cache")
 
 
 # --- what a scan finds --------------------------------------------------------------------------
@@ -429,6 +428,7 @@ class _CachedRows:
 # --- the data set -------------------------------------------------------------------------------
 
 
+@register("sources")
 class ImageFolder(Dataset):
     """``ImageFolder(root, image_size=(256, 256), *, color="rgb", on_error="raise", classes=None,
     labels="inferred", crop_to_aspect_ratio=False, pad_to_aspect_ratio=False,
@@ -454,9 +454,13 @@ class ImageFolder(Dataset):
 
     def __init__(self, root, image_size=(256, 256), *, color: str = "rgb", on_error: str = "raise",
                  classes=None, labels="inferred", crop_to_aspect_ratio: bool = False,
-                 pad_to_aspect_ratio: bool = False, interpolation: str = "area", cache=False,
-                 **unknown):
-        _refuse_unknown(unknown)
+                 pad_to_aspect_ratio: bool = False, interpolation: str = "area", cache=False):
+        self._config = {
+            "root": str(root), "image_size": image_size, "color": color, "on_error": on_error,
+            "classes": classes, "labels": labels, "crop_to_aspect_ratio": crop_to_aspect_ratio,
+            "pad_to_aspect_ratio": pad_to_aspect_ratio, "interpolation": interpolation,
+            "cache": cache if isinstance(cache, bool) else str(cache),
+        }  # fmt: skip
         if on_error not in _ON_ERROR:
             msg = f"on_error={on_error!r} is unknown; {did_you_mean(on_error, _ON_ERROR)}"
             raise DataError(msg)
@@ -477,6 +481,10 @@ class ImageFolder(Dataset):
         if cache is not False:
             self._files.open_cache(_cache_dir(cache, root))
             self._after_cache_opened()
+
+    def config(self) -> dict:
+        """config() -> the keywords this folder was opened with (what the registry writes)."""
+        return dict(self._config)
 
     def _after_cache_opened(self) -> None:
         bad = self._files.status[self._ids] == _BAD
@@ -649,13 +657,6 @@ class ImageFolder(Dataset):
 
 
 # --- arguments ----------------------------------------------------------------------------------
-
-
-def _refuse_unknown(unknown: dict) -> None:
-    if unknown:
-        name = next(iter(unknown))
-        msg = f"ImageFolder got an unknown argument {name!r}; {did_you_mean(name, _OPTIONS)}"
-        raise ToolkitError(msg)
 
 
 def _cache_dir(cache, root: Path) -> Path:

@@ -55,14 +55,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from toolkit._seed import _key_int, derive_int, generator
-from toolkit.errors import BadFileError, DataError, ShapeError, ToolkitError, did_you_mean
+from toolkit.errors import BadFileError, DataError, ShapeError, did_you_mean
+from toolkit.registry import check_keywords
 
 _LABEL_MODES = ("int", "onehot")
-_OPTIONS = ("shuffle", "seed", "transform", "workers", "drop_last", "label_mode", "prefetch",
-            "epoch")
 _INV255 = np.float32(1.0 / 255.0)
 
 
+@check_keywords
 class DataLoader:
     """``DataLoader(ds, batch_size=32, *, shuffle=False, seed=None, transform=None, workers=0,
     drop_last=False, label_mode="int", prefetch=2, epoch=0)``: batches ``(x, y)`` of ``ds``.
@@ -83,8 +83,7 @@ class DataLoader:
 
     def __init__(self, ds, batch_size: int = 32, *, shuffle: bool = False, seed: int | None = None,
                  transform=None, workers: int = 0, drop_last: bool = False,
-                 label_mode: str = "int", prefetch: int = 2, epoch: int = 0, **unknown):
-        _refuse_unknown(unknown)
+                 label_mode: str = "int", prefetch: int = 2, epoch: int = 0):
         self.ds = _check_dataset(ds)
         self.batch_size = _check_int("batch_size", batch_size, 1, "the number of items per batch")
         self.workers = _check_int("workers", workers, 0, "threads; 0 runs in the caller")
@@ -345,14 +344,6 @@ def _threaded(job, plan, workers: int, prefetch: int):
 
 
 # --- argument checks ---------------------------------------------------------------------------
-
-
-def _refuse_unknown(unknown: dict) -> None:
-    if unknown:
-        name = next(iter(unknown))
-        valid = ("ds", "batch_size", *_OPTIONS)
-        msg = f"DataLoader got an unknown argument {name!r}; {did_you_mean(name, valid)}"
-        raise ToolkitError(msg)
 
 
 def _check_dataset(ds):

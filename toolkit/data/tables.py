@@ -50,6 +50,7 @@ import polars as pl
 from toolkit.data.dataset import Dataset
 from toolkit.data.scitypes import schema as _schema
 from toolkit.errors import DataError, TableError, did_you_mean
+from toolkit.registry import register
 
 MISSING = ("", "NA", "N/A", "NaN", "nan", "null", "NULL")
 _CHUNK = 1 << 24
@@ -408,6 +409,14 @@ class Table(Dataset):
         out._y = None if self._y is None else self._y[indices]
         return out
 
+    def config(self) -> dict:
+        """config() -> the keywords a CSV or Parquet table was read with (the registry's)."""
+        own = getattr(self, "_config", None)
+        if own is None:
+            msg = "a Table built from a frame has no file to rebuild it from; save the frame first"
+            raise TableError(msg)
+        return dict(own)
+
     def schema(self) -> pl.DataFrame:
         """``t.schema() -> pl.DataFrame``: column, dtype, scitype, missing and role.
 
@@ -432,6 +441,7 @@ class Table(Dataset):
         return f"{type(self).__name__}({self.source!r}, {size}{what})"
 
 
+@register("sources")
 class CSV(Table):
     """``CSV(path, target=None, *, key=None, features=None, classes=None, missing=MISSING,
     separator=",", dtypes=None, infer_rows=10_000, missing_target="error")``
@@ -463,6 +473,11 @@ class CSV(Table):
         infer_rows=10_000,
         missing_target="error",
     ):
+        self._config = {
+            "path": str(path), "target": target, "key": key, "features": features,
+            "classes": classes, "missing": missing, "separator": separator, "dtypes": dtypes,
+            "infer_rows": infer_rows, "missing_target": missing_target,
+        }  # fmt: skip
         frame = read_csv(
             path, separator=separator, missing=missing, dtypes=dtypes, infer_rows=infer_rows
         )
@@ -477,15 +492,24 @@ class CSV(Table):
         )
 
 
+@register("sources")
 class Parquet(Table):
     """``Parquet(path, target=None, *, key=None, features=None, classes=None, missing_target=...)``
 
     A Parquet file (``pl.scan_parquet``, reading only the columns used) as a :class:`Table`.
+
+    >>> import pathlib, tempfile, polars as pl
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "houses.parquet"
+    >>> pl.DataFrame({"rooms": [3, 5], "price": [210.0, 350.5]}).write_parquet(path)
+    >>> Parquet(path, target="price").targets.tolist()
+    [210.0, 350.5]
     """
 
     def __init__(
         self, path, target=None, *, key=None, features=None, classes=None, missing_target="error"
     ):
+        self._config = {"path": str(path), "target": target, "key": key, "features": features,
+                        "classes": classes, "missing_target": missing_target}
         path = Path(path)
         if not path.exists():
             raise TableError(f"{path}: no such file; check the path (relative to {Path.cwd()})")

@@ -37,9 +37,12 @@ from sklearn.pipeline import make_pipeline
 from toolkit.data.prep import Imputer, OneHot, Standardize
 from toolkit.data.scitypes import as_polars
 from toolkit.errors import DataError, NotTrainedError
-from toolkit.models._inputs import align, is_table
+from toolkit.models._inputs import FINITE, NUMERIC, align, is_table
 from toolkit.models.io import trust
 from toolkit.models.types import Composable, StrictParams, checked_init
+from toolkit.registry import register
+
+_TABLES = (*NUMERIC, *FINITE, "Textual")
 
 
 def _is_transformer(step) -> bool:
@@ -147,6 +150,7 @@ def _features(features):
     return None if features is None else list(features)
 
 
+@register("models")
 @trust
 class FillImputer(TableTransformer):
     """``FillImputer(*, strategy="median", fill_value=None, features=None)``: fill missing values.
@@ -160,6 +164,8 @@ class FillImputer(TableTransformer):
     >>> FillImputer().fit(X).transform(X).rows()
     [(1.0, 'x'), (5.0, 'x'), (5.0, 'x'), (7.0, 'y')]
     """
+
+    model_traits = {"kind": "transformer", "inputs": _TABLES, "missing": True}
 
     @checked_init
     def __init__(self, *, strategy="median", fill_value=None, features=None):
@@ -208,6 +214,7 @@ class OneHotEncoder(TableTransformer):
         return names
 
 
+@register("models")
 @trust
 class Standardizer(TableTransformer):
     """``Standardizer(*, features=None)``: centre and scale numeric columns (``ddof=0``).
@@ -219,6 +226,8 @@ class Standardizer(TableTransformer):
     >>> Standardizer().fit_transform(pl.DataFrame({"a": [1.0, 3.0], "s": ["x", "y"]})).rows()
     [(-1.0, 'x'), (1.0, 'y')]
     """
+
+    model_traits = {"kind": "transformer", "inputs": _TABLES, "missing": True}
 
     @checked_init
     def __init__(self, *, features=None):

@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
 from toolkit.errors import DataError, UnknownNameError, did_you_mean
+from toolkit.registry import register
 
 BACKENDS = {"processes": "loky", "threads": "threading"}
 
@@ -36,8 +37,13 @@ class Executor(Protocol):
     def map(self, function: Callable, tasks: Sequence[tuple]) -> list: ...
 
 
+@register("executors", name="sequential", aliases=("local",))
 class Sequential:
-    """``Sequential()``: run every task here, one after another."""
+    """``Sequential()``: run every task here, one after another.
+
+    >>> Sequential().map(divmod, [(7, 2), (9, 4)])
+    [(3, 1), (2, 1)]
+    """
 
     def map(self, function: Callable, tasks: Sequence[tuple]) -> list:
         """``map(function, tasks)``: ``[function(*t) for t in tasks]``."""
@@ -47,6 +53,7 @@ class Sequential:
         return "Sequential()"
 
 
+@register("executors", name="joblib")
 class JoblibExecutor:
     """``JoblibExecutor(workers=2, backend="loky")``: tasks on local processes (or threads).
 
@@ -54,6 +61,9 @@ class JoblibExecutor:
     ``"threading"``, or one registered by a plugin (``"ray"`` after
     ``ray.util.joblib.register_ray()``). Large numpy inputs are memory-mapped to
     worker processes by joblib rather than copied.
+
+    >>> JoblibExecutor(workers=2, backend="threading").map(divmod, [(7, 2), (9, 4)])
+    [(3, 1), (2, 1)]
     """
 
     def __init__(self, workers: int = 2, backend: str = "loky"):

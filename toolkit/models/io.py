@@ -47,7 +47,7 @@ import json
 import zipfile
 from pathlib import Path
 
-from toolkit.errors import NotTrainedError, ToolkitError, UnsafeFileError
+from toolkit.errors import NotTrainedError, UnsafeFileError, UnsupportedModelError
 from toolkit.models.machine import Machine
 
 FORMAT = "toolkit.machine"
@@ -94,10 +94,6 @@ _TRUSTED_NAMES = frozenset(
         "scipy._lib.array_api_compat.numpy._aliases.asarray",
     }
 )
-
-
-class UnsupportedModelError(ToolkitError, TypeError):
-    """A model that skops cannot write (scikit-learn's ``Birch``, for one)."""
 
 
 def trust(cls: type) -> type:

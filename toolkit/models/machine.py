@@ -32,12 +32,8 @@ import numpy as np
 import polars as pl
 from sklearn.base import clone, is_classifier
 
-from toolkit.errors import DataError, NotTrainedError, ToolkitError
+from toolkit.errors import DataError, NotProbabilisticError, NotTrainedError
 from toolkit.models.frames import column_names, n_rows, take_rows
-
-
-class NotProbabilisticError(ToolkitError, TypeError):
-    """A probability was asked of a model that predicts labels or numbers only."""
 
 
 class Machine:

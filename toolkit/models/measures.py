@@ -33,8 +33,11 @@ import numpy as np
 import polars as pl
 from sklearn import metrics
 
-from toolkit.errors import DataError, UnknownNameError, did_you_mean
+from toolkit.errors import DataError, UnknownNameError
 from toolkit.models.frames import column_names, to_numpy
+from toolkit.registry import Param, registry, unknown_keyword
+
+_MEASURES = registry("measures")
 
 NEEDS = ("labels", "probabilities", "values")
 ORIENTATIONS = ("lower", "higher")
@@ -68,7 +71,7 @@ class Measure:
         self.options = dict(options or {})
         self._variants = variants  # {option name: valid values} that __call__ accepts
         self.description = doc
-        self.__doc__ = f"{name}: {doc} ({orientation} is better)"
+        self.__doc__ = _measure_doc(name, doc, orientation, needs)
 
     @property
     def greater_is_better(self) -> bool:
@@ -97,16 +100,14 @@ class Measure:
         valid = self._variants or {}
         for key, value in options.items():
             if key not in valid:
-                raise UnknownNameError(
-                    f"{self.name} has no option {key!r}; {did_you_mean(key, valid)}"
-                )
+                raise unknown_keyword(key, valid, self.name)
             if value not in valid[key]:
                 raise DataError(f"{self.name}: {key}={value!r} is not one of {valid[key]}")
         merged = {**self.options, **options}
         name = "f1" + "".join(
             f"_{v}" for v in merged.values() if v != "binary"
         )  # f1: the one family
-        return _REGISTRY.get(name) or Measure(
+        return _registered(name) or Measure(
             name, self.function, orientation=self.orientation, needs=self.needs,
             doc=self.description, options=merged, variants=self._variants,
         )  # fmt: skip
@@ -116,11 +117,36 @@ class Measure:
         return f"Measure({self.name}, {better} is better, needs {self.needs})"
 
     def __reduce_ex__(self, protocol):
-        if (
-            _REGISTRY.get(self.name) is self
-        ):  # registered measures travel to worker processes by name
+        if _registered(self.name) is self:  # registered measures travel to workers by name
             return (measure, (self.name,))
         return super().__reduce_ex__(protocol)
+
+    def __config_params__(self) -> list[Param]:
+        """The options a variant may set (the registry's ``params``): f1's ``average``."""
+        return [Param(key, "str", self.options.get(key, values[0]),
+                      f"one of {', '.join(map(repr, values))}")
+                for key, values in (self._variants or {}).items()]
+
+    def __config_build__(self, **options) -> Measure:
+        """The variant with these options (the registry's ``build``)."""
+        return self._variant(**options)
+
+
+_EXAMPLE_INPUTS = {
+    "labels": "[0, 1, 1, 0], [0, 1, 0, 0]",
+    "probabilities": "[[0.8, 0.2], [0.3, 0.7], [0.6, 0.4]], [0, 1, 1]",
+    "values": "[1.0, 2.5, 3.0], [1.5, 2.0, 3.0]",
+}
+
+
+def _measure_doc(name: str, doc: str, orientation: str, needs: str) -> str:
+    """The docstring of a measure: its call, what it measures, and a runnable example."""
+    return (f"{name}(ŷ, y, *, classes=None) -> float: {doc} ({orientation} is better; "
+            f"ŷ holds {needs}).\n\n"
+            f">>> import numpy as np, toolkit as tk\n"
+            f">>> m = tk.measure({name!r})\n"
+            f">>> value = m(*map(np.array, ({_EXAMPLE_INPUTS[needs]})))\n"
+            f">>> m.greater_is_better\n{orientation == 'higher'}\n")
 
 
 def _labels(y) -> np.ndarray:
@@ -182,7 +208,10 @@ def _brier(P, y, classes):
     return metrics.brier_score_loss(y, P, labels=classes)
 
 
-_REGISTRY: dict[str, Measure] = {}
+def _registered(name: str) -> Measure | None:
+    return _MEASURES.get(name) if name in _MEASURES else None
+
+
 _ALIASES = {
     "accuracy_score": "accuracy", "balanced_accuracy_score": "balanced_accuracy",
     "misclassification": "misclassification_rate", "error_rate": "misclassification_rate",
@@ -207,8 +236,8 @@ def _register(name, function, orientation, needs, doc, **options) -> Measure:
         options=options,
         variants=variants,
     )
-    _REGISTRY[name] = m
-    return m
+    aliases = tuple(alias for alias, target in _ALIASES.items() if target == name)
+    return _MEASURES.register(m, name=name, aliases=aliases)
 
 
 def _truth_first(metric: Callable) -> Callable:
@@ -279,9 +308,9 @@ def _from_callable(fn: Callable) -> Measure | None:
     name = getattr(fn, "__name__", "")
     module = getattr(fn, "__module__", "") or ""
     if module.startswith("toolkit.nn") and name in ("mae", "mse"):  # the model core's losses
-        return _REGISTRY[name]
+        return _MEASURES.get(name)
     if module.startswith("sklearn.metrics"):
-        return _REGISTRY.get(_ALIASES.get(name, name))
+        return _registered(name)
     return None
 
 
@@ -302,16 +331,11 @@ def measure(m) -> Measure:
         return m
     if isinstance(m, str):
         key = m.strip().lower()
-        key = _ALIASES.get(key, key)
-        if key in _REGISTRY:
-            return _REGISTRY[key]
-        raise UnknownNameError(
-            f"unknown measure {m!r}; {did_you_mean(m, list(_REGISTRY) + list(_ALIASES))}"
-        )
+        return _MEASURES.get(key if key in _MEASURES else m)
     found = _from_callable(m) if callable(m) else None
     if found is None:
         msg = (
-            f"cannot use {m!r} as a measure; pass a name ({', '.join(_REGISTRY)}), or wrap a "
+            f"cannot use {m!r} as a measure; pass a name ({', '.join(_MEASURES)}), or wrap a "
             "function in tk.Measure(name, fn, orientation=..., needs=..., doc=...)"
         )
         raise UnknownNameError(msg)
@@ -324,5 +348,6 @@ def measures() -> pl.DataFrame:
     >>> "auc" in measures()["name"].to_list()
     True
     """
-    rows = [(m.name, m.orientation, m.needs, m.description) for m in _REGISTRY.values()]
+    found = [_MEASURES.get(name) for name in _MEASURES]
+    rows = [(m.name, m.orientation, m.needs, m.description) for m in found]
     return pl.DataFrame(rows, schema=["name", "orientation", "needs", "description"], orient="row")

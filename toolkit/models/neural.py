@@ -34,6 +34,7 @@ from toolkit.models import _inputs
 from toolkit.models.io import FORMAT, trust
 from toolkit.models.machine import Machine
 from toolkit.models.types import Composable, StrictParams, checked_init
+from toolkit.registry import register
 
 MACHINE_VERSION = "1"
 
@@ -248,6 +249,7 @@ def _chain_from(structure: str, tensors: dict, where):
     return chain
 
 
+@register("models")
 @trust
 class NeuralNetworkClassifier(ClassifierMixin, NeuralNetworkModel):
     """``NeuralNetworkClassifier(*, builder=MLP(), epochs=10, batch_size=32, optimiser=None,
@@ -256,7 +258,17 @@ class NeuralNetworkClassifier(ClassifierMixin, NeuralNetworkModel):
     A classifier trained with the logit cross-entropy (``tk.logitcrossentropy``);
     ``optimiser`` None means ``Adam(1e-3)``. Labels keep their type, in the training
     class order; ``predict_proba`` is the softmax of the chain's outputs.
+
+    >>> import numpy as np
+    >>> X = np.array([[0.0, 0.1], [0.2, 0.0], [3.0, 3.1], [3.2, 2.9]] * 8, np.float32)
+    >>> y = np.array(["low", "low", "high", "high"] * 8)
+    >>> model = NeuralNetworkClassifier(epochs=30, batch_size=8, seed=1).fit(X, y)
+    >>> model.predict(X[:4]).tolist()
+    ['low', 'low', 'high', 'high']
     """
+
+    model_traits = {"kind": "classifier", "inputs": _inputs.NUMERIC, "missing": False,
+                    "probabilistic": True}
 
     _kind = "classifier"
 
@@ -285,6 +297,7 @@ class NeuralNetworkClassifier(ClassifierMixin, NeuralNetworkModel):
         return self.classes_[np.argmax(outputs, axis=1)]
 
 
+@register("models")
 @trust
 class NeuralNetworkRegressor(RegressorMixin, NeuralNetworkModel):
     """``NeuralNetworkRegressor(*, builder=MLP(), epochs=10, batch_size=32, optimiser=None,
@@ -292,7 +305,15 @@ class NeuralNetworkRegressor(RegressorMixin, NeuralNetworkModel):
 
     A regressor trained with the mean squared error (``tk.mse``); a 2-D target
     ``(n_samples, n_targets)`` gives one output per target.
+
+    >>> import numpy as np
+    >>> X = np.linspace(0, 1, 32, dtype=np.float32)[:, None]
+    >>> model = NeuralNetworkRegressor(epochs=5, batch_size=8, seed=1).fit(X, 2 * X[:, 0])
+    >>> model.predict(X).shape
+    (32,)
     """
+
+    model_traits = {"kind": "regressor", "inputs": _inputs.NUMERIC, "missing": False}
 
     _kind = "regressor"
 

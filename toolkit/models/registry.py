@@ -25,10 +25,13 @@ How a row is derived (``tk.models()`` columns):
 - ``multi_output``: the ``target_tags.multi_output`` tag; ``needs_2d_target``
   when ``target_tags.single_output`` is false (the ``MultiTask*`` models).
 
-toolkit's own models are registered beside them (package ``toolkit.models``):
-``NeuralNetworkClassifier``, ``NeuralNetworkRegressor``, ``FillImputer`` and
-``Standardizer`` (``tk.OneHotEncoder`` is not: in the registry that name is
-scikit-learn's ``OneHotEncoder``); ``tk.load_model`` returns their classes.
+Every entry lives in the ``models`` family of :mod:`toolkit.registry`: the scikit-learn
+types are added lazily (on the first lookup), and toolkit's own models register
+themselves with ``@register("models")`` and a ``model_traits`` class attribute (kind,
+input scitypes, missing values, probabilistic) — ``NeuralNetworkClassifier``,
+``NeuralNetworkRegressor``, ``FillImputer`` and ``Standardizer`` (``tk.OneHotEncoder`` is
+not: in the registry that name is scikit-learn's ``OneHotEncoder``). A user's own model
+registers the same way; ``tk.load_model`` returns the classes.
 
 Estimators left out, with the reason (see :func:`skipped`): meta-estimators
 with mandatory constructor arguments (``Pipeline``, ``VotingClassifier``,
@@ -55,8 +58,11 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from toolkit.errors import UnknownNameError, did_you_mean
+from toolkit.errors import UnknownNameError
 from toolkit.models._inputs import FINITE, NUMERIC
+from toolkit.registry import registry
+
+_MODELS = registry("models")
 
 KINDS = ("classifier", "regressor", "clusterer", "transformer")
 
@@ -178,7 +184,8 @@ def _entry(name: str, cls) -> Entry | str:
 
 
 @functools.cache
-def _build() -> tuple[dict[str, Entry], dict[str, str]]:
+def _sklearn() -> tuple[dict[str, Entry], dict[str, str]]:
+    """The scikit-learn estimators derived from the installed release, and those left out."""
     from sklearn.utils import all_estimators
 
     entries, skipped = {}, {}
@@ -188,32 +195,39 @@ def _build() -> tuple[dict[str, Entry], dict[str, str]]:
             entries[name] = result
         else:
             skipped[name] = result
-    entries.update({e.name: e for e in _toolkit_entries()})
     return entries, skipped
 
 
-def _toolkit_entry(cls, kind: str, inputs, missing: bool, probabilistic: bool = False) -> Entry:
+def _generated_types() -> dict[str, type]:
+    """{name: toolkit's model type} for every scikit-learn entry: the registry's lazy part."""
+    from toolkit.models.types import model_type
+
+    return {name: model_type(name) for name in _sklearn()[0]}
+
+
+_MODELS.register_lazy(_generated_types)
+
+
+def _build() -> tuple[dict[str, Entry], dict[str, str]]:
+    """(entries by name, skipped by name): scikit-learn's, then the self-registered models."""
+    entries, skipped = _sklearn()
+    own = {}
+    for name in _MODELS.names():
+        cls = _MODELS.get(name)
+        if name not in entries and isinstance(getattr(cls, "model_traits", None), dict):
+            own[name] = _own_entry(name, cls, **cls.model_traits)
+    return {**entries, **own}, skipped
+
+
+def _own_entry(name: str, cls, kind: str, inputs, missing: bool, probabilistic=False) -> Entry:
+    """The row of a model that registered itself with ``model_traits``."""
     targets = _target_scitypes(kind, None) if kind in ("classifier", "regressor") else ()
     return Entry(
-        name=cls.__name__, model_class=cls, kind=kind, probabilistic=probabilistic,
-        input_scitypes=inputs, missing=missing, target_scitypes=targets,
-        multi_output=kind == "regressor", needs_2d_target=False, package="toolkit.models",
-        docs=f"help(tk.{cls.__name__})",
+        name=name, model_class=cls, kind=kind, probabilistic=probabilistic,
+        input_scitypes=tuple(inputs), missing=missing, target_scitypes=targets,
+        multi_output=kind == "regressor", needs_2d_target=False,
+        package=cls.__module__.rpartition(".")[0] or cls.__module__, docs=f"help(tk.{name})",
     )  # fmt: skip
-
-
-def _toolkit_entries() -> list[Entry]:
-    """toolkit's own models (its OneHotEncoder is left out: the name is scikit-learn's here)."""
-    from toolkit.models.compose import FillImputer, Standardizer
-    from toolkit.models.neural import NeuralNetworkClassifier, NeuralNetworkRegressor
-
-    tables = (*NUMERIC, *FINITE, "Textual")
-    return [
-        _toolkit_entry(NeuralNetworkClassifier, "classifier", NUMERIC, False, probabilistic=True),
-        _toolkit_entry(NeuralNetworkRegressor, "regressor", NUMERIC, False),
-        _toolkit_entry(FillImputer, "transformer", tables, True),
-        _toolkit_entry(Standardizer, "transformer", tables, True),
-    ]
 
 
 def entry(name: str) -> Entry:
@@ -224,7 +238,9 @@ def entry(name: str) -> Entry:
     if name in skipped:
         msg = f"scikit-learn's {name} is not in toolkit's model registry: {skipped[name]}"
         raise UnknownNameError(msg)
-    raise UnknownNameError(f"no model named {name!r}; {did_you_mean(name, entries)}")
+    _MODELS.get(name)  # refuses the name with a did-you-mean
+    msg = f"{name} is registered but declares no model_traits (kind, inputs, missing)"
+    raise UnknownNameError(msg)
 
 
 def skipped() -> dict[str, str]:
@@ -397,12 +413,11 @@ def load_model(name: str) -> type:
     >>> tk.load_model("DecisionTreeClasifier")
     Traceback (most recent call last):
     ...
-    toolkit.errors.UnknownNameError: no model named 'DecisionTreeClasifier'; did you mean ...
+    toolkit.errors.UnknownNameError: unknown model 'DecisionTreeClasifier'; did you mean ...
     """
-    from toolkit.models.types import model_type
 
-    found = entry(name)
-    return found.model_class if found.package.startswith("toolkit") else model_type(name)
+    entry(name)  # refuses the skipped estimators with the reason
+    return _MODELS.get(name)
 
 
 class CallablePackage(types.ModuleType):

@@ -35,6 +35,7 @@ from toolkit._seed import derive_int, generator
 from toolkit.errors import DataError
 from toolkit.models.io import trust
 from toolkit.models.ranges import Settings
+from toolkit.registry import register
 
 
 def _check_nfolds(name: str, nfolds, n: int, least: int = 2) -> None:
@@ -74,6 +75,7 @@ class _Strategy(Settings):
         return hash((type(self).__name__, *vars(self).items()))
 
 
+@register("resampling")
 @trust
 class Holdout(_Strategy):
     """``Holdout(fraction_train=0.7, shuffle=None, seed=None)``: one train/test split.
@@ -110,6 +112,7 @@ class Holdout(_Strategy):
         return [(np.sort(order[:k]), np.sort(order[k:]))]
 
 
+@register("resampling")
 @trust
 class CV(_Strategy):
     """``CV(nfolds=6, shuffle=None, seed=None)``: k-fold cross-validation.
@@ -142,6 +145,7 @@ class CV(_Strategy):
         ]
 
 
+@register("resampling")
 @trust
 class StratifiedCV(_Strategy):
     """``StratifiedCV(nfolds=6, shuffle=None, seed=None)``: folds that keep class proportions.
@@ -212,6 +216,7 @@ def _allocate(encoded: np.ndarray, n_classes: int, nfolds: int, rng) -> np.ndarr
     return test_fold
 
 
+@register("resampling")
 @trust
 class TimeSeriesCV(_Strategy):
     """``TimeSeriesCV(nfolds=4)``: train on the past, test on the next block, never the reverse.

@@ -38,16 +38,16 @@ from sklearn.base import (
 from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
 
-from toolkit.errors import NotTrainedError, UnknownNameError, did_you_mean
+from toolkit.errors import NotTrainedError, UnknownNameError
 from toolkit.models import _inputs
+from toolkit.registry import unknown_keyword
 
 
 def refuse_unknown(model: str, given, valid) -> None:
     """Raise :class:`UnknownNameError` for hyper-parameter names ``model`` does not have."""
     unknown = sorted(set(given) - set(valid))
     if unknown:
-        msg = f"{model} has no hyper-parameter {unknown[0]!r}; {did_you_mean(unknown[0], valid)}"
-        raise UnknownNameError(msg)
+        raise unknown_keyword(unknown[0], valid, model)
 
 
 def checked_init(init):
@@ -246,7 +246,8 @@ def _doc(entry) -> str:
     return (
         f"``{entry.name}(*, {params})``\n\n"
         f"toolkit's model type over scikit-learn's ``{entry.package}.{entry.name}`` "
-        f"({entry.kind}). {summary}\n\nDocs: {entry.docs}"
+        f"({entry.kind}). {summary}\n\nDocs: {entry.docs}\n\n"
+        f">>> import toolkit as tk\n>>> tk.load_model({entry.name!r})()\n{entry.name}()\n"
     )
 
 

@@ -5,6 +5,7 @@
 from toolkit import _EXPORTS
 from toolkit.nn import fused, fused_conv  # noqa: F401  (registers the fused primitives)
 from toolkit.nn.activations import (
+    activation,
     elu,
     gelu,
     identity,

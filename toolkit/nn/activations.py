@@ -2,20 +2,23 @@
 
 They are the primitives of :mod:`toolkit.nn.ops` themselves — elementwise on numpy or
 cupy arrays, traced inside ``gradient`` — so ``Dense(…, relu)`` can fuse them into its
-matmul. :func:`activation` looks one up by name (as YAML pipelines write it).
+matmul. Each is registered once in the ``activations`` family of the registry, the one
+table that layers, the fused primitives, weights files and YAML read; :func:`activation`
+looks one up by name.
 
 >>> import numpy as np
 >>> σ is sigmoid, float(σ(0.0))
 (True, 0.5)
->>> activation("relu") is relu
-True
+>>> activation("relu") is relu, activation("σ") is activation("sigmoid")
+(True, True)
 """
 
 from __future__ import annotations
 
-from toolkit.errors import UnknownNameError, did_you_mean
 from toolkit.nn.ops import (
+    abs,  # noqa: A004 - the primitive's own name, registered as an activation
     elu,
+    exp,
     gelu,
     identity,
     leakyrelu,
@@ -26,15 +29,17 @@ from toolkit.nn.ops import (
     softplus,
     tanh,
 )
+from toolkit.registry import registry
 
 σ = sigmoid
 
-#: name -> activation function, for layers configured by name.
-ACTIVATIONS = {
-    "identity": identity, "relu": relu, "leakyrelu": leakyrelu, "elu": elu, "gelu": gelu,
-    "sigmoid": sigmoid, "tanh": tanh, "softplus": softplus,
-    "softmax": softmax, "logsoftmax": logsoftmax,
-}  # fmt: skip
+_ACTIVATIONS, _LAYERS = registry("activations"), registry("layers")
+# Every activation is a layer too, as in Flux's Chain(Dense(10, 5), relu).
+for _fn in (identity, relu, leakyrelu, elu, gelu, tanh, softplus, softmax, logsoftmax, exp, abs):
+    _ACTIVATIONS.register(_fn)
+    _LAYERS.register(_fn)
+_ACTIVATIONS.register(sigmoid, aliases=("σ",))
+_LAYERS.register(sigmoid, aliases=("σ",))
 
 
 def activation(name_or_fn):
@@ -49,15 +54,10 @@ def activation(name_or_fn):
         return identity
     if callable(name_or_fn):
         return name_or_fn
-    if name_or_fn == "σ":  # Flux's name; the registry keeps one name per function
-        return sigmoid
-    if name_or_fn not in ACTIVATIONS:
-        msg = f"unknown activation {name_or_fn!r}; {did_you_mean(name_or_fn, ACTIVATIONS)}"
-        raise UnknownNameError(msg)
-    return ACTIVATIONS[name_or_fn]
+    return _ACTIVATIONS.get(name_or_fn)
 
 
 __all__ = [
     "sigmoid", "σ", "relu", "leakyrelu", "gelu", "elu", "softplus", "tanh", "softmax",
-    "logsoftmax", "identity",
+    "logsoftmax", "identity", "activation",
 ]  # fmt: skip

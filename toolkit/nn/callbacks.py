@@ -23,11 +23,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from toolkit.errors import UnknownNameError, did_you_mean
-from toolkit.nn._named import Table
-from toolkit.nn.rules import HyperparameterError
-
-CALLBACKS = Table("callbacks")
+from toolkit.errors import HyperparameterError, UnknownNameError, did_you_mean
+from toolkit.registry import register
 
 
 class _Monitor:
@@ -70,7 +67,7 @@ class _Monitor:
         self.best, self.wait = state["best"], state["wait"]
 
 
-@CALLBACKS.register
+@register("callbacks")
 class EarlyStopping(_Monitor):
     """EarlyStopping(monitor="val_loss", patience=3, min_delta=0.0, restore_best=True, mode="auto")
     — stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience``
@@ -104,7 +101,7 @@ class EarlyStopping(_Monitor):
                 f"min_delta={self.min_delta}, restore_best={self.restore_best})")
 
 
-@CALLBACKS.register
+@register("callbacks")
 class Checkpoint(_Monitor):
     """Checkpoint(path="best.safetensors", monitor="val_loss", best_only=True, mode="auto")
     — save the model with ``tk.save`` after each epoch, or with ``best_only`` only when
@@ -128,7 +125,7 @@ class Checkpoint(_Monitor):
         return f"Checkpoint({str(self.path)!r}, monitor={self.monitor!r}, best_only={self.best_only})"
 
 
-@CALLBACKS.register
+@register("callbacks")
 class ReduceLROnPlateau(_Monitor):
     """ReduceLROnPlateau(monitor="val_loss", factor=0.1, patience=2, min_delta=0.0, min_lr=0.0,
     mode="auto") — multiply the learning rate by ``factor`` when ``monitor`` has not

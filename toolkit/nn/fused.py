@@ -58,7 +58,7 @@ def fusable(activation):
     """fusable(activation) -> (kind, rest): the fused activation name and what is left to apply.
 
     ``activation`` is None, a function or a name (any of
-    :data:`toolkit.nn.activations.ACTIVATIONS`); relu, tanh, sigmoid and identity are
+    the ``activations`` family of the registry); relu, tanh, sigmoid and identity are
     fused into the preceding primitive, anything else comes back as ``rest``.
 
     >>> fusable("relu"), fusable(None), fusable("elu")[0]

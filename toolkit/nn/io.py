@@ -3,7 +3,7 @@
 ``save(path, model)`` writes every array of the model (parameters and state such as
 BatchNorm's running statistics) under its tree path (``"layers.0.weight"``) and puts
 the model's structure in the file's metadata: for each layer its registered type name
-(:data:`toolkit.nn.layers.LAYERS`), its static configuration and its sub-layers.
+(the ``layers`` family of :mod:`toolkit.registry`), its static configuration and its sub-layers.
 ``load(path)`` rebuilds the model from that JSON: only registered layer types and
 named activations can be built, every configuration goes through the layer's own
 constructor checks, and every array must be present with the shape the structure
@@ -33,9 +33,10 @@ import numpy as np
 from toolkit.errors import ShapeError, ToolkitError, UnsafeFileError
 from toolkit.nn.device import array_module
 from toolkit.nn.layers import activation as act
-from toolkit.nn.layers.base import LAYERS, Layer, sublayers
+from toolkit.nn.layers.base import Layer, sublayers
 from toolkit.nn.module import Module
 from toolkit.nn.tree import map_inplace, tree_leaves_with_path
+from toolkit.registry import registry
 
 FORMAT = "toolkit.nn"
 VERSION = "1"
@@ -65,11 +66,12 @@ def structure(model, where: str = "model") -> dict:
 
 
 def _encode_layer(layer, where: str) -> dict:
-    name = type(layer).__name__
-    if LAYERS.get(name) is not type(layer):
+    name = registry("layers").name_of(layer)
+    if name is None:
         msg = (
-            f"cannot save {name} at {where}: it is not a registered layer type; "
-            f"register it with toolkit.nn.layers.base.register (registered: {sorted(LAYERS)})"
+            f"cannot save {type(layer).__name__} at {where}: it is not a registered layer "
+            f'type; register it with @tk.register("layers") (registered: '
+            f'{", ".join(registry("layers").names())})'
         )
         raise UnsafeFileError(msg)
     if isinstance(layer, Layer) and layer._shapes() is None:
@@ -120,12 +122,13 @@ def build(spec, path="<structure>", depth: int = 0):
     if set(spec) != {"type", "config", "children"}:
         raise _refuse(path, f"a layer entry has keys type, config, children; got {sorted(spec)}")
     name, config, children = spec["type"], spec["config"], spec["children"]
-    if not isinstance(name, str) or name not in LAYERS:
-        raise _refuse(path, f"unknown layer type {name!r} (known: {', '.join(sorted(LAYERS))})")
+    layers = registry("layers")
+    if not isinstance(name, str) or name not in layers.names():
+        raise _refuse(path, f"unknown layer type {name!r} (known: {', '.join(layers.names())})")
     if not isinstance(config, dict) or not isinstance(children, dict):
         raise _refuse(path, f"{name}: config and children must be JSON objects")
     kids = {k: _build_children(v, path, depth) for k, v in children.items()}
-    cls = LAYERS[name]
+    cls = layers.get(name)
     try:
         return cls.from_config(config, kids) if hasattr(cls, "from_config") else cls(**config)
     except (TypeError, ValueError, KeyError, ToolkitError) as err:
@@ -141,10 +144,10 @@ def _build_children(value, path, depth):
 
 
 def _function(name, path):
-    if not isinstance(name, str) or name not in act.table():
-        known = ", ".join(sorted(act.table()))
-        raise _refuse(path, f"unknown activation {name!r} (known: {known})")
-    return act.table()[name]
+    activations = registry("activations")
+    if not isinstance(name, str) or name not in activations:
+        raise _refuse(path, f"unknown activation {name!r} (known: {', '.join(activations)})")
+    return activations.get(name)
 
 
 # ---------------------------------------------------------------------------- arrays

@@ -26,6 +26,7 @@ from toolkit.errors import ShapeError, UnknownNameError, did_you_mean
 from toolkit.nn import fused, ops
 from toolkit.nn.device import array_module, shape_of
 from toolkit.nn.tracked import Tracked, plain
+from toolkit.registry import register
 
 mean = ops.mean  # the default aggregation, as Flux's ``agg=mean``
 _BUILTIN_AGG = ((ops.mean, "mean"), (np.mean, "mean"), (ops.sum, "sum"), (np.sum, "sum"))
@@ -88,6 +89,7 @@ def _target(yhat, y, name: str, classes_axis: bool = True):
     raise ShapeError(msg)
 
 
+@register("losses")
 def mse(ŷ, y, *, agg=mean):
     """mse(ŷ, y, *, agg=mean) -> agg((ŷ - y)²), the mean squared error.
 
@@ -98,6 +100,7 @@ def mse(ŷ, y, *, agg=mean):
     return _aggregate(diff * diff, agg)
 
 
+@register("losses")
 def mae(ŷ, y, *, agg=mean):
     """mae(ŷ, y, *, agg=mean) -> agg(|ŷ - y|), the mean absolute error.
 
@@ -107,6 +110,7 @@ def mae(ŷ, y, *, agg=mean):
     return _aggregate(ops.abs(ŷ - _target(ŷ, y, "mae")), agg)
 
 
+@register("losses")
 def huber(ŷ, y, *, agg=mean, delta: float = 1.0):
     """huber(ŷ, y, *, agg=mean, delta=1.0) -> agg(½e² where |e| ≤ δ, else δ(|e| - ½δ)).
 
@@ -124,6 +128,7 @@ def _eps(x) -> float:
     return float(np.finfo(getattr(plain(x), "dtype", np.float64)).eps)
 
 
+@register("losses")
 def crossentropy(ŷ, y, *, agg=mean, eps=None):
     """crossentropy(ŷ, y, *, agg=mean, eps=machine epsilon) -> agg(-Σ y·log(ŷ + eps)) per sample.
 
@@ -138,6 +143,7 @@ def crossentropy(ŷ, y, *, agg=mean, eps=None):
     return _aggregate(-ops.sum(target * ops.log(ŷ + eps), axis=-1), agg)
 
 
+@register("losses")
 def logitcrossentropy(ŷ, y, *, agg=mean):
     """logitcrossentropy(ŷ, y, *, agg=mean) -> crossentropy(softmax(ŷ), y), fused and stable.
 
@@ -153,6 +159,7 @@ def logitcrossentropy(ŷ, y, *, agg=mean):
     return _aggregate(fused.logitcrossentropy(ŷ, y, reduction="none"), agg)
 
 
+@register("losses")
 def binarycrossentropy(ŷ, y, *, agg=mean, eps=None):
     """binarycrossentropy(ŷ, y, *, agg=mean, eps=machine epsilon) -> the binary cross-entropy.
 
@@ -169,6 +176,7 @@ def binarycrossentropy(ŷ, y, *, agg=mean, eps=None):
     return _aggregate(losses, agg)
 
 
+@register("losses")
 def logitbinarycrossentropy(ŷ, y, *, agg=mean):
     """logitbinarycrossentropy(ŷ, y, *, agg=mean) -> binarycrossentropy(sigmoid(ŷ), y), stable.
 

@@ -17,7 +17,7 @@ constructor.
 >>> Descent(lr=-0.1)
 Traceback (most recent call last):
 ...
-toolkit.nn.rules.HyperparameterError: Descent: the learning rate cannot be negative, got -0.1
+toolkit.errors.HyperparameterError: Descent: the learning rate cannot be negative, got -0.1
 """
 
 from __future__ import annotations
@@ -29,11 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from toolkit.errors import GradientError, ToolkitError
-
-
-class HyperparameterError(ToolkitError, ValueError):
-    """A rule built with a hyper-parameter outside its valid range."""
+from toolkit.errors import GradientError, HyperparameterError
+from toolkit.registry import register
 
 
 def _xp(x):
@@ -133,6 +130,7 @@ class Rule:
         return dataclasses.replace(self, **own) if own else self
 
 
+@register("rules")
 @dataclass(frozen=True)
 class Descent(Rule):
     """Descent(lr=0.1): plain gradient descent, ``x -= lr * dx``.
@@ -175,6 +173,7 @@ class _MomentumRule(Rule):
         return _xp(x).zeros_like(x)
 
 
+@register("rules")
 @dataclass(frozen=True)
 class Momentum(_MomentumRule):
     """Momentum(lr=0.01, rho=0.9): ``v = rho * v + lr * dx; x -= v``.
@@ -198,6 +197,7 @@ class Momentum(_MomentumRule):
         return state, state  # never mutated downstream: rules do not modify dx
 
 
+@register("rules")
 @dataclass(frozen=True)
 class Nesterov(_MomentumRule):
     """Nesterov(lr=0.001, rho=0.9): gradient descent with Nesterov momentum.
@@ -251,6 +251,7 @@ def _adam_step(rule, state, dx, t):
     return (m, v, (b1t, b2t)), t
 
 
+@register("rules")
 @dataclass(frozen=True)
 class Adam(Rule):
     """Adam(lr=0.001, beta=(0.9, 0.999), eps=1e-8): adaptive moment estimation.
@@ -258,7 +259,7 @@ class Adam(Rule):
     >>> Adam(beta=(0.9, 1.5))
     Traceback (most recent call last):
     ...
-    toolkit.nn.rules.HyperparameterError: Adam: each beta must lie in [0, 1), got 1.5
+    toolkit.errors.HyperparameterError: Adam: each beta must lie in [0, 1), got 1.5
     """
 
     lr: float = 0.001
@@ -280,6 +281,7 @@ class Adam(Rule):
         return _adam_step(self, state, dx, out)
 
 
+@register("rules")
 @dataclass(frozen=True)
 class AdamW(Rule):
     """AdamW(lr=0.001, beta=(0.9, 0.999), decay=0.0, eps=1e-8): Adam with decoupled decay.
@@ -289,7 +291,7 @@ class AdamW(Rule):
     >>> AdamW(decay=-1.0)
     Traceback (most recent call last):
     ...
-    toolkit.nn.rules.HyperparameterError: AdamW: the weight decay cannot be negative, got -1.0
+    toolkit.errors.HyperparameterError: AdamW: the weight decay cannot be negative, got -1.0
     """
 
     lr: float = 0.001
@@ -315,6 +317,7 @@ class AdamW(Rule):
         return state, step
 
 
+@register("rules")
 @dataclass(frozen=True)
 class RMSProp(Rule):
     """RMSProp(lr=0.001, rho=0.9, eps=1e-8): ``q = rho*q + (1-rho)*dx²; step = lr*dx/(√q+eps)``.
@@ -322,7 +325,7 @@ class RMSProp(Rule):
     >>> RMSProp(rho=1.0)
     Traceback (most recent call last):
     ...
-    toolkit.nn.rules.HyperparameterError: RMSProp: rho must lie in [0, 1), got 1.0
+    toolkit.errors.HyperparameterError: RMSProp: rho must lie in [0, 1), got 1.0
     """
 
     lr: float = 0.001
@@ -354,6 +357,7 @@ class RMSProp(Rule):
         return state, t
 
 
+@register("rules")
 @dataclass(frozen=True)
 class WeightDecay(Rule):
     """WeightDecay(decay=5e-4): adds ``decay * x`` to the gradient (an L2 penalty).
@@ -372,6 +376,7 @@ class WeightDecay(Rule):
         return state, dx + self.decay * x
 
 
+@register("rules")
 @dataclass(frozen=True)
 class ClipGrad(Rule):
     """ClipGrad(delta=10.0): clips every gradient entry to ``[-delta, delta]``.
@@ -390,6 +395,7 @@ class ClipGrad(Rule):
         return state, _xp(dx).clip(dx, -self.delta, self.delta)
 
 
+@register("rules")
 @dataclass(frozen=True)
 class ClipNorm(Rule):
     """ClipNorm(omega=10.0, p=2.0, throw=True): rescales a gradient whose p-norm exceeds omega.
@@ -423,6 +429,7 @@ class ClipNorm(Rule):
         return state, dx * (self.omega / norm) if norm > self.omega else dx
 
 
+@register("rules")
 @dataclass(frozen=True, init=False)
 class OptimiserChain(Rule):
     """OptimiserChain(*rules): applies each rule to the step the previous one returned.
@@ -434,11 +441,17 @@ class OptimiserChain(Rule):
     """
 
     rules: tuple
+    config_children = ("rules",)  # a config lists them: {OptimiserChain: {rules: [...]}}
 
     def __init__(self, *rules):
         for r in rules:
             _check(self, isinstance(r, Rule), "every member must be a rule", r)
         object.__setattr__(self, "rules", tuple(rules))
+
+    @classmethod
+    def from_children(cls, children: dict) -> OptimiserChain:
+        """from_children({"rules": [rule, ...]}) -> the chain (the registry's build)."""
+        return cls(*children.get("rules", ()))
 
     def init(self, x):
         return tuple(r.init(x) for r in self.rules)
@@ -452,33 +465,3 @@ class OptimiserChain(Rule):
 
     def adjusted(self, **fields) -> Rule:
         return OptimiserChain(*(r.adjusted(**fields) for r in self.rules))
-
-
-def make(name: str, **config) -> Rule:
-    """make(name, **config) -> a rule built from its name and keywords (YAML), checked.
-
-    >>> make("Adam", lr=0.01, beta=[0.8, 0.9])
-    Adam(lr=0.01, beta=(0.8, 0.9), eps=1e-08)
-    >>> make("Adam", learning_rate=0.01)
-    Traceback (most recent call last):
-    ...
-    toolkit.errors.UnknownNameError: Adam has no option 'learning_rate'; Valid names: beta, eps, lr
-    """
-    from toolkit.errors import UnknownNameError, did_you_mean
-
-    if name not in RULES:
-        raise UnknownNameError(f"unknown optimiser rule {name!r}; " + did_you_mean(name, RULES))
-    cls = RULES[name]
-    fields = list(getattr(cls, "__dataclass_fields__", {}))
-    for key in config:
-        if cls is not OptimiserChain and key not in fields:
-            raise UnknownNameError(f"{name} has no option {key!r}; " + did_you_mean(key, fields))
-    return cls(**config)
-
-
-RULES = {
-    cls.__name__: cls
-    for cls in (Descent, Momentum, Nesterov, Adam, AdamW, RMSProp, WeightDecay, ClipGrad,
-                ClipNorm, OptimiserChain)
-}
-"""Every built-in rule by name (for YAML and the CLI)."""

@@ -27,10 +27,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from toolkit.nn._named import Table
-from toolkit.nn.rules import HyperparameterError
-
-SCHEDULES = Table("schedules")
+from toolkit.errors import HyperparameterError
+from toolkit.registry import register
 
 
 class Schedule:
@@ -67,7 +65,7 @@ def _linear(start: float, end: float, pct: float) -> float:
     return (end - start) * pct + start
 
 
-@SCHEDULES.register
+@register("schedules")
 @dataclass(frozen=True)
 class OneCycle(Schedule):
     """OneCycle(max_lr, pct_start=0.3, div_factor=25.0, final_div_factor=1e4, anneal="cos")
@@ -103,7 +101,7 @@ class OneCycle(Schedule):
         return curve(self.max_lr, low, (step - turn) / (total - 1 - turn))
 
 
-@SCHEDULES.register
+@register("schedules")
 @dataclass(frozen=True)
 class Cosine(Schedule):
     """Cosine(min_lr=0.0) — half a cosine from the rule's rate down to ``min_lr`` at the end.
@@ -118,7 +116,7 @@ class Cosine(Schedule):
         return self.min_lr + (base_lr - self.min_lr) * (1 + math.cos(math.pi * step / total)) / 2
 
 
-@SCHEDULES.register
+@register("schedules")
 @dataclass(frozen=True)
 class CosineWarmup(Schedule):
     """CosineWarmup(warmup, start_factor=0.01, min_lr=0.0) — a linear warm-up over ``warmup``
@@ -152,7 +150,7 @@ class CosineWarmup(Schedule):
         return Cosine(self.min_lr)(step - warm, total - warm, base_lr)
 
 
-@SCHEDULES.register
+@register("schedules")
 @dataclass(frozen=True)
 class Step(Schedule):
     """Step(every, gamma=0.1) — the rule's rate times ``gamma`` every ``every`` steps.
@@ -171,7 +169,7 @@ class Step(Schedule):
         return base_lr * self.gamma ** (step // self.every)
 
 
-@SCHEDULES.register
+@register("schedules")
 @dataclass(frozen=True)
 class Exponential(Schedule):
     """Exponential(gamma) — the rule's rate times ``gamma`` after every step.

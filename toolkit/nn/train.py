@@ -64,7 +64,6 @@ from toolkit.errors import (
 )
 from toolkit.nn import io
 from toolkit.nn.autodiff import withgradient
-from toolkit.nn.callbacks import CALLBACKS
 from toolkit.nn.history import EpochEnd, History
 from toolkit.nn.layers.base import Layer, sublayers
 from toolkit.nn.optimise import (
@@ -75,8 +74,8 @@ from toolkit.nn.optimise import (
     update,
 )
 from toolkit.nn.progress import Progress
-from toolkit.nn.schedules import SCHEDULES
 from toolkit.nn.tree import tree_leaves
+from toolkit.registry import registry
 
 __all__ = ["train", "History", "EpochEnd", "NonFiniteLossError"]
 
@@ -95,12 +94,12 @@ def train(loss, model, data, state, *, epochs: int = 1, val=None, metrics=(), ca
     """
     if not isinstance(epochs, int) or epochs < 0:
         raise ToolkitError(f"train: epochs must be a non-negative integer, got {epochs!r}")
-    callbacks = [CALLBACKS.build(c) for c in callbacks]
+    callbacks = [_built("callbacks", c, f"train.callbacks[{i}]") for i, c in enumerate(callbacks)]
     run = _Run(loss, model, data, state, checkpoint, checkpoint_every, callbacks)
     out = Progress(quiet, progress, log)
     start, skip = run.resume()
-    run.lr = _Rate(state, None if schedule is None else SCHEDULES.build(schedule), run.lr_factor,
-                   _total_steps(data, epochs, schedule))
+    schedule = None if schedule is None else _built("schedules", schedule, "train.schedule")
+    run.lr = _Rate(state, schedule, run.lr_factor, _total_steps(data, epochs, schedule))
     if run.folder is not None and not _resumable(run, start, skip, epochs, out):
         return run.history
     validation = _Validation(loss, val, metrics, run.history)
@@ -131,6 +130,13 @@ def _epochs(run, validation, callbacks, out: Progress, start: int, skip: int, ep
         if any(stop):
             break
     return event
+
+
+def _built(family: str, spec, where: str):
+    """A schedule or callback given by name or ``{name: {options}}`` (YAML), built; else itself."""
+    if isinstance(spec, str | dict):
+        return registry(family).build(spec, where=where)
+    return spec
 
 
 def _total_steps(data, epochs: int, schedule) -> int | None:

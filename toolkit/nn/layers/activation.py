@@ -1,46 +1,28 @@
 """Activation functions inside layers: by name or as the function, saved by name.
 
 A layer stores the function; its configuration (printing, weights files, YAML)
-stores the name. The names are those of :mod:`toolkit.nn.ops` (and of
-``toolkit.nn.activations`` when it registers more), plus ``None`` for identity.
+stores the name. The names are those of the ``activations`` family of the registry
+(:mod:`toolkit.nn.activations` registers the built-ins), plus ``None`` for identity.
 
 >>> from toolkit.nn import ops
->>> resolve("relu") is ops.relu, name_of(ops.relu), resolve(None)
-(True, 'relu', None)
+>>> resolve("relu") is ops.relu, name_of(ops.relu), resolve(None), resolve("σ") is ops.sigmoid
+(True, 'relu', None, True)
 """
 
 from __future__ import annotations
 
-from toolkit.errors import UnknownNameError, did_you_mean
-from toolkit.nn import ops
+from toolkit.registry import registry
 
-_OPS = ("relu", "sigmoid", "tanh", "gelu", "elu", "leakyrelu", "softplus", "softmax",
-        "logsoftmax", "exp", "abs")
-
-
-def table() -> dict:
-    """table() -> {name: function} of every activation a layer may name."""
-    out = {name: getattr(ops, name) for name in _OPS}
-    try:
-        from toolkit.nn import activations
-    except ImportError:  # the activations module is optional for layers
-        return out
-    registry = getattr(activations, "ACTIVATIONS", {})
-    out.update(registry)
-    return out
+_ACTIVATIONS = registry("activations")
 
 
 def resolve(activation):
     """resolve(activation) -> the function for a name, a function, or None (identity)."""
-    known = table()
-    if activation is None or activation == "identity" or activation is known.get("identity"):
+    if activation is None or activation == "identity":
         return None
     if callable(activation):
-        return activation
-    if activation not in known:
-        msg = f"unknown activation {activation!r}; " + did_you_mean(activation, known)
-        raise UnknownNameError(msg)
-    return known[activation]
+        return None if _ACTIVATIONS.name_of(activation) == "identity" else activation
+    return _ACTIVATIONS.get(activation)
 
 
 def name_of(fn) -> str | None:
@@ -51,7 +33,5 @@ def name_of(fn) -> str | None:
     """
     if fn is None:
         return None
-    for name, f in table().items():
-        if f is fn:
-            return name
-    return f"<{getattr(fn, '__name__', type(fn).__name__)}>"
+    name = _ACTIVATIONS.name_of(fn)
+    return name if name is not None else f"<{getattr(fn, '__name__', type(fn).__name__)}>"

@@ -14,8 +14,9 @@ default: active inside ``tk.gradient``, i.e. when their input or parameters are
 traced), ``"train"`` or ``"test"``; :func:`trainmode` / :func:`testmode` set it for a
 whole model.
 
-**The registry.** ``@register`` adds a layer class to :data:`LAYERS` by name; weights
-files (``toolkit.nn.io``) and YAML build layers from it and from ``config()``.
+**The registry.** Every layer class is registered by name in the ``layers`` family
+(``@register("layers")`` of :mod:`toolkit.registry`); weights files (``toolkit.nn.io``)
+and YAML build layers from it and from ``config()``.
 
 >>> import numpy as np
 >>> from toolkit.nn.layers import Dense, Chain
@@ -30,55 +31,12 @@ from __future__ import annotations
 import numpy as np
 
 from toolkit._seed import generator
-from toolkit.errors import ShapeError, UnknownNameError, did_you_mean
+from toolkit.errors import LayerShapeError, UnknownNameError, did_you_mean
 from toolkit.nn.device import array_module
 from toolkit.nn.module import Module
 from toolkit.nn.tracked import Tracked
 
-#: Every layer class that weights files and YAML may build, by name.
-LAYERS: dict[str, type] = {}
-
 _MODES = ("auto", "train", "test")
-
-
-def register(cls):
-    """@register — add a layer class to :data:`LAYERS` under its class name.
-
-    >>> "Dense" in LAYERS and "Chain" in LAYERS
-    True
-    """
-    LAYERS[cls.__name__] = cls
-    return cls
-
-
-def make(name: str, **config):
-    """make(name, **config) -> a registered layer built from its name and keywords (YAML).
-
-    Unknown layer names and keywords are refused, listing the valid ones.
-
-    >>> make("Dense", out=10)
-    Dense(? => 10)
-    >>> make("Dense", outs=10)
-    Traceback (most recent call last):
-    ...
-    toolkit.errors.UnknownNameError: Dense has no option 'outs'; did you mean 'out'? ...
-    """
-    if name not in LAYERS:
-        raise UnknownNameError(f"unknown layer {name!r}; " + did_you_mean(name, LAYERS))
-    return LAYERS[name](**_checked_options(LAYERS[name], name, config))
-
-
-def _checked_options(cls, name: str, config: dict) -> dict:
-    import inspect
-
-    params = inspect.signature(cls).parameters
-    valid = [p for p, v in params.items() if v.kind in (v.POSITIONAL_OR_KEYWORD, v.KEYWORD_ONLY)]
-    if any(v.kind == v.VAR_KEYWORD for v in params.values()):
-        return config
-    for key in config:
-        if key not in valid:
-            raise UnknownNameError(f"{name} has no option {key!r}; " + did_you_mean(key, valid))
-    return config
 
 
 class param:
@@ -97,24 +55,6 @@ class param:
         if obj is None:
             return self
         return obj.materialise().__dict__.get(self.name)
-
-
-class LayerShapeError(ShapeError):
-    """A batch of the wrong shape reached a layer; the message names the layer and where."""
-
-    def __init__(self, layer: str, expects: str, got: str):
-        self.layer, self.expects, self.got, self.where = layer, expects, got, []
-        super().__init__(self._message())
-
-    def _message(self) -> str:
-        at = f" at {'.'.join(self.where)}" if self.where else ""
-        return f"{self.layer}{at} expects input {self.expects}, got {self.got}"
-
-    def locate(self, step: str) -> LayerShapeError:
-        """locate(step) -> self, with ``step`` (``"layers[3]"``) prefixed to its location."""
-        self.where.insert(0, step)
-        self.args = (self._message(),)
-        return self
 
 
 def shape_of(x) -> tuple:

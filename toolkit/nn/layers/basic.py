@@ -18,8 +18,9 @@ from toolkit._seed import generator
 from toolkit.errors import DataError
 from toolkit.nn import fused, ops
 from toolkit.nn.layers import activation as act
-from toolkit.nn.layers.base import Layer, active, check_mode, param, register, shape_of
+from toolkit.nn.layers.base import Layer, active, check_mode, param, shape_of
 from toolkit.nn.layers.init import draw_weight_or_bias, initialiser, weight_and_bias
+from toolkit.registry import register
 
 
 def _check_size(layer, name: str, value, allow_none: bool = True) -> None:
@@ -30,7 +31,7 @@ def _check_size(layer, name: str, value, allow_none: bool = True) -> None:
         raise DataError(msg)
 
 
-@register
+@register("layers")
 class Dense(Layer):
     """Dense(in_=None, out=None, activation=None, *, bias=True, init="glorot_uniform", seed=None).
 
@@ -38,7 +39,7 @@ class Dense(Layer):
     ``(..., in_)``); ``weight`` has shape ``(in_, out)`` — batch first, so the
     transpose of Flux's. Leave ``in_`` out to infer it from the first batch.
     ``activation`` is a function or its name (``"relu"``); ``init`` a name from
-    ``toolkit.nn.layers.init.INITS``.
+    the ``inits`` family (``tk.registry("inits").names()``).
 
     >>> import numpy as np
     >>> d = Dense(out=4)
@@ -49,7 +50,7 @@ class Dense(Layer):
     >>> Dense(6, 4, seed=0)(np.zeros((2, 5), np.float32))
     Traceback (most recent call last):
     ...
-    toolkit.nn.layers.base.LayerShapeError: Dense(6 => 4) expects input (N, 6), got (2, 5)
+    toolkit.errors.LayerShapeError: Dense(6 => 4) expects input (N, 6), got (2, 5)
     """
 
     _fields = ("weight", "bias")
@@ -92,7 +93,7 @@ class Dense(Layer):
         return f"{'?' if self.in_ is None else self.in_} => {self.out}{extra}"
 
 
-@register
+@register("layers")
 class Flatten(Layer):
     """Flatten(): ``(N, d1, d2, ...) -> (N, d1*d2*...)``.
 
@@ -111,7 +112,7 @@ class Flatten(Layer):
         return ""
 
 
-@register
+@register("layers")
 class Dropout(Layer):
     """Dropout(p, *, mode="auto", seed=None): zeroes each entry with probability ``p``.
 

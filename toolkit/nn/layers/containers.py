@@ -18,8 +18,9 @@ from functools import reduce
 
 from toolkit.errors import DataError, UnknownNameError, did_you_mean
 from toolkit.nn import ops
-from toolkit.nn.layers.base import Layer, LayerShapeError, register, seed_layers
+from toolkit.nn.layers.base import Layer, LayerShapeError, seed_layers
 from toolkit.nn.module import Module
+from toolkit.registry import register
 
 
 def _cat(*xs):
@@ -108,7 +109,7 @@ def _members(owner: str, layers: tuple, named: dict):
     return dict(named) if named else list(layers)
 
 
-@register
+@register("layers")
 class Chain(Container):
     """Chain(*layers, seed=None) or Chain(name=layer, ..., seed=None): layers in sequence.
 
@@ -126,15 +127,23 @@ class Chain(Container):
     >>> m(np.ones((1, 5), np.float32))
     Traceback (most recent call last):
     ...
-    toolkit.nn.layers.base.LayerShapeError: Dense(4 => 3) at layers.enc.layers[0] expects input ...
+    toolkit.errors.LayerShapeError: Dense(4 => 3) at layers.enc.layers[0] expects input ...
     """
 
     _fields = ("layers",)
+
+    config_children = ("layers",)  # the registry writes and builds them as components
 
     def __init__(self, *layers, seed=None, **named):
         self.layers = _members("Chain", layers, named)
         if seed is not None:
             seed_layers(self, seed)
+
+    @classmethod
+    def from_children(cls, children: dict, *, seed=None) -> Chain:
+        """from_children({"layers": list or dict}, *, seed=None) -> a Chain (registry builds)."""
+        layers = children.get("layers", [])
+        return cls(**layers, seed=seed) if isinstance(layers, dict) else cls(*layers, seed=seed)
 
     @classmethod
     def from_config(cls, config: dict, children: dict) -> Chain:
@@ -166,7 +175,7 @@ class Chain(Container):
             raise UnknownNameError(msg) from None
 
 
-@register
+@register("layers")
 class SkipConnection(Layer):
     """SkipConnection(layer, connection="add"): ``connection(layer(x), x)``.
 
@@ -181,6 +190,8 @@ class SkipConnection(Layer):
 
     _fields = ("layer",)
 
+    config_children = ("layer",)
+
     def __init__(self, layer, connection="add"):
         _check_member("SkipConnection", layer)
         self.layer = layer
@@ -188,6 +199,11 @@ class SkipConnection(Layer):
 
     def config(self) -> dict:
         return {"connection": self.connection_name}
+
+    @classmethod
+    def from_children(cls, children: dict, *, connection="add") -> SkipConnection:
+        """from_children({"layer": layer}, *, connection="add") -> a SkipConnection."""
+        return cls(children["layer"], connection)
 
     @classmethod
     def from_config(cls, config: dict, children: dict) -> SkipConnection:
@@ -208,7 +224,7 @@ class SkipConnection(Layer):
         return render(self)
 
 
-@register
+@register("layers")
 class Parallel(Container):
     """Parallel(connection, *layers) or Parallel(connection, name=layer, ...).
 
@@ -223,11 +239,21 @@ class Parallel(Container):
 
     _fields = ("layers",)
 
+    config_children = ("layers",)
+
     def __init__(self, connection, *layers, seed=None, **named):
         self.connection_name, self.connection = _connection(connection)
         self.layers = _members("Parallel", layers, named)
         if seed is not None:
             seed_layers(self, seed)
+
+    @classmethod
+    def from_children(cls, children: dict, *, connection: str, seed=None) -> Parallel:
+        """from_children({"layers": list or dict}, *, connection, seed=None) -> a Parallel."""
+        layers = children.get("layers", [])
+        if isinstance(layers, dict):
+            return cls(connection, **layers, seed=seed)
+        return cls(connection, *layers, seed=seed)
 
     def config(self) -> dict:
         return {"connection": self.connection_name}

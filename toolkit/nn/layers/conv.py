@@ -15,8 +15,9 @@ import numpy as np
 from toolkit.errors import DataError
 from toolkit.nn import fused_conv
 from toolkit.nn.layers import activation as act
-from toolkit.nn.layers.base import Layer, param, register, shape_of
+from toolkit.nn.layers.base import Layer, param, shape_of
 from toolkit.nn.layers.init import draw_weight_or_bias, initialiser, weight_and_bias
+from toolkit.registry import register
 
 
 def _pair(owner: str, name: str, value) -> tuple[int, int]:
@@ -53,7 +54,7 @@ def _images(layer, x, channels):
     return shape
 
 
-@register
+@register("layers")
 class Conv(Layer):
     """Conv(kernel, in_=None, out=None, activation=None, *, stride=1, pad=0, dilation=1,
     bias=True, init="glorot_uniform", seed=None).
@@ -141,7 +142,7 @@ class _Pool(Layer):
         return text + (f", pad={self.pad!r}" if self.pad != 0 else "")
 
 
-@register
+@register("layers")
 class MaxPool(_Pool):
     """MaxPool(window=(2, 2), *, stride=window, pad=0): the maximum of each window.
 
@@ -152,7 +153,7 @@ class MaxPool(_Pool):
     _function = staticmethod(fused_conv.maxpool2d)
 
 
-@register
+@register("layers")
 class MeanPool(_Pool):
     """MeanPool(window=(2, 2), *, stride=window, pad=0): the mean of each window.
 
@@ -163,7 +164,7 @@ class MeanPool(_Pool):
     _function = staticmethod(fused_conv.meanpool2d)
 
 
-@register
+@register("layers")
 class GlobalMeanPool(Layer):
     """GlobalMeanPool(): ``(N, H, W, C) -> (N, 1, 1, C)``, the mean over height and width.
 

@@ -5,7 +5,7 @@ ever read. Fans follow Flux: for a Dense weight ``(in, out)`` they are ``in`` an
 ``out``; for a Conv weight ``(kh, kw, cin, cout)`` ``kh*kw*cin`` and ``kh*kw*cout``.
 
 >>> import numpy as np
->>> w = INITS["glorot_uniform"](np.random.default_rng(0), (100, 50), 100, 50)
+>>> w = initialiser("glorot_uniform")[1](np.random.default_rng(0), (100, 50), 100, 50)
 >>> w.dtype, bool(abs(w).max() <= np.sqrt(6 / 150))
 (dtype('float32'), True)
 """
@@ -15,60 +15,89 @@ from __future__ import annotations
 import numpy as np
 
 from toolkit.errors import UnknownNameError, did_you_mean
+from toolkit.registry import register, registry
 
 
+@register("inits")
 def glorot_uniform(rng, shape, fan_in, fan_out):
-    """glorot_uniform(rng, shape, fan_in, fan_out): U(±√(6/(fan_in+fan_out))), Flux's default."""
+    """glorot_uniform(rng, shape, fan_in, fan_out): U(±√(6/(fan_in+fan_out))), Flux's default.
+
+    >>> w = glorot_uniform(np.random.default_rng(0), (30, 20), 30, 20)
+    >>> w.shape, bool(abs(w).max() <= np.sqrt(6 / 50))
+    ((30, 20), True)
+    """
     limit = np.sqrt(6.0 / (fan_in + fan_out))
     return rng.uniform(-limit, limit, shape).astype(np.float32)
 
 
+@register("inits")
 def glorot_normal(rng, shape, fan_in, fan_out):
-    """glorot_normal(rng, shape, fan_in, fan_out): N(0, 2/(fan_in+fan_out))."""
+    """glorot_normal(rng, shape, fan_in, fan_out): N(0, 2/(fan_in+fan_out)).
+
+    >>> w = glorot_normal(np.random.default_rng(0), (200, 300), 200, 300)
+    >>> round(float(w.std() ** 2 * 500), 1)
+    2.0
+    """
     return (rng.standard_normal(shape) * np.sqrt(2.0 / (fan_in + fan_out))).astype(np.float32)
 
 
+@register("inits")
 def kaiming_uniform(rng, shape, fan_in, fan_out):
-    """kaiming_uniform(rng, shape, fan_in, fan_out): U(±√(6/fan_in)), for relu layers."""
+    """kaiming_uniform(rng, shape, fan_in, fan_out): U(±√(6/fan_in)), for relu layers.
+
+    >>> w = kaiming_uniform(np.random.default_rng(0), (24, 10), 24, 10)
+    >>> bool(abs(w).max() <= 0.5), w.dtype
+    (True, dtype('float32'))
+    """
     limit = np.sqrt(6.0 / fan_in)
     return rng.uniform(-limit, limit, shape).astype(np.float32)
 
 
+@register("inits")
 def kaiming_normal(rng, shape, fan_in, fan_out):
-    """kaiming_normal(rng, shape, fan_in, fan_out): N(0, 2/fan_in)."""
+    """kaiming_normal(rng, shape, fan_in, fan_out): N(0, 2/fan_in).
+
+    >>> w = kaiming_normal(np.random.default_rng(0), (200, 300), 200, 300)
+    >>> round(float(w.std() ** 2 * 200), 1)
+    2.0
+    """
     return (rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)).astype(np.float32)
 
 
+@register("inits")
 def zeros(rng, shape, fan_in, fan_out):
-    """zeros(rng, shape, fan_in, fan_out): all zeros."""
+    """zeros(rng, shape, fan_in, fan_out): all zeros.
+
+    >>> zeros(None, (2,), 1, 2).tolist()
+    [0.0, 0.0]
+    """
     return np.zeros(shape, np.float32)
 
 
+@register("inits")
 def ones(rng, shape, fan_in, fan_out):
-    """ones(rng, shape, fan_in, fan_out): all ones."""
+    """ones(rng, shape, fan_in, fan_out): all ones.
+
+    >>> ones(None, (2,), 1, 2).tolist()
+    [1.0, 1.0]
+    """
     return np.ones(shape, np.float32)
 
 
-INITS = {f.__name__: f for f in (glorot_uniform, glorot_normal, kaiming_uniform,
-                                  kaiming_normal, zeros, ones)}
-"""Initialisers by name."""
-
-
 def initialiser(init):
-    """initialiser(init) -> (name, function) for a name or one of :data:`INITS`' functions.
+    """initialiser(init) -> (name, function) for a name or a function of the ``inits`` family.
 
     >>> initialiser("zeros")[0]
     'zeros'
     """
+    inits = registry("inits")
     if isinstance(init, str):
-        if init not in INITS:
-            raise UnknownNameError(f"unknown init {init!r}; " + did_you_mean(init, INITS))
-        return init, INITS[init]
-    for name, fn in INITS.items():
-        if fn is init:
-            return name, fn
-    msg = "init must be one of the named initialisers; " + did_you_mean(str(init), INITS)
-    raise UnknownNameError(msg)
+        return inits.canonical(init), inits.get(init)
+    name = inits.name_of(init)
+    if name is None:
+        msg = "init must be one of the named initialisers; " + did_you_mean(str(init), inits)
+        raise UnknownNameError(msg)
+    return name, init
 
 
 def weight_and_bias(weight: tuple, out: int, bias: bool) -> dict:

@@ -14,7 +14,8 @@ import numpy as np
 from toolkit.errors import DataError
 from toolkit.nn import fused
 from toolkit.nn.layers import activation as act
-from toolkit.nn.layers.base import Layer, active, check_mode, param, register, shape_of
+from toolkit.nn.layers.base import Layer, active, check_mode, param, shape_of
+from toolkit.registry import register
 
 
 def _positive(owner: str, name: str, value) -> None:
@@ -22,7 +23,7 @@ def _positive(owner: str, name: str, value) -> None:
         raise DataError(f"{owner}: {name} must be a positive integer, got {value!r}")
 
 
-@register
+@register("layers")
 class BatchNorm(Layer):
     """BatchNorm(channels=None, activation=None, *, momentum=0.1, eps=1e-5, affine=True,
     mode="auto").
@@ -87,7 +88,7 @@ class BatchNorm(Layer):
         return text + ("" if self.mode == "auto" else f", mode={self.mode!r}")
 
 
-@register
+@register("layers")
 class LayerNorm(Layer):
     """LayerNorm(size=None, activation=None, *, eps=1e-5, affine=True).
 

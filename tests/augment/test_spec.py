@@ -16,12 +16,12 @@ from toolkit.augment import (
     TransformError,
     from_dict,
     from_yaml,
-    lookup,
-    names,
-    register,
-    registry,
 )
-from toolkit.errors import UnknownNameError
+from toolkit.errors import ConfigError, UnknownNameError
+from toolkit.registry import register, registry
+
+TRANSFORMS = registry("transforms")
+names, lookup = TRANSFORMS.names, TRANSFORMS.get
 
 REQUIRED = {"HorizontalFlip", "VerticalFlip", "Rotate", "ShiftScaleRotate", "RandomResizedCrop",
             "CenterCrop", "RandomCrop", "PadIfNeeded", "RandomBrightnessContrast", "Blur",
@@ -30,7 +30,7 @@ REQUIRED = {"HorizontalFlip", "VerticalFlip", "Rotate", "ShiftScaleRotate", "Ran
 
 def test_names_cover_the_issue_and_are_sorted():
     assert REQUIRED <= set(names())
-    assert names() == sorted(names()) == list(registry())
+    assert names() == sorted(names()) == list(TRANSFORMS)
     assert lookup("Rotate") is Rotate
 
 
@@ -64,15 +64,15 @@ def test_unknown_transform_names_list_the_valid_ones():
 
 
 def test_unknown_and_bad_parameters_name_the_place():
-    with pytest.raises(UnknownNameError, match=r"^augment\[0\]: Rotate: unknown parameter 'angle'; "
-                       r"Valid names: border_mode, fill, interpolation, limit, p$"):
+    with pytest.raises(UnknownNameError, match=r"^augment\[0\]\.Rotate: unknown keyword 'angle'; "
+                       r"Valid keywords: border_mode, fill, interpolation, limit, p$"):
         from_dict([{"Rotate": {"angle": 10}}], where="augment")
-    with pytest.raises(TransformError, match=r"^spec\[0\]: Rotate: limit must be .*got 'ten'$"):
+    with pytest.raises(ConfigError, match=r"^spec\[0\]\.Rotate: limit must be .*got 'ten'$"):
         from_dict([{"Rotate": {"limit": "ten"}}])
-    with pytest.raises(TransformError, match=r"^spec: Rotate: border_mode must be one of "
+    with pytest.raises(ConfigError, match=r"^spec\.Rotate: border_mode must be one of "
                        r"'constant', 'replicate', 'reflect', 'reflect101', 'wrap', got 'mirror'$"):
         from_dict({"Rotate": {"border_mode": "mirror"}})
-    with pytest.raises(TransformError, match="missing required parameter.*size"):
+    with pytest.raises(ConfigError, match="missing required keyword.*size"):
         from_dict({"RandomResizedCrop": {}})
 
 
@@ -83,7 +83,7 @@ def test_unknown_and_bad_parameters_name_the_place():
     {"Rotate": {1: 10}},
 ])
 def test_malformed_entries_are_refused(spec):
-    with pytest.raises(TransformError, match="^spec"):
+    with pytest.raises(ConfigError, match="^spec"):
         from_dict(spec)
 
 
@@ -99,8 +99,8 @@ def test_a_second_transform_under_a_taken_name_is_refused():
         def __init__(self, *, p=0.5):
             super().__init__(p=p)
 
-    with pytest.raises(ImportError, match="two transforms are registered as 'Rotate'"):
-        register(Rotate)
+    with pytest.raises(ConfigError, match="two transforms are registered as 'Rotate'"):
+        register("transforms", Rotate)
     assert lookup("Rotate") is tk.augment.Rotate
 
 
