@@ -73,9 +73,10 @@ def test_a_loader_shows_its_next_batch_as_images(digits):
 
 def test_an_image_folder_shows_class_counts_and_a_sample_of_each(digits):
     page = _page(digits)
-    counts = {row[0]: int(row[1]) for row in page.rows[1:]}
+    counts = {row[0]: int(row[1]) for row in page.rows[1:len(digits.classes) + 1]}
     assert counts == dict(zip(digits.classes, np.bincount(digits.targets).tolist(), strict=True))
     assert len(page.images) == len(digits.classes)
+    assert "0/0000.png" in digits._repr_html_()  # and the manifest's first rows
 
 
 def test_a_table_shows_its_schema(wine_csv):

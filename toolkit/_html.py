@@ -31,9 +31,20 @@ def table(headers, rows, caption: str | None = None) -> str:
     return f"<table>{cap}<tr>{head}</tr>{body}</table>"
 
 
-def text_fallback(text: str) -> str:
-    """The plain ``repr`` inside ``<pre>``: what a repr shows when it has nothing richer."""
-    return f"<pre>{escape(text)}</pre>"
+def label_name(label, classes=None) -> str:
+    """label_name(label, classes=None) -> the class name of an index or a one-hot row.
+
+    >>> label_name(2, ["a", "b", "c"]), label_name(np.array([0.0, 1.0])), label_name(7, ["a"])
+    ('c', '1', '7')
+    """
+    label = np.asarray(label)
+    index = int(label.argmax()) if label.ndim == 1 and label.size > 1 else int(label)
+    return str(classes[index]) if classes is not None and 0 <= index < len(classes) else str(index)
+
+
+def caption(obj) -> str:
+    """caption(obj) -> the object's plain ``repr`` as a line of code, heading its HTML repr."""
+    return f"<p><code>{escape(repr(obj))}</code></p>"
 
 
 def png(image, scale: int = 1) -> str:

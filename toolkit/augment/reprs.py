@@ -35,5 +35,4 @@ def transform_html(transform) -> str:
     image = pattern()
     images = [image] + [transform.apply(image, seed) for seed in range(DRAWS)]
     captions = ["before"] + [f"seed {seed}" for seed in range(DRAWS)]
-    return f"<p><code>{_html.escape(repr(transform))}</code></p>" + _html.image_grid(
-        images, captions, size=72)
+    return _html.caption(transform) + _html.image_grid(images, captions, size=72)

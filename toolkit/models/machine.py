@@ -68,8 +68,7 @@ class Machine:
 
         params = self.model.get_params(deep=False)
         rows = [[name, repr(value)] for name, value in params.items()]
-        return (f"<p><code>{_html.escape(repr(self))}</code></p>"
-                + _html.table(["hyper-parameter", "value"], rows))
+        return _html.caption(self) + _html.table(["hyper-parameter", "value"], rows)
 
 
 def machine(model, X=None, y=None) -> Machine:

@@ -72,6 +72,14 @@ class EarlyStopping(_Monitor):
     """EarlyStopping(monitor="val_loss", patience=3, min_delta=0.0, restore_best=True, mode="auto")
     — stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience``
     epochs; with ``restore_best`` the model gets back the weights of its best epoch.
+
+    >>> import numpy as np, toolkit as tk
+    >>> model, x = tk.Dense(1, 1, seed=0), np.ones((4, 1), np.float32)
+    >>> history = tk.train(lambda m, x, y: tk.mse(m(x), y), model, [(x, x)],
+    ...                    tk.setup(tk.Descent(0.05), model), epochs=50, val=(x, 0.5 * x),
+    ...                    callbacks=[EarlyStopping(patience=2)], quiet=True)
+    >>> len(history) < 50  # stopped two epochs after the validation loss stopped falling
+    True
     """
 
     def __init__(self, monitor: str = "val_loss", patience: int = 3, min_delta: float = 0.0,
@@ -107,6 +115,15 @@ class Checkpoint(_Monitor):
     — save the model with ``tk.save`` after each epoch, or with ``best_only`` only when
     ``monitor`` improved. (To resume training after a crash, pass ``checkpoint=folder``
     to ``tk.train``: that keeps the optimiser state too.)
+
+    >>> import os, tempfile, numpy as np, toolkit as tk
+    >>> path = os.path.join(tempfile.mkdtemp(), "best.safetensors")
+    >>> model, x = tk.Dense(1, 1, seed=0), np.ones((4, 1), np.float32)
+    >>> _ = tk.train(lambda m, x, y: tk.mse(m(x), y), model, [(x, x)],
+    ...              tk.setup(tk.Descent(0.05), model), epochs=3, val=(x, x),
+    ...              callbacks=[Checkpoint(path)], quiet=True)
+    >>> bool((tk.load(path).weight == model.weight).all())  # still improving: the last is best
+    True
     """
 
     def __init__(self, path: str | Path = "best.safetensors", monitor: str = "val_loss",
@@ -130,6 +147,14 @@ class ReduceLROnPlateau(_Monitor):
     """ReduceLROnPlateau(monitor="val_loss", factor=0.1, patience=2, min_delta=0.0, min_lr=0.0,
     mode="auto") — multiply the learning rate by ``factor`` when ``monitor`` has not
     improved for ``patience`` epochs, down to ``min_lr`` (on top of any schedule).
+
+    >>> import numpy as np, toolkit as tk
+    >>> model, x = tk.Dense(1, 1, seed=0), np.ones((4, 1), np.float32)
+    >>> history = tk.train(lambda m, x, y: tk.mse(m(x), y), model, [(x, x)],
+    ...                    tk.setup(tk.Descent(0.05), model), epochs=30, val=(x, 0.5 * x),
+    ...                    callbacks=[ReduceLROnPlateau(factor=0.5)], quiet=True)
+    >>> history["lr"][0], history["lr"][-1] < 0.05
+    (0.05, True)
     """
 
     def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 2,

@@ -89,7 +89,7 @@ class History:
     def _repr_html_(self) -> str:
         curves = {k: self[k] for k in ("loss", "val_loss") if k in self.columns()}
         rows = [[_cell(row.get(c)) for c in self.columns()] for row in self.rows]
-        return (f"<div><p>{_html.escape(repr(self))}</p>{_html.line_chart(curves)}"
+        return (f"<div>{_html.caption(self)}{_html.line_chart(curves)}"
                 f"{_html.table(self.columns(), rows)}</div>")
 
 

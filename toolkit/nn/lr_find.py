@@ -65,7 +65,7 @@ class LRFind:
                 f"valley {self.valley:.3g}, steep {self.steep:.3g})")
 
     def _repr_html_(self) -> str:
-        return (f"<div><p>{_html.escape(repr(self))}</p>"
+        return (f"<div>{_html.caption(self)}"
                 f"{_html.line_chart({'smoothed loss': self.losses}, xlabel='step (rate grows exponentially)')}"
                 f"</div>")
 

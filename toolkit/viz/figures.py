@@ -5,6 +5,8 @@ drawn on a screen, no global figure list grows, and it works headless (the Agg
 renderer). In a notebook the figure shows as a PNG (see ``toolkit.viz``).
 
 >>> import numpy as np
+
+from toolkit._html import label_name
 >>> fig = plot_confusion([0, 1, 1, 2], [0, 1, 2, 2], classes=["a", "b", "c"])
 >>> ax = fig.axes[0]
 >>> ax.get_xlabel(), ax.get_ylabel(), [t.get_text() for t in ax.get_xticklabels()]
@@ -55,12 +57,6 @@ def image_grid(images, titles, ncols: int | None = None, size: float = 1.4):
     return fig
 
 
-def _class_name(label, classes) -> str:
-    label = np.asarray(label)
-    index = int(label.argmax()) if label.ndim == 1 and label.size > 1 else int(label)
-    return str(classes[index]) if classes is not None else str(index)
-
-
 def show_batch(data, n: int = 16, *, ncols: int | None = None, classes=None):
     """show_batch(loader_or_dataset, n=16, *, ncols=None, classes=None) -> Figure.
 
@@ -75,7 +71,7 @@ def show_batch(data, n: int = 16, *, ncols: int | None = None, classes=None):
         items = [data[i] for i in range(min(n, len(data)))]
         x, y = [image for image, _ in items], [label for _, label in items]
         classes = classes if classes is not None else getattr(data, "classes", None)
-    titles = [_class_name(label, classes) for label in y]
+    titles = [label_name(label, classes) for label in y]
     return image_grid(list(x), titles, ncols)
 
 
@@ -159,7 +155,7 @@ def top_losses(model, data, n: int = 9, *, classes=None, ncols: int | None = Non
     losses = per_item_loss(logits, y)
     worst = np.argsort(-losses, kind="stable")[:n]
     predicted = logits.argmax(axis=1)
-    titles = [f"{_class_name(y[i], classes)} / {_class_name(predicted[i], classes)} / "
+    titles = [f"{label_name(y[i], classes)} / {label_name(predicted[i], classes)} / "
               f"{losses[i]:.2f}" for i in worst]
     fig = image_grid([x[i] for i in worst], titles, ncols or min(n, 3 if n <= 9 else 4), 1.8)
     fig.suptitle("true / predicted / loss", fontsize=9)
