@@ -90,22 +90,26 @@ def test_resume_from_an_epoch_checkpoint_is_bit_identical(digits, tmp_path):
     assert hr.loss == h2.loss
 
 
-def test_resume_mid_epoch_is_bit_identical(digits, tmp_path):
-    xt, yt = digits[0][:512], digits[1][:512]
-    straight, _, _ = _run(xt, yt, 2)
+def _crash_at(call, xt, yt, epochs, folder, **kw):
+    """_run's training, interrupted at the ``call``-th step, checkpointing every 2 steps."""
     calls = {"n": 0}
 
     def crashing(m, x, y):
         calls["n"] += 1
-        if calls["n"] == 12:  # step 4 of the second epoch (8 steps per epoch)
+        if calls["n"] == call:
             raise KeyboardInterrupt
         return _loss(m, x, y)
 
     model = _mlp(seed=5)
-    state = tk.setup(tk.Adam(3e-3), model)
     with pytest.raises(KeyboardInterrupt):
-        tk.train(crashing, model, _loader(xt, yt, 64, seed=3), state, epochs=2,
-                 checkpoint=tmp_path, checkpoint_every=2)
+        tk.train(crashing, model, _loader(xt, yt, 64, seed=3), tk.setup(tk.Adam(3e-3), model),
+                 epochs=epochs, checkpoint=folder, checkpoint_every=2, **kw)
+
+
+def test_resume_mid_epoch_is_bit_identical(digits, tmp_path):
+    xt, yt = digits[0][:512], digits[1][:512]
+    straight, _, _ = _run(xt, yt, 2)
+    _crash_at(12, xt, yt, 2, tmp_path)  # step 4 of the second epoch (8 steps per epoch)
     resumed, _, history = _run(xt, yt, 2, checkpoint=tmp_path, checkpoint_every=2)
     _same_weights(straight, resumed)
     assert [len(s) for s in history.steps] == [8, 8]
@@ -268,18 +272,7 @@ def test_resume_mid_run_resumes_the_schedule(digits, tmp_path):
     xt, yt = digits[0][:512], digits[1][:512]
     schedule = {"OneCycle": {"max_lr": 0.01}}  # by name, as YAML gives it
     straight, _, h = _run(xt, yt, 3, schedule=schedule, quiet=True)
-    calls = {"n": 0}
-
-    def crashing(m, x, y):
-        calls["n"] += 1
-        if calls["n"] == 13:  # step 5 of the second epoch (8 steps per epoch)
-            raise KeyboardInterrupt
-        return _loss(m, x, y)
-
-    model = _mlp(seed=5)
-    with pytest.raises(KeyboardInterrupt):
-        tk.train(crashing, model, _loader(xt, yt, 64, seed=3), tk.setup(tk.Adam(3e-3), model),
-                 epochs=3, checkpoint=tmp_path, checkpoint_every=2, schedule=schedule, quiet=True)
+    _crash_at(13, xt, yt, 3, tmp_path, schedule=schedule, quiet=True)  # epoch 2, step 5
     resumed, _, hr = _run(xt, yt, 3, checkpoint=tmp_path, checkpoint_every=2, schedule=schedule,
                           quiet=True)
     _same_weights(straight, resumed)
