@@ -64,7 +64,8 @@ def test_a_chain_shows_a_row_per_layer():
 def test_a_loader_shows_its_next_batch_as_images(digits):
     loader = tk.DataLoader(digits, 12, shuffle=True, seed=1)
     page = _page(loader)
-    assert len(page.images) == 12 and all(s.startswith("data:image/png;base64,") for s in page.images)
+    assert len(page.images) == 12
+    assert all(s.startswith("data:image/png;base64,") for s in page.images)
     _, y = next(iter(loader.iter_epoch(0)))
     text = loader._repr_html_()
     captions = [part.split("</figcaption>")[0] for part in text.split("<figcaption>")[1:]]

@@ -113,7 +113,8 @@ def line_chart(series: dict, xlabel: str = "epoch", width: int = 360, height: in
         colour = _COLOURS[k % len(_COLOURS)]
         points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values)
                           if v is not None and math.isfinite(v))
-        parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="1.5" points="{points}"/>')
+        parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="1.5" '
+                     f'points="{points}"/>')
         parts.append(f'<text x="{width - pad - 90}" y="{14 + 12 * k}" font-size="11" '
                      f'fill="{colour}">{escape(name)}</text>')
     return "".join(parts) + "</svg>"

@@ -1,4 +1,4 @@
-"""tk.summary: output shapes by running the input layer by layer, parameter counts, frozen layers."""
+"""tk.summary: output shapes from running the input layer by layer, counts, frozen layers."""
 
 import numpy as np
 

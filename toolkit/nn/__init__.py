@@ -19,7 +19,9 @@ from toolkit.nn.activations import (
     σ,
 )
 from toolkit.nn.autodiff import gradient, withgradient
+from toolkit.nn.callbacks import Checkpoint, EarlyStopping, ReduceLROnPlateau
 from toolkit.nn.device import cpu, gpu
+from toolkit.nn.history import EpochEnd, History
 from toolkit.nn.io import loadweights
 from toolkit.nn.layers import (
     BatchNorm,
@@ -61,8 +63,6 @@ from toolkit.nn.rules import (
     RMSProp,
     WeightDecay,
 )
-from toolkit.nn.callbacks import Checkpoint, EarlyStopping, ReduceLROnPlateau
-from toolkit.nn.history import EpochEnd, History
 from toolkit.nn.schedules import Cosine, CosineWarmup, Exponential, OneCycle, Step
 from toolkit.nn.summary import summary
 from toolkit.nn.train import train

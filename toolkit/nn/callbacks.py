@@ -41,7 +41,7 @@ class _Monitor:
     def value(self, event) -> float:
         values = event.values
         if self.monitor not in values:
-            hint = " (pass val= to tk.train to get validation values)" if "val_" in self.monitor else ""
+            hint = " (pass val= to tk.train for those)" if "val_" in self.monitor else ""
             msg = (f"{type(self).__name__} monitors {self.monitor!r}, which this training does not "
                    f"report{hint}; {did_you_mean(self.monitor, values)}")
             raise UnknownNameError(msg)
@@ -51,7 +51,8 @@ class _Monitor:
         """Whether the monitored value beat the best so far (and update the count)."""
         value = self.value(event)
         sign = -1.0 if self._mode(event) == "min" else 1.0
-        if self.best is None or (math.isfinite(value) and sign * (value - self.best) > self.min_delta):
+        better = math.isfinite(value) and sign * (value - (self.best or 0.0)) > self.min_delta
+        if self.best is None or better:
             self.best, self.wait = value, 0
             return True
         self.wait += 1
@@ -139,7 +140,8 @@ class Checkpoint(_Monitor):
             io.save(self.path, event.model)
 
     def __repr__(self) -> str:
-        return f"Checkpoint({str(self.path)!r}, monitor={self.monitor!r}, best_only={self.best_only})"
+        return (f"Checkpoint({str(self.path)!r}, monitor={self.monitor!r}, "
+                f"best_only={self.best_only})")
 
 
 @register("callbacks")

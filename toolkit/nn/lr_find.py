@@ -65,9 +65,9 @@ class LRFind:
                 f"valley {self.valley:.3g}, steep {self.steep:.3g})")
 
     def _repr_html_(self) -> str:
-        return (f"<div>{_html.caption(self)}"
-                f"{_html.line_chart({'smoothed loss': self.losses}, xlabel='step (rate grows exponentially)')}"
-                f"</div>")
+        chart = _html.line_chart({"smoothed loss": self.losses},
+                                 xlabel="step (the rate grows exponentially)")
+        return f"<div>{_html.caption(self)}{chart}</div>"
 
 
 def lr_find(loss, model, data, rule, *, start_lr: float = 1e-7, end_lr: float = 10.0,
@@ -115,7 +115,7 @@ def _sweep(loss, model, data, state, start, end, num_it, stop_div, beta):
         for leaf in leaves:
             leaf.rule = leaf.rule.adjusted(lr=lr)
         args = tuple(batch) if isinstance(batch, tuple | list) else (batch,)
-        value, (grads,) = withgradient(lambda m: loss(m, *args), model)
+        value, (grads,) = withgradient(lambda m, args=args: loss(m, *args), model)
         update(state, model, grads)
         raw = float(value[0] if isinstance(value, tuple) else value)
         average = beta * average + (1 - beta) * raw

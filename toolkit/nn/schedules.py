@@ -136,7 +136,7 @@ class CosineWarmup(Schedule):
         if not (isinstance(self.warmup, int) and self.warmup >= 0) and not (
             isinstance(self.warmup, float) and 0 <= self.warmup < 1
         ):
-            msg = f"warmup is a number of steps (int >= 0) or a fraction in [0, 1), got {self.warmup!r}"
+            msg = f"warmup is a step count (int >= 0) or a fraction in [0, 1), got {self.warmup!r}"
             raise HyperparameterError(f"CosineWarmup: {msg}")
 
     def steps(self, total: int) -> int:

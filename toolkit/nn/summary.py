@@ -8,7 +8,8 @@ shows as an HTML table in a notebook; layers and chains show it as their noteboo
 
 >>> import numpy as np
 >>> from toolkit.nn.layers import BatchNorm, Chain, Dense
->>> print(summary(Chain(Dense(4, 8, "relu"), BatchNorm(8), Dense(8, 2)), np.zeros((5, 4), np.float32)))
+>>> model = Chain(Dense(4, 8, "relu"), BatchNorm(8), Dense(8, 2))
+>>> print(summary(model, np.zeros((5, 4), np.float32)))
 layer              output   parameters  trainable
 Dense(4 => 8, relu)  (5, 8)          40         40
 BatchNorm(8)       (5, 8)           32         16

@@ -217,7 +217,7 @@ class _Validation:
 
     def __init__(self, loss, val, metrics, history: History):
         self.loss, self.metrics = loss, list(metrics)
-        if val is not None and isinstance(val, tuple) and len(val) == 2 and hasattr(val[0], "shape"):
+        if isinstance(val, tuple) and len(val) == 2 and hasattr(val[0], "shape"):
             val = [val]  # one (x, y) pair of arrays
         self.val = val
         if self.metrics and val is None:
@@ -341,10 +341,11 @@ class _Run:
     def _depends(self, value, grads) -> None:
         """Refuse a loss with no gradient for any parameter: it was taken out of the trace."""
         if all(g is None for g in tree_leaves(grads)):
-            msg = (f"train: the loss ({type(value[0] if isinstance(value, tuple) else value).__name__}) "
-                   f"does not depend on the model's parameters, so nothing would be trained; it was "
-                   f"taken out of the trace, e.g. by float(), .item() or np.asarray() inside the "
-                   f"loss function — return the loss array itself (the history converts it)")
+            kind = type(value[0] if isinstance(value, tuple) else value).__name__
+            msg = (f"train: the loss ({kind}) does not depend on the model's parameters, so "
+                   f"nothing would be trained; it was taken out of the trace, e.g. by float(), "
+                   f".item() or np.asarray() inside the loss function — return the loss array "
+                   f"itself (the history converts it)")
             raise DetachedLossError(msg)
         self.checked = True
 

@@ -5,8 +5,6 @@ drawn on a screen, no global figure list grows, and it works headless (the Agg
 renderer). In a notebook the figure shows as a PNG (see ``toolkit.viz``).
 
 >>> import numpy as np
-
-from toolkit._html import label_name
 >>> fig = plot_confusion([0, 1, 1, 2], [0, 1, 2, 2], classes=["a", "b", "c"])
 >>> ax = fig.axes[0]
 >>> ax.get_xlabel(), ax.get_ylabel(), [t.get_text() for t in ax.get_xticklabels()]
@@ -18,6 +16,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+from toolkit._html import label_name
 
 
 def _figure(width: float, height: float):
