@@ -32,3 +32,23 @@ def test_describe_tab_separated_table(tmp_path, capsys):
     tsv.write_text("width\tlabel\n1.5\ta\n2.5\tb\n3.5\ta\n")
     assert main(["describe", str(tsv), "--target", "label"]) == 0
     assert "width" in capsys.readouterr().out
+
+
+def test_cache_list_and_clean_an_image_folders_caches(digits_dir, tmp_path, capsys):
+    import shutil
+
+    import toolkit as tk
+
+    root = tmp_path / "digits"
+    shutil.copytree(digits_dir / "0", root / "0")
+    for size in (8, 10):  # two image sizes: two caches
+        ds = tk.ImageFolder(root, image_size=(size, size), color="gray", cache=True)
+        ds.verify()
+    assert main(["cache", "list", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert "2 caches" in out and out.count("complete") == 2
+    assert main(["cache", "clean", str(root), "--older-than", "1"]) == 0  # both just used
+    assert "removed 0 caches" in capsys.readouterr().out
+    assert main(["cache", "clean", str(root)]) == 0
+    assert "removed 2 caches" in capsys.readouterr().out
+    assert not list((root / ".toolkit-cache").glob("*.npy"))

@@ -32,6 +32,17 @@ def test_import_toolkit_imports_no_layer():
     assert _imported_after("import toolkit; dir(toolkit); toolkit.__all__") == {"toolkit.errors"}
 
 
+def test_save_and_load_are_imported_on_first_use():
+    assert "toolkit.io" in _imported_after("import toolkit as tk; tk.save")
+    assert "toolkit.io" not in _imported_after("import toolkit as tk; tk.registry('layers')")
+
+
+@pytest.mark.parametrize("layer", ["data", "augment"])
+def test_a_lower_layer_imports_no_layer_above_it(layer):
+    imported = _imported_after(f"import toolkit.{layer}")
+    assert not imported & {"toolkit.nn", "toolkit.models", "toolkit.io", "sklearn"}
+
+
 def test_image_folder_does_not_import_scikit_learn():
     imported = _imported_after("import toolkit as tk; tk.ImageFolder")
     assert "toolkit.data" in imported
@@ -94,7 +105,7 @@ def test_no_public_name_is_exported_by_two_layers():
 def test_public_surface():
     assert tk.__all__[:4] == ["augment", "ToolkitError", "save", "load"]
     assert set(tk.__all__) | set(tk._SUBPACKAGES) <= set(dir(tk))
-    assert callable(tk.models) and tk.models.frames.__name__ == "toolkit.models.frames"
+    assert callable(tk.models) and tk.models.catalog.__name__ == "toolkit.models.catalog"
     assert tk.augment.HorizontalFlip is import_module("toolkit.augment").HorizontalFlip
     with pytest.raises(AttributeError, match="no attribute 'Rotate'"):
         tk.Rotate  # noqa: B018

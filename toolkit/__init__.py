@@ -22,15 +22,14 @@ from importlib import import_module as _import_module
 
 from toolkit._notebook import show_figures_in_notebooks as _show_figures_in_notebooks
 from toolkit.errors import ToolkitError
-from toolkit.io import load, save
 from toolkit.registry import register, registry
 
 __version__ = "0.1.0"
 
-# The one list of each layer's public names: each layer's __init__ takes its __all__
-# from here. It lives here, not in the layers, because finding which layer owns a name
-# must not import that layer. tests/test_lazy_import.py fails if a layer's real
-# exports differ from its entry.
+# Which layer owns which public name: the top's table of its layers. Each layer writes
+# out its own __all__ (a layer never imports the package above it); the table is kept
+# here too because finding which layer owns a name must not import that layer.
+# tests/test_lazy_import.py fails if a layer's __all__ differs from its entry.
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "data": (
         "ArrayDataset", "DataLoader", "Dataset", "onecold", "onehot", "onehotbatch",
@@ -43,6 +42,10 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "tree_flatten", "tree_unflatten", "tree_leaves", "tree_leaves_with_path", "tree_map",
         "sigmoid", "σ", "relu", "leakyrelu", "gelu", "elu", "softplus", "tanh", "softmax",
         "logsoftmax", "identity", "activation",
+        "exp", "log", "sqrt", "abs", "sign", "floor", "round", "maximum", "minimum", "where",
+        "clip", "sum", "mean", "max", "min", "logsumexp", "argmax", "argmin", "reshape",
+        "transpose", "concatenate", "stack", "matmul", "dense", "conv2d", "maxpool2d",
+        "meanpool2d", "global_meanpool", "batchnorm", "layernorm", "dropout",
         "mse", "mae", "huber", "crossentropy", "logitcrossentropy", "binarycrossentropy",
         "logitbinarycrossentropy",
         "Dense", "Conv", "MaxPool", "MeanPool", "GlobalMeanPool", "Flatten", "Dropout",
@@ -52,7 +55,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "train", "History", "EpochEnd", "loadweights",
         "EarlyStopping", "Checkpoint", "ReduceLROnPlateau",
         "OneCycle", "Cosine", "CosineWarmup", "Step", "Exponential", "lr_find",
-        "summary",
+        "summary", "plot_history", "plot_lr_find",
     ),
     "models": (
         "info", "load_model", "matching", "models",
@@ -67,10 +70,12 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "MLP", "NeuralNetworkClassifier", "NeuralNetworkRegressor",
     ),
     "viz": (
-        "show_batch", "preview", "plot_confusion", "top_losses", "plot_history", "plot_lr_find",
+        "show_batch", "plot_confusion", "top_losses",
     ),
 }  # fmt: skip
-_SUBPACKAGES = ("augment", "data", "datasets", "errors", "models", "nn", "viz")
+# tk.save / tk.load live in toolkit/io.py, which dispatches to nn or models: imported on
+# first use like the layers' names, so that `import toolkit` imports neither.
+_SUBPACKAGES = ("augment", "data", "datasets", "errors", "io", "models", "nn", "viz")
 
 
 def _owners(exports: dict[str, tuple[str, ...]]) -> dict[str, str]:
@@ -94,9 +99,12 @@ def _owners(exports: dict[str, tuple[str, ...]]) -> dict[str, str]:
     return owners
 
 
-_OWNERS = _owners(_EXPORTS)
+_OWNERS = _owners({**_EXPORTS, "io": ("save", "load")})
 
-__all__ = ["augment", "ToolkitError", "save", "load", "registry", "register", *_OWNERS]
+__all__ = [
+    "augment", "ToolkitError", "save", "load", "registry", "register",
+    *(name for name, layer in _OWNERS.items() if layer != "io"),
+]  # fmt: skip
 
 
 _show_figures_in_notebooks()

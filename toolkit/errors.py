@@ -82,7 +82,7 @@ class ShapeError(ToolkitError, ValueError):
 
 
 class HyperparameterError(ToolkitError, ValueError):
-    """A rule built with a hyper-parameter outside its valid range."""
+    """A hyper-parameter outside its valid range or of the wrong type (a rule, a model)."""
 
 
 class LayerShapeError(ShapeError):
@@ -123,6 +123,22 @@ class DeviceError(ToolkitError, RuntimeError):
     """A GPU was required (``strict=True``) but cannot be used."""
 
 
+class WriteError(ToolkitError, OSError):
+    """A file that cannot be written (a read-only folder, a file where a folder should be, a
+    full disk); the message names the path, the reason and the fix."""
+
+    def __init__(self, path, error: OSError):
+        self.path = str(path)
+        reason = error.strerror or str(error)
+        named = error.filename and str(error.filename) != self.path
+        where = f" ({error.filename})" if named else ""
+        super().__init__(
+            f"{self.path}: cannot write it: {reason}{where}; check that the folder exists and "
+            "is writable (and that no file has the name of a folder on the way), or save "
+            "elsewhere"
+        )
+
+
 class UnsafeFileError(ToolkitError, ValueError):
     """A model file that is not what it claims, or holds types not trusted to load."""
 
@@ -141,6 +157,10 @@ class DetachedLossError(GradientError):
 
 class CheckpointError(TrainingError):
     """A training checkpoint that does not fit the run: another optimiser, a later epoch."""
+
+
+class DataWarning(UserWarning):
+    """Data that can be used, but likely not as meant (a class too small for the folds)."""
 
 
 def closest(name, valid) -> str | None:
@@ -170,3 +190,4 @@ def did_you_mean(name: str, valid, what: str = "names", limit: int = 40) -> str:
     hint = f"did you mean {close!r}? " if close else ""
     more = f", … ({len(valid) - limit} more)" if len(valid) > limit else ""
     return f"{hint}Valid {what}: {', '.join(valid[:limit])}{more}"
+

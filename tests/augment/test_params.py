@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from toolkit.augment import TransformError
-from toolkit.augment import _params as P
+from toolkit.augment import params as P
 
 
 def test_numbers_become_plain_python_values():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -12,7 +13,9 @@ import numpy as np
 import pytest
 
 import toolkit.data.cache
+import toolkit.data.cache as cache_module
 from toolkit.data.cache import ImageCache, cache_key, default_cache_dir
+from toolkit.errors import DataWarning
 
 SHAPE = (5, 4, 3)
 CACHE_PY = toolkit.data.cache.__file__
@@ -97,10 +100,14 @@ def test_a_damaged_or_mismatched_final_file_is_rebuilt(tmp_path, damage):
     elif damage == "shape":
         np.save(npy, np.zeros((3, 2, 2, 3), np.uint8))
     elif damage == "key":
-        meta.write_text(json.dumps({"key": "other"}))
+        meta.write_text(json.dumps({**json.loads(meta.read_text()), "key": "other"}))
     else:
         meta.unlink()
-    again = ImageCache(tmp_path, "k", 3, SHAPE)
+    if damage == "truncate":
+        with pytest.warns(DataWarning, match="unreadable.*rebuilding it"):
+            again = ImageCache(tmp_path, "k", 3, SHAPE)
+    else:
+        again = ImageCache(tmp_path, "k", 3, SHAPE)
     assert not again.complete and again.get(0) is None
     fill(again, range(3))
     assert ImageCache(tmp_path, "k", 3, SHAPE).complete
@@ -141,3 +148,69 @@ def test_repr_says_how_full_it_is(tmp_path):
     assert "1/2 filled" in repr(cache)
     fill(cache, [1])
     assert "complete" in repr(cache)
+
+
+def _filled_cache(tmp_path, n=3):
+    cache = ImageCache(tmp_path, "k", n, SHAPE)
+    for i in range(n):
+        cache.put(i, np.full(SHAPE, 10 * i + 1, np.uint8))
+    return tmp_path / "k.npy"
+
+
+def _reopen_in_a_new_process():
+    cache_module._VERIFIED.clear()  # what a new process starts with
+
+
+@pytest.mark.parametrize("overwrite", ["other pixels", "same images reordered"])
+def test_a_data_file_overwritten_at_the_same_size_is_found_and_rebuilt(tmp_path, overwrite):
+    npy = _filled_cache(tmp_path)
+    pixels = np.load(npy)
+    size = npy.stat().st_size
+    np.save(npy, pixels + 1 if overwrite == "other pixels" else pixels[::-1].copy())
+    assert npy.stat().st_size == size
+    _reopen_in_a_new_process()
+    with pytest.warns(DataWarning, match="does not match its checksum.*rebuilding it"):
+        again = ImageCache(tmp_path, "k", 3, SHAPE)
+    assert not again.complete and again.get(0) is None
+
+
+def test_an_intact_cache_reopened_is_trusted_without_a_warning(tmp_path):
+    _filled_cache(tmp_path)
+    _reopen_in_a_new_process()
+    again = ImageCache(tmp_path, "k", 3, SHAPE)
+    assert again.complete and int(again.get(2)[0, 0, 0]) == 21
+
+
+@pytest.mark.parametrize(
+    "index",
+    ["[1, 2]", "{not json", '{"key": "k", "bad": [], "sums": []}', '{"key": "k", "bad": {}}',
+     '{"key": "k", "bad": {"x": 1}, "sums": [1]}', '{"key": "k", "bad": {}, "sums": [-1]}'],
+)
+def test_a_malformed_index_is_reported_and_rebuilt(tmp_path, index):
+    _filled_cache(tmp_path)
+    (tmp_path / "k.json").write_text(index)
+    with pytest.warns(DataWarning, match="k.json is malformed|unreadable"):
+        again = ImageCache(tmp_path, "k", 3, SHAPE)
+    assert not again.complete
+    fill(again, range(3))
+    assert ImageCache(tmp_path, "k", 3, SHAPE).complete
+
+
+def test_stale_caches_are_listed_and_cleaned(tmp_path):
+    for key in ("old", "new"):
+        cache = ImageCache(tmp_path, key, 2, SHAPE)
+        fill(cache, range(2))
+    os.utime(tmp_path / "old.json", (0, 0))
+    os.utime(tmp_path / "old.npy", (0, 0))
+    assert [c.key for c in cache_module.list_caches(tmp_path)] == ["old", "new"]
+    removed = cache_module.clean_caches(tmp_path, older_than=1)
+    assert [c.key for c in removed] == ["old"]
+    assert [c.key for c in cache_module.list_caches(tmp_path)] == ["new"]
+    assert cache_module.clean_caches(tmp_path, keep={"new"}) == []
+
+
+def test_a_new_cache_notes_when_the_others_are_large(tmp_path, monkeypatch):
+    fill(ImageCache(tmp_path, "old", 2, SHAPE), range(2))
+    monkeypatch.setattr(cache_module, "NOTE_BYTES", 10)
+    with pytest.warns(DataWarning, match="other decoded-image caches .*toolkit cache clean"):
+        ImageCache(tmp_path, "another", 2, SHAPE)

@@ -9,11 +9,11 @@ import pyarrow as pa
 import pytest
 
 import toolkit as tk
+from toolkit.data.frames import as_polars
 from toolkit.data.scitypes import (
     Finite,
     Infinite,
     Known,
-    as_polars,
     few_levels,
     scitype_of,
     scitypes,

@@ -11,9 +11,8 @@ from sklearn.model_selection import KFold, cross_validate
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 import toolkit as tk
-from toolkit.errors import DataError, UnknownNameError
+from toolkit.errors import DataError
 from toolkit.models.evaluate import evaluate
-from toolkit.models.executors import Sequential
 from toolkit.models.resampling import CV, Holdout, StratifiedCV
 
 WX, WY = load_wine(return_X_y=True)
@@ -82,27 +81,6 @@ def test_comparison_uses_identical_folds():
     assert ev.best("accuracy") in models and "tree" in repr(ev) and "<table>" in ev._repr_html_()
 
 
-@pytest.mark.parametrize("executor", ["threads", "processes"])
-def test_parallel_equals_sequential(executor):
-    kwargs = {"resampling": CV(nfolds=4, seed=1), "measures": [tk.accuracy, tk.log_loss]}
-    sequential = evaluate(FOREST, WX, WY, **kwargs)
-    parallel = evaluate(FOREST, WX, WY, workers=2, executor=executor, **kwargs)
-    for a, b in zip(sequential.per_fold, parallel.per_fold, strict=True):
-        np.testing.assert_array_equal(a, b)
-
-
-def test_any_object_with_map_is_an_executor():
-    calls = []
-
-    class Recording(Sequential):
-        def map(self, function, tasks):
-            calls.append(len(tasks))
-            return super().map(function, tasks)
-
-    evaluate(FOREST, WX, WY, resampling=CV(nfolds=3), measures=tk.accuracy, executor=Recording())
-    assert calls == [3]
-
-
 def test_tables_and_string_labels():
     X = pl.DataFrame(WX, schema=[f"f{i}" for i in range(WX.shape[1])])
     y = pl.Series("cultivar", np.array(["barbera", "barolo", "grignolino"])[WY])
@@ -162,39 +140,11 @@ def test_evaluate_a_machine():
         evaluate(FOREST)
 
 
-def test_the_table_prints_each_row_in_one_format():
-    from toolkit.models.evaluation import Evaluation
-
-    values = {"tree": {"log_loss": np.array([1.0, 3.0, 2.0, 3.09, 4.12]),
-                       "accuracy": np.array([0.9, 1.0, 0.95, 0.9444, 1.0])}}  # fmt: skip
-    ev = Evaluation(values, (tk.log_loss, tk.accuracy), {"tree": np.zeros(5)},
-                    {"tree": np.zeros(5)}, pairs=[], resampling=None, repeats=1)  # fmt: skip
-    rows = repr(ev).splitlines()[2:]
-    assert "1.00 3.00 2.00 3.09 4.12" in rows[0] and "2.64" in rows[0]
-    assert "0.900 1.000 0.950 0.944 1.000" in rows[1] and "0.959" in rows[1]
-    times = {"m": np.zeros(2)}
-    tiny = Evaluation({"m": {"log_loss": np.array([2.2e-16, 0.5])}}, (tk.log_loss,), times,
-                      times, pairs=[], resampling=None, repeats=1)  # fmt: skip
-    assert "0.000 0.500" in repr(tiny)
-
-
 def test_stratified_folds_refuse_a_continuous_target():
     with pytest.raises(DataError, match="continuous; use CV"):
         evaluate(
             Ridge(), DX, DY.astype(float) + 0.5, resampling=StratifiedCV(3), measures=[tk.rmse]
         )
-
-
-def test_best_takes_a_measure_or_its_name_and_skips_nan():
-    from toolkit.models.evaluation import Evaluation
-
-    values = {"a": {"rmse": np.array([np.nan, 1.0])}, "b": {"rmse": np.array([3.0, 3.0])},
-              "c": {"rmse": np.array([4.0, 4.0])}}  # fmt: skip
-    times = {name: np.zeros(2) for name in values}
-    ev = Evaluation(values, (tk.rmse,), times, times, pairs=[], resampling=None, repeats=1)
-    assert ev.best() == ev.best("rmse") == ev.best(tk.rmse) == "b"
-    with pytest.raises(UnknownNameError, match="no measure 'accuracy'"):
-        ev.best(tk.accuracy)
 
 
 def test_stratified_folds_refuse_missing_labels():

@@ -19,7 +19,7 @@ from sklearn.model_selection import KFold, ShuffleSplit
 
 import toolkit as tk
 from toolkit.errors import NotTrainedError, UnsafeFileError
-from toolkit.models import io, registry
+from toolkit.models import catalog, io
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,7 +48,7 @@ FAST = {
     "GaussianProcessClassifier": {"optimizer": None},
     "CalibratedClassifierCV": {"cv": 2},
 }
-SUPERVISED = [e.name for e in registry.entries() if e.kind in ("classifier", "regressor")]
+SUPERVISED = [e.name for e in catalog.entries() if e.kind in ("classifier", "regressor")]
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ def test_conformance_covers_most_of_the_registry():
 def test_fit_predict_save_load(name, wine, diabetes, tmp_path):
     if name in SKIP:
         pytest.skip(SKIP[name])
-    entry = registry.entry(name)
+    entry = catalog.entry(name)
     X, y = wine if entry.kind == "classifier" else diabetes
     with warnings.catch_warnings():
         # default hyper-parameters on unscaled data: iterative solvers may stop early
@@ -219,7 +219,7 @@ FAST_UNSUPERVISED = {
     "NMF": {"max_iter": 50},
     "PLSSVD": {"n_components": 1},
 }
-UNSUPERVISED = [e.name for e in registry.entries() if e.kind in ("transformer", "clusterer")]
+UNSUPERVISED = [e.name for e in catalog.entries() if e.kind in ("transformer", "clusterer")]
 
 
 def _output(mach, X):

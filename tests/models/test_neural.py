@@ -130,7 +130,7 @@ def _tamper(path, key, value):
 
     tensors, meta = nnio.read(path)
     meta[key] = value
-    nnio._write(path, tensors, meta)
+    nnio.write(path, tensors, meta)
 
 
 @pytest.mark.parametrize(

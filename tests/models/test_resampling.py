@@ -119,6 +119,7 @@ def test_unshuffled_stratified_cv_is_stratified_kfold_for_any_labels(labels, k):
     y = np.array(labels)
     assume(k <= np.unique(y, return_counts=True)[1].max())
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # scikit-learn warns about small classes
+        warnings.simplefilter("ignore", UserWarning)  # both warn about small classes
         theirs = list(StratifiedKFold(k).split(np.zeros(len(y)), y))
-    _same(StratifiedCV(nfolds=k).pairs(len(y), y), theirs)
+        ours = StratifiedCV(nfolds=k).pairs(len(y), y)
+    _same(ours, theirs)

@@ -5,13 +5,13 @@ import pytest
 from sklearn.base import clone, is_classifier
 from sklearn.datasets import load_diabetes, load_wine
 from sklearn.linear_model import Ridge
-from sklearn.model_selection import GridSearchCV, ParameterGrid, cross_val_score
+from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.tree import DecisionTreeClassifier
 
 import toolkit as tk
 from toolkit.errors import DataError, NotTrainedError, UnknownNameError
 from toolkit.models.evaluate import evaluate
-from toolkit.models.ranges import Grid, LatinHypercube, RandomSearch, hp_range
+from toolkit.models.ranges import Grid, hp_range
 from toolkit.models.resampling import CV, Holdout
 from toolkit.models.tuning import TunedModel, learning_curve
 
@@ -38,53 +38,6 @@ def test_grid_agrees_with_grid_search_cv(measure, scoring, sign):
     )
     assert tuned.best_score_ == sign * search.best_score_
     np.testing.assert_array_equal(tuned.predict(WX), search.predict(WX))
-
-
-def test_grid_order_is_parameter_grid_order():
-    ranges = [
-        hp_range(TREE, "min_samples_split", values=[2, 5]),
-        hp_range(TREE, "max_depth", lower=1, upper=3),
-    ]
-    points = Grid(resolution=3).candidates(ranges)
-    assert points == list(ParameterGrid({"min_samples_split": [2, 5], "max_depth": [1, 2, 3]}))
-
-
-def test_random_search_and_latin_hypercube():
-    ranges = [
-        hp_range(Ridge(), "alpha", lower=1e-3, upper=1e3, scale="log"),
-        hp_range(TREE, "max_depth", lower=1, upper=5),
-    ]
-    a = RandomSearch(n=20, seed=3).candidates(ranges)
-    assert (
-        a
-        == RandomSearch(n=20, seed=3).candidates(ranges)
-        != RandomSearch(n=20, seed=4).candidates(ranges)
-    )
-    assert all(
-        1e-3 <= p["alpha"] <= 1e3 and type(p["max_depth"]) is int and 1 <= p["max_depth"] <= 5
-        for p in a
-    )
-    assert {p["max_depth"] for p in a} == {1, 2, 3, 4, 5}
-    unit = hp_range(Ridge(), "alpha", lower=0.0, upper=1.0)
-    points = [p["alpha"] for p in LatinHypercube(n=10, seed=1).candidates([unit])]
-    assert sorted(int(v * 10) for v in points) == list(range(10))  # one point per stratum
-
-
-def test_ranges_are_checked():
-    with pytest.raises(UnknownNameError, match="did you mean 'max_depth'"):
-        hp_range(TREE, "max_dept", lower=1, upper=3)
-    with pytest.raises(DataError, match="lower= and upper="):
-        hp_range(TREE, "max_depth", lower=1)
-    with pytest.raises(DataError, match="log scale"):
-        hp_range(Ridge(), "alpha", lower=0.0, upper=1.0, scale="log")
-    with pytest.raises(DataError, match="boolean"):
-        hp_range(Ridge(), "fit_intercept", lower=0, upper=1)
-    assert (
-        hp_range(Ridge(), "alpha", lower=1, upper=3).integer is False
-    )  # the default 1.0 is a float
-    assert (
-        hp_range(TREE, "max_depth", lower=1, upper=3).integer is True
-    )  # default None: bounds decide
 
 
 def test_tuned_model_is_a_model():
@@ -178,18 +131,6 @@ def test_a_list_of_measures_is_refused_saying_one():
                        measure=[tk.accuracy, tk.log_loss])  # fmt: skip
     with pytest.raises(DataError, match="one measure"):
         tuned.fit(WX, WY)
-
-
-def test_a_grid_resolution_for_an_unknown_range_is_refused():
-    r = hp_range(Ridge(), "alpha", lower=0.1, upper=10.0)
-    assert len(Grid(resolution={"alpha": 3}).candidates([r])) == 3
-    with pytest.raises(UnknownNameError, match="'alpah'.*alpha"):
-        Grid(resolution={"alpah": 3}).candidates([r])
-
-
-def test_a_range_of_a_model_type_uses_its_defaults():
-    assert hp_range(DecisionTreeClassifier, "max_depth", lower=1, upper=3).integer
-    assert not hp_range(Ridge, "alpha", lower=1, upper=3).integer
 
 
 def test_a_nan_measurement_is_never_the_best():

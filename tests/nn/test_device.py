@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
+import importlib
 import logging
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -105,18 +104,21 @@ def test_gpu_moves_models_and_back():
     np.testing.assert_array_equal(back.weight, model.weight)
 
 
+#: The primitive families' test modules: their example calls ``C`` and the constants they use.
+FAMILY_TESTS = ("elementwise", "reductions", "shapes", "dense", "normalise", "conv", "crossentropy")
+
+
 def _primitive_cases():
-    """test_ops.py, loaded by path (tests are not a package): its cases ``C`` and its constants."""
-    path = Path(__file__).with_name("test_ops.py")
-    spec = importlib.util.spec_from_file_location("_nn_primitive_cases", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """[(family test module, primitive name, k)] of every example call but dropout's."""
+    cases = []
+    for family in FAMILY_TESTS:
+        module = importlib.import_module(f"tests.nn.primitives.test_{family}")
+        cases += [(module, name, k) for name, k in module.C.ids() if name != "dropout"]
+    return cases
 
 
-CASES_MODULE = _primitive_cases() if CUPY is not None else None
 # dropout draws its mask on the device from another generator: test_dropout_on_the_device
-CASES = {n: cs for n, cs in CASES_MODULE.C.items() if n != "dropout"} if CUPY is not None else {}
+CASES = _primitive_cases() if CUPY is not None else []
 
 
 @contextlib.contextmanager
@@ -137,18 +139,18 @@ def _constants_on_the_device(module):
 
 @pytest.mark.gpu
 @gpu_only
-@pytest.mark.parametrize(("name", "k"), [(n, k) for n, cs in CASES.items() for k in range(len(cs))])
-def test_cupy_agrees_with_numpy(name, k):
-    fn, args = CASES[name][k]
+@pytest.mark.parametrize(("module", "name", "k"), CASES, ids=[f"{n}-{k}" for _, n, k in CASES])
+def test_cupy_agrees_with_numpy(module, name, k):
+    fn, args = module.C[name][k]
     dev_args = [CUPY.asarray(a) if isinstance(a, np.ndarray) else a for a in args]
     cpu_out = fn(*args)
-    with _constants_on_the_device(CASES_MODULE):
+    with _constants_on_the_device(module):
         gpu_out = fn(*dev_args)
     np.testing.assert_allclose(CUPY.asnumpy(gpu_out), cpu_out, rtol=1e-6, atol=1e-9)
     weights = np.random.default_rng(0).normal(size=np.shape(cpu_out))
     dev_weights = CUPY.asarray(weights)
     cpu_grads = tk.gradient(lambda *a: tk.nn.ops.sum(fn(*a) * weights), *args)
-    with _constants_on_the_device(CASES_MODULE):
+    with _constants_on_the_device(module):
         gpu_grads = tk.gradient(lambda *a: tk.nn.ops.sum(fn(*a) * dev_weights), *dev_args)
     for c, g in zip(cpu_grads, gpu_grads, strict=True):
         got = g if isinstance(g, float) else CUPY.asnumpy(g)
@@ -198,21 +200,21 @@ def test_clipnorm_on_the_device_matches_the_cpu():
 @gpu_only
 def test_dropout_on_the_device():
     """The mask is drawn on the GPU: 0 or 1/(1-p), repeatable from the seed, the gradient."""
-    from toolkit.nn import fused
+    from toolkit.nn.primitives.elementwise import dropout, dropout_mask
 
     rng = np.random.default_rng(0)
     x = CUPY.asarray(rng.standard_normal((64, 50), dtype=np.float32))
-    mask = fused.dropout_mask(x.shape, 0.3, 7, np.float32, like=x)
+    mask = dropout_mask(x.shape, 0.3, 7, np.float32, like=x)
     assert isinstance(mask, CUPY.ndarray) and mask.dtype == np.float32
     host = CUPY.asnumpy(mask)
     np.testing.assert_allclose(np.unique(host), [0.0, 1 / 0.7], rtol=1e-6)
     assert 0.65 < (host > 0).mean() < 0.75
-    np.testing.assert_array_equal(CUPY.asnumpy(fused.dropout_mask(x.shape, 0.3, 7, like=x)), host)
-    assert (CUPY.asnumpy(fused.dropout_mask(x.shape, 0.3, 8, like=x)) != host).any()
-    y = fused.dropout(x, 0.3, 7)
+    np.testing.assert_array_equal(CUPY.asnumpy(dropout_mask(x.shape, 0.3, 7, like=x)), host)
+    assert (CUPY.asnumpy(dropout_mask(x.shape, 0.3, 8, like=x)) != host).any()
+    y = dropout(x, 0.3, 7)
     np.testing.assert_array_equal(CUPY.asnumpy(y), CUPY.asnumpy(x) * host)
     w = CUPY.asarray(rng.standard_normal(x.shape, dtype=np.float32))
-    (g,) = tk.gradient(lambda x: tk.nn.ops.sum(fused.dropout(x, 0.3, 7) * w), x)
+    (g,) = tk.gradient(lambda x: tk.nn.ops.sum(dropout(x, 0.3, 7) * w), x)
     np.testing.assert_allclose(CUPY.asnumpy(g), CUPY.asnumpy(w) * host, rtol=1e-6)
 
 
@@ -371,9 +373,9 @@ def test_a_batch_and_weights_on_different_devices_are_refused(monkeypatch):
     x, w = np.ones((2, 3), np.float32), np.ones((3, 4), np.float32)
     with pytest.raises(DeviceError, match=r"dense: the input is on the CPU \(numpy\) but the "
                                           r"weights are on the GPU \(cupy\); .*tk.gpu\(x\)"):
-        tk.nn.fused.dense(x, w.view(_DeviceArray))
+        tk.dense(x, w.view(_DeviceArray))
     with pytest.raises(DeviceError, match="conv2d: the input is on the GPU"):
-        tk.nn.fused_conv.conv2d(np.ones((1, 4, 4, 1)).view(_DeviceArray), np.ones((3, 3, 1, 2)))
+        tk.conv2d(np.ones((1, 4, 4, 1)).view(_DeviceArray), np.ones((3, 3, 1, 2)))
 
 
 @pytest.mark.gpu

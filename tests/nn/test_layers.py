@@ -142,18 +142,6 @@ def test_chain_indexing_slicing_and_names():
         model["haed"]
 
 
-def test_printing_counts_trainable_and_non_trainable_apart():
-    text = repr(tk.Chain(tk.Conv((3, 3), 1, 8, tk.relu), tk.BatchNorm(8), tk.Flatten(),
-                         tk.Dense(out=10)))
-    lines = text.splitlines()
-    assert lines[1].startswith("  Conv((3, 3), 1 => 8, relu),")
-    assert lines[1].endswith("# 80 parameters")
-    assert lines[2].endswith("# 16 parameters, plus 16 non-trainable")
-    assert "? parameters" in lines[4]
-    assert "Total: 4 trainable arrays, 96 parameters," in lines[5]
-    assert "plus 2 non-trainable, 16 parameters" in lines[6]
-
-
 def test_same_seed_same_weights_different_seed_different():
     def make(seed):
         return tk.Chain(tk.Dense(5, 4), tk.Conv((3, 3), 2, 2), seed=seed)

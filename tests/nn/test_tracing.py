@@ -9,8 +9,8 @@ import numpy as np
 import toolkit as tk
 from toolkit.nn import ops
 from toolkit.nn.module import Module
+from toolkit.nn.tape import Tracked
 from toolkit.nn.tracing import Traced
-from toolkit.nn.tracked import Tracked
 
 Pair = namedtuple("Pair", "a b")
 

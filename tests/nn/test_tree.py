@@ -9,10 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import toolkit as tk
 from toolkit.errors import ShapeError, ToolkitError
 from toolkit.nn.module import Module
 from toolkit.nn.tree import (
     map_inplace,
+    modules,
     tree_flatten,
     tree_leaves,
     tree_leaves_with_path,
@@ -152,3 +154,22 @@ def test_flatten_unflatten_is_the_identity(tree):
     assert tree_unflatten(treedef, leaves) == tree
     assert len(tree_leaves_with_path(tree)) == len(leaves) == treedef.num_leaves
     assert tree_map(lambda x: x, tree) == tree
+
+
+def test_modules_walks_every_layer_with_its_path_without_drawing():
+    inner = tk.Chain(tk.Dense(3, 2), tk.Parallel("add", a=tk.Dense(2, 2)))
+    model = tk.Chain(tk.Dense(out=3), inner)
+    paths = [(path, type(m).__name__) for path, m in modules(model)]
+    assert paths == [("", "Chain"), ("layers.0", "Dense"), ("layers.1", "Chain"),
+                     ("layers.1.layers.0", "Dense"), ("layers.1.layers.1", "Parallel"),
+                     ("layers.1.layers.1.layers.a", "Dense")]
+    assert "weight" not in model[0].__dict__
+    assert [p for p, _ in modules({"m": [tk.Dense(1, 1)]}, "root")] == ["root.m.0"]
+
+
+def test_seeding_uses_the_walks_paths_as_keys():
+    model = tk.Chain(tk.Dense(2, 2), tk.Chain(tk.Dense(2, 2)), seed=4)
+    assert model[1][0].key == "layers.1.layers.0" and model[1][0].seed == 4
+    again = tk.Chain(tk.Dense(2, 2), tk.Chain(tk.Dense(2, 2)), seed=4)
+    np.testing.assert_array_equal(model[1][0].weight, again[1][0].weight)
+    assert not np.array_equal(model[0].weight, model[1][0].weight)  # keys differ

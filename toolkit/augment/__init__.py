@@ -24,6 +24,7 @@ from toolkit.augment.core import Pipeline, Transform
 from toolkit.augment.crops import CenterCrop, PadIfNeeded, RandomCrop, RandomResizedCrop, Resize
 from toolkit.augment.filters import Blur, CoarseDropout, GaussianBlur, GaussNoise, MedianBlur
 from toolkit.augment.geometric import Affine, HorizontalFlip, Rotate, ShiftScaleRotate, VerticalFlip
+from toolkit.augment.preview import preview
 from toolkit.augment.spec import from_dict, from_yaml
 from toolkit.errors import TransformError
 
@@ -40,6 +41,7 @@ __all__ = [
     "Normalize",
     "PadIfNeeded",
     "Pipeline",
+    "preview",
     "RandomBrightnessContrast",
     "RandomCrop",
     "RandomGamma",
@@ -55,16 +57,3 @@ __all__ = [
     "from_dict",
     "from_yaml",
 ]
-
-
-def __getattr__(name: str):
-    """``tk.augment.preview(transform, image, n=8)``: a figure of the image and ``n`` draws.
-
-    It lives in ``toolkit.viz`` (figures sit above the data layers) and is imported
-    here on first use only, so augment itself never imports matplotlib or viz.
-    """
-    if name == "preview":
-        from toolkit.viz.figures import preview
-
-        return preview
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 
-from toolkit.augment import _params as P
+from toolkit.augment import params as P
 from toolkit.augment._albu import albumentations
 from toolkit.augment.core import Transform
 from toolkit.errors import ShapeError

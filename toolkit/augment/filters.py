@@ -8,7 +8,7 @@ True
 
 from __future__ import annotations
 
-from toolkit.augment import _params as P
+from toolkit.augment import params as P
 from toolkit.augment._albu import albumentations
 from toolkit.augment.core import Transform
 from toolkit.errors import TransformError

@@ -11,7 +11,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from toolkit.augment import _params as P
+from toolkit.augment import params as P
 from toolkit.augment._albu import albumentations
 from toolkit.augment.core import Transform
 from toolkit.registry import register

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from toolkit import _html
+import toolkit._html as _html
 
 DRAWS = 4
 

@@ -3,9 +3,8 @@
 See docs/architecture.md for what this layer owns and the seams between its modules.
 """
 
-# ruff: noqa: F401  (the imports are re-exported: __all__ comes from toolkit._EXPORTS)
+# ruff: noqa: F401  (the imports are re-exported through __all__)
 
-from toolkit import _EXPORTS
 from toolkit.data.arrays import ArrayDataset
 from toolkit.data.dataset import Dataset
 from toolkit.data.images import ImageFolder
@@ -26,4 +25,10 @@ from toolkit.data.scitypes import (
 )
 from toolkit.data.tables import CSV, Parquet, Table
 
-__all__ = list(_EXPORTS["data"])
+# The layer's public names; toolkit/__init__.py's _EXPORTS table names the same ones
+# (tests/test_lazy_import.py checks that the two agree).
+__all__ = [
+    "ArrayDataset", "DataLoader", "Dataset", "onecold", "onehot", "onehotbatch", "Binary",
+    "Continuous", "Count", "Multiclass", "OrderedFactor", "Textual", "Unknown", "autotype",
+    "coerce", "schema", "CSV", "FeaturePrep", "Parquet", "Table", "ImageFolder",
+]  # fmt: skip

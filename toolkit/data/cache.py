@@ -16,6 +16,20 @@ dies mid-fill leaves a temporary file, which the next process removes and does
 not read. Several threads may fill at once: rows are disjoint, the count is
 kept under a lock.
 
+Checking. When the fill ends, a checksum of every block of 512 KiB (the sum of
+its 64-bit words, wrapping) goes into the index; a cache opened from disk is
+checked against them once per process and file version (about one memory-speed
+pass, 6 GB/s), so a data file overwritten at the same size, or with its images in
+another order, is found, reported (:class:`~toolkit.errors.DataWarning`) and
+rebuilt. So is a malformed index. (A check against accidents, not attackers:
+the cache folder is the user's own.)
+
+Stale caches. Another image size or an added image gives another key, so the old
+cache stays on disk unused: :func:`list_caches` and :func:`clean_caches` (and
+``toolkit cache list|clean``) show and remove them, and opening a new cache notes
+(a :class:`~toolkit.errors.DataWarning`) when the others in its folder take more
+than :data:`NOTE_BYTES`.
+
 >>> import tempfile, numpy as np
 >>> folder = tempfile.mkdtemp()
 >>> cache = ImageCache(folder, "demo", 2, (4, 4, 1))
@@ -41,7 +55,13 @@ from pathlib import Path
 
 import numpy as np
 
-_FORMAT = 1  # bump when the layout or the decoder's output changes
+from toolkit.errors import DataWarning
+
+_FORMAT = 2  # bump when the layout or the decoder's output changes (2: block checksums)
+_BLOCK_WORDS = 1 << 16  # 64-bit words per checksummed block: 512 KiB
+#: Other caches in the folder taking more than this get a note when a new cache is made.
+NOTE_BYTES = 1 << 30
+_VERIFIED: set[tuple] = set()  # (path, inode, size, mtime) of files checked in this process
 
 
 def cache_key(root, paths, sizes, mtimes, settings: dict) -> str:
@@ -66,6 +86,11 @@ def default_cache_dir(root) -> Path:
     root = Path(root)
     if os.access(root, os.W_OK):
         return root / ".toolkit-cache"
+    return user_cache_dir()
+
+
+def user_cache_dir() -> Path:
+    """``user_cache_dir()``: ``$XDG_CACHE_HOME/toolkit`` (``~/.cache/toolkit``)."""
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "toolkit"
 
@@ -150,21 +175,44 @@ class ImageCache:
     def _open_trusted(self) -> bool:
         if not (self.path.exists() and self._meta.exists()):
             return False
-        try:
-            meta = json.loads(self._meta.read_text())
-            mm = np.load(self.path, mmap_mode="r")
-            ok = (meta.get("key") == self.key and mm.dtype == np.uint8
-                  and mm.shape == (self.n, *self.shape))
-        except (OSError, ValueError):
-            ok = False
-        if not ok:  # unreadable or not what this key promises: rebuild it
+        problem, meta, mm = self._read_trusted()
+        if problem is not None:  # unreadable or not what this key promises: rebuild it
+            if problem:
+                import warnings
+
+                msg = f"decoded-image cache {self.path}: {problem}; rebuilding it"
+                warnings.warn(msg, DataWarning, stacklevel=4)
             self._unlink(self.path, self._meta)
             return False
         self._mm = mm
-        self._bad = {int(k): str(v) for k, v in meta.get("bad", {}).items()}
+        self._bad = {int(k): str(v) for k, v in meta["bad"].items()}
+        _touch(self._meta)  # "last used", for clean_caches(older_than=...)
         self._filled = np.ones(self.n, np.uint8)
         self._count = self.n
         return True
+
+    def _read_trusted(self):
+        """(problem, index, pixels): problem None when trusted, "" when merely another key."""
+        try:
+            meta = json.loads(self._meta.read_text())
+            mm = np.load(self.path, mmap_mode="r")
+        except (OSError, ValueError) as error:
+            return f"unreadable ({error})", None, None
+        if not _well_formed(meta):
+            return f"its index {self._meta.name} is malformed", None, None
+        if meta["key"] != self.key or mm.dtype != np.uint8 or mm.shape != (self.n, *self.shape):
+            return "", None, None
+        stamp = _stamp(self.path)
+        if stamp not in _VERIFIED:
+            sums, expected = block_sums(mm), np.array(meta["sums"], dtype=np.uint64)
+            if sums.shape != expected.shape:
+                return f"its index has {len(expected)} checksums for {len(sums)} blocks", None, None
+            bad = np.flatnonzero(sums != expected)
+            if bad.size:
+                return (f"block {int(bad[0])} of its pixels does not match its checksum "
+                        "(the file was changed after it was written)"), None, None
+            _VERIFIED.add(stamp)
+        return None, meta, mm
 
     def _start_fill(self) -> None:
         self._tmp = self.directory / f"{self.key}.{os.getpid()}-{secrets.token_hex(4)}.tmp.npy"
@@ -177,18 +225,29 @@ class ImageCache:
     def _finish(self) -> None:
         self._mm.flush()
         meta = {"key": self.key, "n": self.n, "shape": list(self.shape),
-                "bad": {str(k): v for k, v in sorted(self._bad.items())}}
+                "bad": {str(k): v for k, v in sorted(self._bad.items())},
+                "sums": [int(v) for v in block_sums(self._mm)]}
         tmp_meta = self._tmp.with_suffix(".json")
         tmp_meta.write_text(json.dumps(meta))
         os.replace(tmp_meta, self._meta)
         os.replace(self._tmp, self.path)  # last: only now is the cache trusted
         self._tmp = None
         self._mm = np.load(self.path, mmap_mode="r")
+        _VERIFIED.add(_stamp(self.path))  # this process wrote it: its sums are its own
 
     def _remove_stale(self) -> None:
         for tmp in self.directory.glob(f"{self.key}.*.tmp.*"):
             if _stale(tmp, tmp.name[len(self.key) + 1:].split("-", 1)[0]):
                 self._unlink(tmp)
+        others = sum(c.bytes for c in list_caches(self.directory) if c.key != self.key)
+        if others > NOTE_BYTES:
+            import warnings
+
+            msg = (f"the other decoded-image caches in {self.directory} take {others / 2**30:.1f} "
+                   "GiB (other image sizes or file lists); remove the unused ones with "
+                   f"`toolkit cache clean {self.directory} --older-than DAYS` or "
+                   "toolkit.data.cache.clean_caches")
+            warnings.warn(msg, DataWarning, stacklevel=4)
 
     @staticmethod
     def _unlink(*paths: Path) -> None:
@@ -234,3 +293,137 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+# --- checksums ---------------------------------------------------------------------------------
+
+
+def block_sums(images: np.ndarray) -> np.ndarray:
+    """``block_sums(images) -> uint64 array``: the wrapping sum of each 512 KiB block's words.
+
+    The bytes left over after the last whole 64-bit word are summed as one more entry.
+
+    >>> a = np.arange(24, dtype=np.uint8).reshape(2, 3, 4, 1)
+    >>> b = a[::-1].copy()  # the same images in another order
+    >>> same = bool((block_sums(a) == block_sums(a.copy())).all())
+    >>> same, bool((block_sums(a) == block_sums(b)).all())
+    (True, False)
+    """
+    flat = np.ascontiguousarray(images).reshape(-1)
+    whole = flat.size // 8 * 8
+    words = flat[:whole].view(np.uint64)
+    blocks = -(-words.size // _BLOCK_WORDS)
+    sums = np.zeros(blocks, np.uint64)
+    threads = max(1, min(4, os.cpu_count() or 1, blocks // 8))
+    bounds = np.linspace(0, blocks, threads + 1).astype(int)
+
+    def part(k):  # numpy releases the GIL in reductions: the parts sum in parallel
+        lo, hi = bounds[k], bounds[k + 1]
+        chunk = words[lo * _BLOCK_WORDS : hi * _BLOCK_WORDS]
+        starts = np.arange(0, chunk.size, _BLOCK_WORDS)
+        sums[lo:hi] = np.add.reduceat(chunk, starts)
+
+    if threads == 1:
+        part(0) if blocks else None
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(part, range(threads)))
+    tail = flat[whole:].astype(np.uint64).sum(dtype=np.uint64)
+    return np.append(sums, tail).astype(np.uint64)
+
+
+def _well_formed(meta) -> bool:
+    if not isinstance(meta, dict) or not isinstance(meta.get("key"), str):
+        return False
+    bad, sums = meta.get("bad"), meta.get("sums")
+    bad_ok = isinstance(bad, dict) and all(
+        k.isdigit() and isinstance(v, str) for k, v in bad.items())
+    return bad_ok and isinstance(sums, list) and all(
+        isinstance(v, int) and 0 <= v < 2**64 for v in sums)
+
+
+def _stamp(path: Path) -> tuple:
+    st = path.stat()
+    return (str(path.resolve()), st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _touch(path: Path) -> None:
+    try:
+        os.utime(path)
+    except OSError:  # a read-only cache folder: it is still used, just not dated
+        pass
+
+
+# --- listing and cleaning ----------------------------------------------------------------------
+
+
+class CacheInfo:
+    """``CacheInfo``: one cache on disk: ``key``, ``paths``, ``bytes``, ``used`` (a Unix time),
+    ``complete`` (False for a fill that is in progress or was abandoned)."""
+
+    def __init__(self, key: str, paths: list[Path], used: float, complete: bool):
+        self.key, self.paths, self.used, self.complete = key, paths, used, complete
+        self.bytes = sum(p.stat().st_size for p in paths if p.exists())
+
+    def __repr__(self) -> str:
+        state = "complete" if self.complete else "partial"
+        return f"CacheInfo({self.key!r}, {self.bytes:,} bytes, {state})"
+
+
+def list_caches(directory) -> list[CacheInfo]:
+    """``list_caches(directory) -> [CacheInfo]``: the decoded-image caches in a folder, oldest
+    first (by last use).
+
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> cache = ImageCache(folder, "k1", 1, (2, 2, 1)); cache.put(0, np.zeros((2, 2, 1), np.uint8))
+    >>> [(c.key, c.bytes > 0, c.complete) for c in list_caches(folder)]
+    [('k1', True, True)]
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        return []
+    groups: dict[str, list[Path]] = {}
+    for path in directory.iterdir():
+        key = path.name.split(".", 1)[0]
+        if len(key) > 0 and path.suffix in (".npy", ".json") and path.is_file():
+            groups.setdefault(key, []).append(path)
+    out = []
+    for key, paths in groups.items():
+        complete = (directory / f"{key}.npy") in paths and (directory / f"{key}.json") in paths
+        used = max(p.stat().st_mtime for p in paths)
+        out.append(CacheInfo(key, sorted(paths), used, complete))
+    return sorted(out, key=lambda c: c.used)
+
+
+def clean_caches(directory, *, older_than: float | None = None, keep=()) -> list[CacheInfo]:
+    """``clean_caches(directory, older_than=None, keep=()) -> [CacheInfo removed]``
+
+    Removes the caches of a folder not used for ``older_than`` days (all of them by
+    default), except the keys in ``keep``, and the temporary files of fills whose
+    process is gone; a fill in progress is left alone.
+
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> cache = ImageCache(folder, "k1", 1, (2, 2, 1)); cache.put(0, np.zeros((2, 2, 1), np.uint8))
+    >>> [c.key for c in clean_caches(folder)], list_caches(folder)
+    (['k1'], [])
+    """
+    limit = None if older_than is None else time.time() - float(older_than) * 86400
+    removed = []
+    for cache in list_caches(directory):
+        if cache.key in keep or (limit is not None and cache.used > limit):
+            continue
+        if not cache.complete and any(_fill_alive(p) for p in cache.paths):
+            continue
+        ImageCache._unlink(*cache.paths)
+        removed.append(cache)
+    return removed
+
+
+def _fill_alive(path: Path) -> bool:
+    if ".tmp." not in path.name:
+        return False
+    return not _stale(path, path.name.split(".", 2)[1].split("-", 1)[0])

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from toolkit.data.split import kfold_indices, split_indices
+from toolkit.errors import DataError
 
 
 class Dataset:
@@ -52,20 +53,58 @@ class Dataset:
         y = None if self.targets is None else np.asarray([t for _, t in items])
         return X, y
 
-    def split(self, fraction: float = 0.8, *, stratify: bool | str = False, seed: int = 0):
-        """``(train, validation)`` data sets; an item's side depends only on ``seed`` and its key.
+    def split(
+        self,
+        fraction: float | None = None,
+        *,
+        train: float | None = None,
+        validation: float | None = None,
+        stratify: bool | str = False,
+        seed: int = 0,
+    ):
+        """``split(fraction=0.8, *, train=None, validation=None, stratify=False, seed=0)``
 
-        ``stratify=True`` keeps that stability with class shares close to
-        ``fraction``; ``stratify="exact"`` makes them exact at the cost of moving
+        ``(train, validation)`` data sets; an item's side depends only on ``seed`` and
+        its key. Say which side the fraction is for: ``split(validation=0.2)`` (as
+        Keras' ``validation_split``) or ``split(train=0.8)``; the positional
+        ``split(0.8)`` is the *training* fraction, as before. Default: 0.8 to training.
+
+        ``stratify=True`` keeps that stability with class shares close to the
+        fraction; ``stratify="exact"`` makes them exact at the cost of moving
         an item per class now and then as items are added. See
         :mod:`toolkit.data.split`.
+
+        >>> from toolkit.data.arrays import ArrayDataset
+        >>> import numpy as np
+        >>> ds = ArrayDataset(np.zeros((100, 1)))
+        >>> train, val = ds.split(validation=0.2, seed=1)
+        >>> train.keys() == ds.split(0.8, seed=1)[0].keys() == ds.split(train=0.8, seed=1)[0].keys()
+        True
+        >>> ds.split(0.8, validation=0.2)
+        Traceback (most recent call last):
+        ...
+        toolkit.errors.DataError: split: give one of fraction (the training share), ...
         """
-        train, val = split_indices(
-            self.keys(), self.targets, fraction, stratify=stratify, seed=seed
-        )
-        return self.subset(train), self.subset(val)
+        fraction = _training_fraction(fraction, train, validation)
+        tr, val = split_indices(self.keys(), self.targets, fraction, stratify=stratify, seed=seed)
+        return self.subset(tr), self.subset(val)
 
     def kfolds(self, k: int = 5, *, stratify: bool = False, seed: int = 0):
         """A list of ``k`` pairs ``(train, validation)``; every item is validated exactly once."""
         folds = kfold_indices(self.keys(), self.targets, k, stratify=stratify, seed=seed)
         return [(self.subset(tr), self.subset(va)) for tr, va in folds]
+
+
+def _training_fraction(fraction, train, validation) -> float:
+    given = {k: v for k, v in (("fraction", fraction), ("train", train),
+                               ("validation", validation)) if v is not None}
+    if len(given) > 1:
+        msg = (f"split: give one of fraction (the training share), train= or validation=, "
+               f"got {', '.join(f'{k}={v!r}' for k, v in given.items())}")
+        raise DataError(msg)
+    if validation is not None:
+        if not isinstance(validation, int | float) or not 0 < validation < 1:
+            raise DataError(f"split: validation= must lie strictly between 0 and 1, got "
+                            f"{validation!r}")
+        return 1.0 - float(validation)
+    return 0.8 if not given else next(iter(given.values()))

@@ -67,6 +67,10 @@ _IEND = b"IEND\xaeB`\x82"  # the end chunk's type and its fixed CRC
 _SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}  # start-of-frame markers carry the size
 
 
+#: The most bytes one decoded uint8 image may take (a larger image_size is surely a mistake).
+MAX_IMAGE_BYTES = 1 << 30
+
+
 @dataclass(frozen=True)
 class DecodeSettings:
     """``DecodeSettings(image_size=(H, W), color="rgb", crop=False, pad=False,
@@ -96,6 +100,13 @@ class DecodeSettings:
         object.__setattr__(self, "image_size", _check_size(self.image_size))
         _check_name("color", self.color, COLORS)
         _check_name("interpolation", self.interpolation, INTERPOLATIONS)
+        size = int(np.prod(self.image_shape, dtype=np.int64))
+        if size > MAX_IMAGE_BYTES:
+            msg = (f"image_size={self.image_size} needs {size / 2**30:.1f} GiB for one decoded "
+                   f"{self.color} image ({4 * size / 2**30:.1f} GiB as float32); the limit is "
+                   f"{MAX_IMAGE_BYTES / 2**30:.0f} GiB; give (height, width) in pixels, "
+                   "e.g. (224, 224)")
+            raise DataError(msg)
         if self.crop and self.pad:
             msg = ("crop_to_aspect_ratio=True and pad_to_aspect_ratio=True cannot both be set: "
                    "crop cuts the image to the target's shape, pad fills it out; choose one")
@@ -243,12 +254,24 @@ def _decode(buf: np.ndarray, fmt: str, settings: DecodeSettings, name: str) -> n
     try:
         image = cv2.imdecode(buf, flag)
     except cv2.error as e:
+        if "CV_IO_MAX_IMAGE_PIXELS" in str(e):
+            raise BadFileError(name, _too_many_pixels(buf, fmt)) from None
         raise BadFileError(name, f"corrupt {fmt.upper()}: {str(e).strip().splitlines()[-1]}") from e
     if image is None or image.size == 0:
         raise BadFileError(name, f"corrupt {fmt.upper()}: OpenCV could not decode it")
     if flag == cv2.IMREAD_UNCHANGED:
         image = _to_bgra(image, name)
     return image
+
+
+def _too_many_pixels(buf: np.ndarray, fmt: str) -> str:
+    size = ""
+    if fmt == "png" and buf.size >= 24:  # IHDR: width and height, big-endian, at bytes 16-24
+        w, h = (int.from_bytes(buf[i : i + 4].tobytes(), "big") for i in (16, 20))
+        size = f" ({w} x {h} = {w * h:,} pixels)"
+    return (f"too large to decode{size}: over OpenCV's limit of 2**30 pixels; to allow it, "
+            "set the environment variable OPENCV_IO_MAX_IMAGE_PIXELS to a larger count before "
+            "Python starts, or downscale the file")
 
 
 def _reduction(buf: np.ndarray, settings: DecodeSettings) -> int:

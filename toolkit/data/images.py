@@ -147,10 +147,28 @@ def _walk(top: str, prefix: str, label: int, found: _Found, skip_reason: str | N
             found.skip(pre or "./", f"unreadable folder: {e.strerror}; its files were not listed")
 
 
+def _undecodable_name(name: str) -> str | None:
+    """Why a file name cannot be used (bytes that are not UTF-8), or None."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raw = os.fsencode(name)
+        return (f"the name {raw!r} is not valid UTF-8, so it cannot be a key or a manifest "
+                "entry; rename it (convmv -f latin1 -t utf8 --notest -r ROOT converts a tree)")
+    return None
+
+
+def _shown(rel: str) -> str:
+    """``rel`` with bytes that are not UTF-8 written as \\xNN escapes."""
+    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def _visit(entry, rel, label, found: _Found, stack, seen, skip_reason) -> None:
     if rel == _CACHE_DIR_NAME:  # our own cache folder, at the top of the root
         return
-    if entry.name.startswith("."):
+    if (bad_name := _undecodable_name(entry.name)) is not None:
+        found.skip(_shown(rel) + ("/" if entry.is_dir() else ""), bad_name)
+    elif entry.name.startswith("."):
         found.skip(rel, "hidden folder: not scanned" if entry.is_dir() else "hidden file")
     elif entry.is_dir():
         ident = entry.stat().st_ino, entry.stat().st_dev
@@ -178,15 +196,16 @@ def _scan_inferred(root: Path, classes) -> tuple[_Found, tuple[str, ...]]:
     with os.scandir(root) as entries:
         top = sorted(entries, key=lambda e: e.name)
     found = _Found()
-    folders = [e.name for e in top if e.is_dir() and not e.name.startswith(".")]
+    folders = [e.name for e in top if e.is_dir() and not e.name.startswith(".")
+               and _undecodable_name(e.name) is None]
     classes = tuple(folders) if classes is None else _check_classes(classes, folders, root)
     index = {c: i for i, c in enumerate(classes)}
     for entry in top:
         name = entry.name
         if name == _CACHE_DIR_NAME:
             continue
-        if name.startswith("."):
-            _visit(entry, name, -1, found, [], set(), None)  # hidden: listed, not walked
+        if name.startswith(".") or _undecodable_name(name) is not None:
+            _visit(entry, name, -1, found, [], set(), None)  # listed, not walked
         elif not entry.is_dir():
             found.skip(name, "not inside a class folder (labels='inferred' takes labels from "
                              "sub-folders)")

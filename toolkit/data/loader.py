@@ -55,6 +55,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from toolkit._seed import _key_int, derive_int, generator
+from toolkit.data.functions import as_transform
 from toolkit.errors import BadFileError, DataError, ShapeError, did_you_mean
 from toolkit.registry import check_keywords
 
@@ -385,6 +386,7 @@ def _check_label_mode(label_mode, ds) -> str:
 
 
 def _check_transform(transform, ds):
+    transform = as_transform(transform)  # a plain function wrapped; raw albumentations refused
     if transform is None:
         return None
     if not callable(getattr(transform, "apply", None)):

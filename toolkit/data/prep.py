@@ -38,8 +38,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from toolkit.data.scitypes import as_polars
-from toolkit.errors import DataError, NotTrainedError, SchemaError, did_you_mean
+from toolkit.data.frames import as_polars
+from toolkit.errors import DataError, NotTrainedError, SchemaError, WriteError, did_you_mean
+from toolkit.registry import check_keywords
 
 IMPUTE = ("mean", "median", "mode", "constant")
 UNSEEN = ("error", "zeros")
@@ -73,21 +74,28 @@ def input_exprs(frame: pl.DataFrame, numeric, categorical) -> dict[str, pl.Expr]
 
     Refuses a missing column (naming it and the closest names) before anything runs.
     """
-    names = frame.columns
+    names = set(frame.columns)
     for c in (*numeric, *categorical):
         if c not in names:
             raise SchemaError(
                 f"the data has no column {c!r}, which was there when fitting; "
-                f"{did_you_mean(c, names)}"
+                f"{did_you_mean(c, frame.columns)}"
             )
     exprs = {c: pl.col(c).cast(pl.Float64) for c in numeric}
     exprs.update({c: pl.col(c).cast(pl.String) for c in categorical})
     return exprs
 
 
-def _select(frame: pl.DataFrame, exprs: dict[str, pl.Expr]) -> pl.DataFrame:
-    try:  # lazily, so that polars shares common sub-expressions between outputs
-        return frame.lazy().select([e.alias(n) for n, e in exprs.items()]).collect()
+def _select(frame: pl.DataFrame, exprs: dict[str, pl.Expr], shared=True) -> pl.DataFrame:
+    """One select; ``shared``: lazily, so that polars shares common sub-expressions.
+
+    Statistics (one independent aggregate per column) are selected eagerly: the lazy
+    optimiser's passes grow faster than linearly in the number of such aggregates
+    (5,500 of them: 1.6 s lazily, 0.02 s eagerly).
+    """
+    columns = [e.alias(n) for n, e in exprs.items()]
+    try:
+        return frame.lazy().select(columns).collect() if shared else frame.select(columns)
     except pl.exceptions.PolarsError as error:
         first = str(error).splitlines()[0]
         raise SchemaError(
@@ -154,12 +162,12 @@ class Imputer:
         """``fit(X, exprs=None)``: learn the fill values (``exprs``: column → values to read)."""
         frame = _frame(X)
         exprs = exprs or _default_exprs(frame, self.columns)
-        dtypes = {c: _expr_dtype(frame, e) for c, e in exprs.items()}
+        dtypes = _expr_dtypes(frame, exprs)
         numeric = {c: is_numeric(t) for c, t in dtypes.items()}
         fill = {c: self._constant(c, numeric[c]) for c in exprs if self.strategy == "constant"}
         stats = {c: self._statistic(c, e, numeric[c]) for c, e in exprs.items() if c not in fill}
         if stats:
-            row = _select(frame, stats).row(0, named=True)
+            row = _select(frame, stats, shared=False).row(0, named=True)
             empty = [c for c, v in row.items() if v is None]
             if empty:
                 raise DataError(
@@ -227,9 +235,8 @@ class OneHot:
         if exprs is None:
             chosen = self.columns or [c for c, t in frame.schema.items() if is_categorical(t)]
             exprs = {c: pl.col(c).cast(pl.String) for c in chosen}
-        row = _select(
-            frame, {c: e.drop_nulls().unique().sort().implode() for c, e in exprs.items()}
-        )
+        levels = {c: e.drop_nulls().unique().sort().implode() for c, e in exprs.items()}
+        row = _select(frame, levels, shared=False)
         self.levels_ = {c: row.get_column(c)[0].to_list() for c in exprs}
         return self
 
@@ -328,7 +335,7 @@ class Standardize:
             exprs = {c: pl.col(c).cast(pl.Float64) for c in chosen}
         stats = {f"m\x00{c}": e.mean() for c, e in exprs.items()}
         stats.update({f"s\x00{c}": e.std(ddof=0) for c, e in exprs.items()})
-        row = _select(frame, stats).row(0, named=True) if stats else {}
+        row = _select(frame, stats, shared=False).row(0, named=True) if stats else {}
         self.mean_ = {c: row[f"m\x00{c}"] if row[f"m\x00{c}"] is not None else 0.0 for c in exprs}
         self.scale_ = {c: (row[f"s\x00{c}"] or 1.0) for c in exprs}
         return self
@@ -381,8 +388,10 @@ def _check_enum_fill(dtypes: dict, fill: dict) -> None:
             raise DataError(msg)
 
 
-def _expr_dtype(frame: pl.DataFrame, expr: pl.Expr) -> pl.DataType:
-    return frame.lazy().select(expr).collect_schema().dtypes()[0]
+def _expr_dtypes(frame: pl.DataFrame, exprs: dict[str, pl.Expr]) -> dict[str, pl.DataType]:
+    """The dtype of every expression, from one schema resolution (not one per column)."""
+    schema = frame.lazy().select([e.alias(c) for c, e in exprs.items()]).collect_schema()
+    return dict(schema.items())
 
 
 def _default_exprs(frame: pl.DataFrame, columns) -> dict[str, pl.Expr]:
@@ -392,6 +401,7 @@ def _default_exprs(frame: pl.DataFrame, columns) -> dict[str, pl.Expr]:
 # ---------------------------------------------------------------- the composition
 
 
+@check_keywords
 class FeaturePrep:
     """``FeaturePrep(impute="mean", fill_value=None, onehot=True, standardize=True,
     unseen="error", columns=None)``
@@ -459,12 +469,13 @@ class FeaturePrep:
 
     def _kinds(self, frame: pl.DataFrame, columns) -> tuple[list[str], list[str]]:
         numeric, categorical = [], []
+        schema = frame.schema  # built afresh on every access: once, not once per column
         for c in columns:
-            if c not in frame.schema:
+            if c not in schema:
                 raise SchemaError(
                     f"columns=: the data has no column {c!r}; {did_you_mean(c, frame.columns)}"
                 )
-            dtype = frame.schema[c]
+            dtype = schema[c]
             if is_numeric(dtype):
                 numeric.append(c)
             elif is_categorical(dtype) and self.onehot:
@@ -490,9 +501,9 @@ class FeaturePrep:
         """
         frame = _table_frame(X)
         self.numeric_, self.categorical_ = self._kinds(frame, self._columns(X, frame))
-        self.columns_ = [
-            c for c in self._columns(X, frame) if c in self.numeric_ or c in self.categorical_
-        ]
+        _refuse_infinite(frame, self.numeric_, X)
+        kept = {*self.numeric_, *self.categorical_}
+        self.columns_ = [c for c in self._columns(X, frame) if c in kept]
         exprs = input_exprs(frame, self.numeric_, self.categorical_)
         exprs = {c: exprs[c] for c in self.columns_}
         self.steps_ = []
@@ -529,7 +540,11 @@ class FeaturePrep:
                 onehot = next(s for s in self.steps_ if isinstance(s, OneHot))
                 column = name.split("\x00")[-1]
                 onehot.raise_unseen(_table_frame(X), column, result.get_column(name), _where(X))
-        return result.drop(list(flags)).to_numpy(order="c")
+        out = result.drop(list(flags)).to_numpy(order="c")
+        if np.isinf(out).any():  # infinity in the input, or beyond float32's range
+            row, col = (int(i[0]) for i in np.nonzero(np.isinf(out)))
+            _raise_infinite(self.feature_names_[col], row, X, "is infinite as float32")
+        return out
 
     def _unseen_flags(self, exprs: dict[str, pl.Expr]) -> dict[str, pl.Expr]:
         if self.unseen != "error" or not self.categorical_:
@@ -587,16 +602,47 @@ class FeaturePrep:
     def save(self, path) -> Path:
         """``save(path)``: write :meth:`to_json` to ``path`` (a ``.json`` file)."""
         path = Path(path)
-        path.write_text(self.to_json(), encoding="utf-8")
+        try:
+            path.write_text(self.to_json(), encoding="utf-8")
+        except OSError as error:
+            raise WriteError(path, error) from None
         return path
 
     @classmethod
-    def from_dict(cls, d: dict) -> FeaturePrep:
-        """``FeaturePrep.from_dict(d)``: the fitted preparation :meth:`to_dict` described."""
+    def from_dict(cls, d: dict, where: str = "a saved FeaturePrep") -> FeaturePrep:
+        """``FeaturePrep.from_dict(d)``: the fitted preparation :meth:`to_dict` described.
+
+        A damaged description (a key missing, a step naming columns the preparation
+        does not have) is refused with :class:`~toolkit.errors.DataError` naming ``where``.
+
+        >>> FeaturePrep.from_dict({"format": "toolkit.FeaturePrep", "params": {}})
+        Traceback (most recent call last):
+        ...
+        toolkit.errors.DataError: a saved FeaturePrep is damaged: KeyError 'numeric'; ...
+        """
         if not isinstance(d, dict) or d.get("format") != "toolkit.FeaturePrep":
             raise DataError(
-                "not a saved FeaturePrep: expected a JSON object with format 'toolkit.FeaturePrep'"
+                f"{where}: not a saved FeaturePrep: expected a JSON object with format "
+                "'toolkit.FeaturePrep'"
             )
+        try:
+            prep = cls._from_fields(d)
+            outputs = list(prep._outputs({c: pl.col(c) for c in prep.columns_}))
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            if isinstance(error, DataError):
+                raise
+            msg = f"{where} is damaged: {type(error).__name__} {error}; fit and save it again"
+            raise DataError(msg) from None
+        if {*prep.numeric_, *prep.categorical_} != set(prep.columns_):
+            msg = f"{where} is damaged: its numeric and categorical columns are not its columns"
+            raise DataError(msg + "; fit and save it again")
+        if outputs != prep.feature_names_:
+            msg = f"{where} is damaged: its steps give {len(outputs)} features, it lists "
+            raise DataError(msg + f"{len(prep.feature_names_)}; fit and save it again")
+        return prep
+
+    @classmethod
+    def _from_fields(cls, d: dict) -> FeaturePrep:
         prep = cls(**d["params"])
         prep.numeric_, prep.categorical_, prep.columns_ = (
             list(d["numeric"]),
@@ -608,14 +654,30 @@ class FeaturePrep:
         return prep
 
     @classmethod
-    def from_json(cls, text: str) -> FeaturePrep:
-        """``FeaturePrep.from_json(text)``: the inverse of :meth:`to_json`."""
-        return cls.from_dict(json.loads(text))
+    def from_json(cls, text: str, where: str = "a saved FeaturePrep") -> FeaturePrep:
+        """``FeaturePrep.from_json(text)``: the inverse of :meth:`to_json`.
+
+        >>> FeaturePrep.from_json('{"format": ')
+        Traceback (most recent call last):
+        ...
+        toolkit.errors.DataError: a saved FeaturePrep is not valid JSON: Expecting value...
+        """
+        try:
+            d = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise DataError(f"{where} is not valid JSON: {error}; save it again") from None
+        except RecursionError:
+            raise DataError(f"{where} is JSON nested too deep to be a FeaturePrep") from None
+        return cls.from_dict(d, where)
 
     @classmethod
     def load(cls, path) -> FeaturePrep:
         """``FeaturePrep.load(path)``: the inverse of :meth:`save`."""
-        return cls.from_json(Path(path).read_text(encoding="utf-8"))
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            raise DataError(f"{path}: not a FeaturePrep JSON file ({error})") from None
+        return cls.from_json(text, str(path))
 
 
 def _step_from_dict(d: dict):
@@ -625,6 +687,27 @@ def _step_from_dict(d: dict):
             f"unknown preparation step {name!r} in a saved FeaturePrep; {did_you_mean(name, STEPS)}"
         )
     return STEPS[name].from_dict(d)
+
+
+def _refuse_infinite(frame: pl.DataFrame, numeric, X) -> None:
+    """Infinity cannot be imputed, averaged or scaled: refuse it naming column and row."""
+    if not numeric:
+        return
+    flags = frame.select(pl.col(c).cast(pl.Float64).is_infinite().any() for c in numeric).row(0)
+    for c, flagged in zip(numeric, flags, strict=True):
+        if flagged:
+            row = int(frame.get_column(c).cast(pl.Float64).is_infinite().arg_max())
+            _raise_infinite(c, row, X, f"holds {frame.get_column(c)[row]}")
+
+
+def _raise_infinite(column: str, row: int, X, what: str) -> None:
+    where = _where(X)
+    at = where(row) if where is not None else f"row {row}"
+    msg = (
+        f"{at}: column {column!r} {what}; infinity cannot be imputed, averaged or "
+        "standardized (scikit-learn refuses it too): replace it, or mark it missing"
+    )
+    raise DataError(msg)
 
 
 def _table_frame(X) -> pl.DataFrame:

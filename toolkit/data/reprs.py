@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from toolkit import _html
+import toolkit._html as _html
 
 _PANELS = 16
 

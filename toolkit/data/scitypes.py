@@ -45,6 +45,7 @@ import math
 import numpy as np
 import polars as pl
 
+from toolkit.data.frames import as_polars, table_kind
 from toolkit.errors import SchemaError, did_you_mean
 
 
@@ -112,69 +113,6 @@ class OrderedFactor(Finite):
 SCITYPES = (Continuous, Count, Multiclass, OrderedFactor, Binary, Textual, Unknown)
 
 # ---------------------------------------------------------------- conversions
-
-
-def _is_pandas(X) -> bool:
-    return type(X).__module__.split(".")[0] == "pandas"
-
-
-def _is_arrow(X) -> bool:
-    return type(X).__module__.split(".")[0] == "pyarrow"
-
-
-def _pandas_to_polars(X) -> pl.DataFrame:
-    """pandas → polars, keeping ordered categoricals ordered (as Enum)."""
-    import pandas as pd
-
-    frame = X.to_frame() if isinstance(X, pd.Series) else X
-    out = pl.from_pandas(frame.reset_index(drop=True))
-    ordered = [
-        pl.col(str(c)).cast(pl.String).cast(pl.Enum([str(v) for v in frame[c].cat.categories]))
-        for c in frame.columns
-        if isinstance(frame[c].dtype, pd.CategoricalDtype) and frame[c].cat.ordered
-    ]
-    return out.with_columns(ordered) if ordered else out
-
-
-def _numpy_to_polars(X) -> pl.DataFrame:
-    X = np.asarray(X)
-    if X.ndim == 1:
-        X = X[:, None]
-    if X.ndim != 2:
-        raise SchemaError(f"a numpy table must be 1-D or 2-D (rows, columns), got shape {X.shape}")
-    if X.dtype.kind == "O":
-        columns = {f"column_{j}": X[:, j].tolist() for j in range(X.shape[1])}
-        return pl.DataFrame(columns, strict=False)
-    out = pl.from_numpy(X, schema=[f"column_{j}" for j in range(X.shape[1])])
-    if X.dtype.kind == "f":  # numpy marks missing floats with NaN
-        out = out.with_columns(pl.all().fill_nan(None))
-    return out
-
-
-def as_polars(X) -> pl.DataFrame | pl.LazyFrame:
-    """``as_polars(X)``: X as a polars DataFrame (a LazyFrame stays lazy).
-
-    >>> as_polars(np.array([[1.0, np.nan]])).null_count().rows()
-    [(0, 1)]
-    """
-    if isinstance(X, (pl.DataFrame, pl.LazyFrame)):
-        return X
-    if isinstance(X, pl.Series):
-        return X.to_frame()
-    if getattr(type(X), "_toolkit_table", False):
-        return X.frame
-    if _is_pandas(X):
-        return _pandas_to_polars(X)
-    if _is_arrow(X):
-        out = pl.from_arrow(X)
-        return out.to_frame() if isinstance(out, pl.Series) else out
-    if isinstance(X, (np.ndarray, list)):
-        return _numpy_to_polars(X)
-    msg = (
-        f"expected a table (polars, pandas, pyarrow or a 2-D numpy array), got {type(X).__name__}; "
-        "convert it with pl.DataFrame(...)"
-    )
-    raise SchemaError(msg)
 
 
 # ---------------------------------------------------------------- inference
@@ -383,9 +321,9 @@ def coerce(X, spec: dict):
     """
     if not isinstance(spec, dict):
         raise SchemaError(f"coerce needs a dict {{column: scitype}}, got {type(spec).__name__}")
-    if _is_pandas(X):
+    if table_kind(X) == "pandas":
         return _back_to_pandas(X, _coerce_polars(as_polars(X), spec), list(spec))
-    if _is_arrow(X) and hasattr(X, "column_names"):
+    if table_kind(X) == "arrow" and hasattr(X, "column_names"):
         return _coerce_polars(as_polars(X), spec).to_arrow()
     if isinstance(X, (pl.DataFrame, pl.LazyFrame)):
         return _coerce_polars(X, spec)

@@ -161,15 +161,17 @@ def _check_short_rows(
 
 
 def _numeric_text(series: pl.Series) -> bool:
-    """A String column of numbers but for a few cells: a typo or an unlisted missing marker."""
+    """A String column of numbers but for a few cells: a typo or an unlisted missing marker.
+
+    Numbers in most cells and at most three distinct other values (``?``, ``n/a``,
+    ``-``): polars reads such a column as text, which would one-hot encode it.
+    """
     values = series.drop_nulls()
     head = values.head(1000)
-    if head.len() < 10 or head.cast(pl.Float64, strict=False).null_count() > max(
-        3, head.len() // 100
-    ):
+    if head.len() < 2 or head.cast(pl.Float64, strict=False).null_count() * 2 >= head.len():
         return False
-    bad = values.cast(pl.Float64, strict=False).null_count()
-    return 0 < bad <= max(3, values.len() // 100)
+    bad = values.filter(values.cast(pl.Float64, strict=False).is_null())
+    return 0 < bad.len() * 2 < values.len() and bad.n_unique() <= 3
 
 
 def _check_numeric_text(path: Path, frame: pl.DataFrame, separator, typed, missing, fixed) -> None:
@@ -182,19 +184,98 @@ def _check_numeric_text(path: Path, frame: pl.DataFrame, separator, typed, missi
                 raise problem
 
 
+_OTHER_SEPARATORS = (";", "\t", "|")
+
+
+def _first_lines(path: Path, separator: str, count: int = 2) -> list[list[str]]:
+    with open(path, newline="", encoding="utf-8", errors="replace") as handle:
+        reader = csv.reader(handle, delimiter=separator)
+        return [row for _, row in zip(range(count), reader, strict=False)]
+
+
+def _check_header(path: Path, separator: str) -> None:
+    """Refuse duplicate column names, and a file split by another separator (one column)."""
+    lines = _first_lines(path, separator)
+    header = lines[0] if lines else []
+    seen: dict[str, list[int]] = {}
+    for j, name in enumerate(header):
+        seen.setdefault(name, []).append(j + 1)
+    repeated = {name: cols for name, cols in seen.items() if len(cols) > 1}
+    if repeated:
+        listed = "; ".join(
+            f"{n!r} in columns {', '.join(map(str, c))}"
+            for n, c in repeated.items()
+        )
+        msg = (
+            f"{path}: line 1 (header): column names must be unique, and these repeat: {listed}; "
+            "rename them in the file (polars would rename them silently, and target= could "
+            "pick the wrong one)"
+        )
+        raise TableError(msg)
+    if len(header) == 1:
+        for other in _OTHER_SEPARATORS:
+            fields = [len(row[0].split(other)) for row in lines if row]
+            if other != separator and min(fields) > 1 and len(set(fields)) == 1:
+                msg = (
+                    f"{path}: line 1 (header): one column {header[0][:60]!r}, which looks "
+                    f"separated by {other!r}; pass separator={other!r}"
+                )
+                raise TableError(msg)
+
+
+def _encoding_problem(path: Path) -> TableError | None:
+    """The first line that is not UTF-8, naming an encoding that reads it."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        guess = next(e for e in ("cp1252", "latin-1") if _decodes(data, e))
+        byte = data[error.start : error.start + 1]
+        msg = (
+            f"{path}: line {line}: byte {byte!r} is not UTF-8; the file looks {guess}-encoded: "
+            f"pass encoding={guess!r}, or convert the file to UTF-8"
+        )
+        return TableError(msg)
+    return None
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _source(path: Path, encoding: str):
+    """What polars reads: the path for UTF-8, else the text re-encoded as UTF-8 bytes."""
+    if encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig"):
+        return path
+    try:
+        return path.read_bytes().decode(encoding).encode("utf-8")
+    except (UnicodeDecodeError, LookupError) as error:
+        raise TableError(f"{path}: cannot be read as {encoding!r}: {error}") from None
+
+
 def read_csv(
-    path, *, separator=",", missing=MISSING, dtypes=None, infer_rows=10_000
+    path, *, separator=",", missing=MISSING, dtypes=None, infer_rows=10_000, encoding="utf-8"
 ) -> pl.DataFrame:
-    """``read_csv(path, separator=",", missing=MISSING, dtypes=None, infer_rows=10_000)``
+    """``read_csv(path, separator=",", missing=MISSING, dtypes=None, infer_rows=10_000,
+    encoding="utf-8")``
 
     The whole file as a polars DataFrame (``pl.scan_csv`` underneath), with
     malformed input reported as :class:`TableError` naming the line and column.
+    ``encoding``: the file's text encoding, one that keeps ASCII bytes as they are
+    (``"latin-1"``, ``"cp1252"`` ...); a file that is not UTF-8 read as UTF-8 is
+    refused naming the line and the encoding that reads it.
     """
     path = Path(path)
     if not path.is_file():
         raise TableError(f"{path}: no such file; check the path (relative to {Path.cwd()})")
+    _check_header(path, separator)
     lazy = pl.scan_csv(
-        path,
+        _source(path, encoding),
         separator=separator,
         null_values=list(missing),
         infer_schema_length=infer_rows,
@@ -206,7 +287,8 @@ def read_csv(
     except pl.exceptions.NoDataError as error:
         raise TableError(f"{path}: line 1: the file is empty; expected a header line") from error
     except pl.exceptions.PolarsError as error:
-        located = locate_problem(
+        located = _encoding_problem(path) if "utf" in str(error).lower() else None
+        located = located or locate_problem(
             path, separator=separator, typed=locals().get("typed"), missing=missing
         )
         first = str(error).split("\n")[0]
@@ -227,7 +309,7 @@ def _where(source: str, row: int, lines: bool) -> str:
 class Table(Dataset):
     """``Table(frame, target=None, *, key=None, features=None, classes=None, missing_target=...)``
 
-    A polars DataFrame (or anything :func:`toolkit.data.scitypes.as_polars`
+    A polars DataFrame (or anything :func:`toolkit.data.frames.as_polars`
     takes) as a row data set. ``target`` names the label column: strings,
     integers and booleans are encoded as class indices into ``classes``
     (sorted unless given), floats are kept for regression. ``key`` names a
@@ -262,7 +344,7 @@ class Table(Dataset):
         missing_target="error",
         source="<frame>",
     ):
-        from toolkit.data.scitypes import as_polars
+        from toolkit.data.frames import as_polars
 
         frame = as_polars(frame)
         frame = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
@@ -280,6 +362,7 @@ class Table(Dataset):
         )
         self.frame, self._rows = frame, rows
         self._y, self.classes = self._encode_target(classes)
+        self._categorise_features()
         if key is not None:
             self._check_keys()
 
@@ -338,6 +421,19 @@ class Table(Dataset):
         if y.dtype == pl.String:  # a label column is categorical: say so in the frame and schema
             self.frame = self.frame.with_columns(pl.col(self.target).cast(pl.Categorical))
         return codes.to_numpy(), classes
+
+    def _categorise_features(self) -> None:
+        """String features with few levels are categories (Multiclass), as the target is."""
+        from toolkit.data.scitypes import few_levels
+
+        schema = self.frame.schema
+        text = [c for c in self.features if schema[c] == pl.String]
+        if not text:
+            return
+        counts = self.frame.select(pl.col(c).drop_nulls().n_unique() for c in text).row(0)
+        few = few_levels(self.frame.height)
+        chosen = [c for c, n in zip(text, counts, strict=True) if n <= few]
+        self.frame = self.frame.with_columns(pl.col(c).cast(pl.Categorical) for c in chosen)
 
     def _check_keys(self) -> None:
         keys = self.frame.get_column(self.key)
@@ -399,6 +495,14 @@ class Table(Dataset):
             )
             raise DataError(msg)
         X = X[indices].select(pl.all().cast(pl.Float32)).to_numpy()
+        if np.isinf(X).any():
+            row, col = (int(i[0]) for i in np.nonzero(np.isinf(X)))
+            where = _where(self.source, int(indices[row]), self._lines)
+            msg = (
+                f"{where}: column {self.features[col]!r} is infinite as float32; "
+                "replace the value, or mark it missing"
+            )
+            raise DataError(msg)
         return X, (None if self._y is None else self._y[indices])
 
     def subset(self, indices) -> Table:
@@ -444,7 +548,7 @@ class Table(Dataset):
 @register("sources")
 class CSV(Table):
     """``CSV(path, target=None, *, key=None, features=None, classes=None, missing=MISSING,
-    separator=",", dtypes=None, infer_rows=10_000, missing_target="error")``
+    separator=",", dtypes=None, infer_rows=10_000, missing_target="error", encoding="utf-8")``
 
     A CSV file read with polars (``pl.scan_csv``) as a :class:`Table`; see the
     module docstring for missing values and the errors malformed files raise.
@@ -472,6 +576,7 @@ class CSV(Table):
         dtypes=None,
         infer_rows=10_000,
         missing_target="error",
+        encoding="utf-8",
     ):
         self._config = {
             "path": str(path), "target": target, "key": key, "features": features,
@@ -479,7 +584,12 @@ class CSV(Table):
             "infer_rows": infer_rows, "missing_target": missing_target,
         }  # fmt: skip
         frame = read_csv(
-            path, separator=separator, missing=missing, dtypes=dtypes, infer_rows=infer_rows
+            path,
+            separator=separator,
+            missing=missing,
+            dtypes=dtypes,
+            infer_rows=infer_rows,
+            encoding=encoding,
         )
         super().__init__(
             frame,
@@ -513,17 +623,17 @@ class Parquet(Table):
         path = Path(path)
         if not path.exists():
             raise TableError(f"{path}: no such file; check the path (relative to {Path.cwd()})")
-        lazy = pl.scan_parquet(path)
-        columns = lazy.collect_schema().names()
         wanted = [c for c in (*(features or ()), target, key) if c is not None]
-        if features is not None and set(wanted) <= set(columns):  # read only the columns used
-            lazy = lazy.select([c for c in columns if c in wanted])
         try:
+            lazy = pl.scan_parquet(path)
+            columns = lazy.collect_schema().names()
+            if features is not None and set(wanted) <= set(columns):  # only the columns used
+                lazy = lazy.select([c for c in columns if c in wanted])
             frame = lazy.collect()
-        except pl.exceptions.PolarsError as error:
-            raise TableError(
-                f"{path}: not a readable Parquet file: {str(error).splitlines()[0]}"
-            ) from error
+        except (pl.exceptions.PolarsError, OSError) as error:
+            first = (str(error).splitlines() or [type(error).__name__])[0]
+            msg = f"{path}: not a readable Parquet file (damaged or truncated?): {first}"
+            raise TableError(msg) from None
         super().__init__(
             frame,
             target,

@@ -5,11 +5,10 @@ the registered models as a polars DataFrame (``toolkit.models.registry.models``)
 ``tk.models(tk.matching(X, y))`` lists those that accept the data.
 """
 
-# ruff: noqa: F401  (the imports are re-exported: __all__ comes from toolkit._EXPORTS)
+# ruff: noqa: F401  (the imports are re-exported through __all__)
 
 import sys as _sys
 
-from toolkit import _EXPORTS
 from toolkit.models.compose import FillImputer, OneHotEncoder, Standardizer
 from toolkit.models.evaluate import evaluate
 from toolkit.models.evaluation import Evaluation
@@ -46,10 +45,22 @@ from toolkit.models.registry import CallablePackage as _CallablePackage
 from toolkit.models.registry import info, load_model, matching
 from toolkit.models.resampling import CV, Holdout, StratifiedCV, TimeSeriesCV
 from toolkit.models.tuning import LearningCurve, TunedModel, learning_curve
+from toolkit.models.types import model_type as _model_type  # registers scikit-learn's models
 
 # toolkit/__init__.py re-exports "models" over the subpackage of that name, so the
-# package itself is made callable: tk.models() lists models, tk.models.frames still imports.
+# package itself is made callable: tk.models() lists models, tk.models.machine still imports.
 _sys.modules[__name__].__class__ = _CallablePackage
 models = _sys.modules[__name__]
 
-__all__ = list(_EXPORTS["models"])
+# The layer's public names; toolkit/__init__.py's _EXPORTS table names the same ones
+# (tests/test_lazy_import.py checks that the two agree).
+__all__ = [
+    "info", "load_model", "matching", "models", "Machine", "fit", "fitted_params", "machine",
+    "predict", "predict_mode", "predict_proba", "report", "transform", "Evaluation",
+    "evaluate", "CV", "Holdout", "StratifiedCV", "TimeSeriesCV", "Measure", "measure",
+    "measures", "accuracy", "auc", "balanced_accuracy", "brier_score", "f1", "f1_macro",
+    "f1_micro", "log_loss", "misclassification_rate", "r2", "rmse", "Grid", "LatinHypercube",
+    "RandomSearch", "hp_range", "LearningCurve", "TunedModel", "learning_curve", "FillImputer",
+    "OneHotEncoder", "Standardizer", "MLP", "NeuralNetworkClassifier",
+    "NeuralNetworkRegressor",
+]  # fmt: skip

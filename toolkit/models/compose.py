@@ -34,12 +34,12 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import Pipeline as _SklearnPipeline
 from sklearn.pipeline import make_pipeline
 
+from toolkit.data.frames import as_polars, is_table
 from toolkit.data.prep import Imputer, OneHot, Standardize
-from toolkit.data.scitypes import as_polars
 from toolkit.errors import DataError, NotTrainedError
-from toolkit.models._inputs import FINITE, NUMERIC, align, is_table
-from toolkit.models.io import trust
-from toolkit.models.types import Composable, StrictParams, checked_init
+from toolkit.models.inputs import FINITE, NUMERIC, align
+from toolkit.models.params import StrictParams, checked_init
+from toolkit.models.trust import trust
 from toolkit.registry import register
 
 _TABLES = (*NUMERIC, *FINITE, "Textual")
@@ -47,6 +47,21 @@ _TABLES = (*NUMERIC, *FINITE, "Textual")
 
 def _is_transformer(step) -> bool:
     return hasattr(step, "transform") or hasattr(step, "fit_transform")
+
+
+class Composable:
+    """Mixin giving models the ``>>`` operator, which builds a :class:`Pipeline`.
+
+    >>> import toolkit as tk
+    >>> type(tk.Standardizer() >> tk.load_model("Ridge")()).__name__
+    'Pipeline'
+    """
+
+    def __rshift__(self, other):
+        return pipeline(self, other)
+
+    def __rrshift__(self, other):
+        return pipeline(other, self)
 
 
 def pipeline(*steps) -> Pipeline:

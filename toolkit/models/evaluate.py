@@ -18,17 +18,14 @@ the negatives of our lower-is-better measures).
 
 from __future__ import annotations
 
-from time import perf_counter
-
 import numpy as np
-import polars as pl
-from sklearn.base import clone, is_classifier, is_regressor
 
+from toolkit.data.frames import n_rows, take_rows
 from toolkit.errors import DataError
 from toolkit.models.evaluation import Evaluation
 from toolkit.models.executors import as_executor
-from toolkit.models.frames import n_rows, take_rows, to_numpy
-from toolkit.models.measures import accuracy, log_loss, measure, rmse
+from toolkit.models.folds import as_inputs, check_fits, choose_measures, run_fold
+from toolkit.models.machine import unpack_table
 from toolkit.models.resampling import default_resampling, is_random, resample
 
 __all__ = ["evaluate"]
@@ -67,15 +64,20 @@ def evaluate(
     ``evaluate(mach, ...)`` (MLJ's ``evaluate!``) takes the model and data of a
     ``tk.machine``; the machine itself is left as it was.
     """
+    if getattr(type(X), "_toolkit_table", False):  # as tk.machine takes it: X and y in one
+        X, y = unpack_table(X, y)
+        if y is None:
+            msg = "evaluate got a table without a target; read it with target=... or pass y"
+            raise DataError(msg)
     if X is None and y is None:
         model, X, y = _from_machine(model)
     models = model if isinstance(model, dict) else {type(model).__name__: model}
     if not models:
         raise DataError("evaluate got an empty dict of models; pass at least one model")
-    X, y = _as_inputs(X, y)
-    chosen = _measures(measures, *models.values())
+    X, y = as_inputs(X, y)
+    chosen = choose_measures(measures, *models.values())
     for name, m in models.items():
-        _check_fits(name, m, chosen)
+        check_fits(name, m, chosen)
     if resampling is None:
         resampling = default_resampling(models, y if rows is None else y[np.asarray(rows)])
     pairs = _pairs(resampling, X, y, repeats, rows)
@@ -90,51 +92,6 @@ def _from_machine(mach):
         msg = "evaluate needs data: evaluate(model, X, y, ...) or evaluate(tk.machine(model, X, y))"
         raise DataError(msg)
     return mach.model, args[0], args[1]
-
-
-def _as_inputs(X, y):
-    if isinstance(X, (list, tuple)):
-        X = np.asarray(X)
-    elif type(X).__module__.split(".")[0] == "pyarrow":
-        X = pl.from_arrow(X)  # scikit-learn reads polars but not Arrow; zero-copy where it can
-    y = to_numpy(y)
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    if n_rows(X) != y.shape[0]:
-        raise DataError(f"X has {n_rows(X)} rows but y has {y.shape[0]}; they must match")
-    return X, y
-
-
-def _measures(measures, *models) -> tuple:
-    if measures is None:  # the measures every model supports, so that any may be compared
-        if not any(is_classifier(m) for m in models):
-            return (rmse,)
-        probabilistic = all(hasattr(m, "predict_proba") for m in models)
-        return (log_loss, accuracy) if probabilistic else (accuracy,)
-    if isinstance(measures, (list, tuple)):
-        if not measures:
-            raise DataError("measures is empty; pass at least one, e.g. measures=[tk.accuracy]")
-        return tuple(measure(m) for m in measures)
-    return (measure(measures),)
-
-
-def _check_fits(name: str, model, measures) -> None:
-    if not (hasattr(model, "fit") and hasattr(model, "predict")):
-        msg = f"model {name!r} ({type(model).__name__}) needs fit and predict to be evaluated"
-        raise DataError(f"{msg}; pass a classifier or a regressor")
-    for m in measures:
-        if m.needs == "probabilities" and not hasattr(model, "predict_proba"):
-            raise DataError(
-                f"model {name!r} has no predict_proba, which {m.name} needs; use accuracy"
-            )
-        if m.needs == "values" and is_classifier(model):
-            raise DataError(
-                f"model {name!r} is a classifier but {m.name} measures regression; use accuracy"
-            )
-        if m.needs != "values" and is_regressor(model):
-            raise DataError(
-                f"model {name!r} is not a classifier but {m.name} measures classes; use rmse"
-            )
 
 
 def _pairs(resampling, X, y, repeats: int, rows):
@@ -152,41 +109,6 @@ def _pairs(resampling, X, y, repeats: int, rows):
     )
     found = [p for r in range(repeats) for p in resample(resampling, X_sub, y_sub, rows.size, r)]
     return [(rows[tr], rows[te]) for tr, te in found]
-
-
-def run_fold(model, X, y, train, test, measures) -> tuple[list[float], float, float]:
-    """``run_fold(model, X, y, train, test, measures) -> (values, fit_time, predict_time)``.
-
-    One fold: clone, fit on ``train``, predict ``test`` once per kind of output the
-    measures need. A pure function of its arguments, so any executor may run it.
-    """
-    fitted = clone(model)
-    start = perf_counter()
-    fitted.fit(take_rows(X, train), y[train])
-    fit_time = perf_counter() - start
-    X_test = take_rows(X, test)
-    start = perf_counter()
-    outputs = {}
-    if any(m.needs != "probabilities" for m in measures):
-        outputs["labels"] = outputs["values"] = fitted.predict(X_test)
-    if any(m.needs == "probabilities" for m in measures):
-        outputs["probabilities"] = fitted.predict_proba(X_test)
-    predict_time = perf_counter() - start
-    classes = getattr(fitted, "classes_", None)
-    if "probabilities" in outputs and classes is not None:
-        _check_seen(classes, y[test])
-    values = [m(outputs[m.needs], y[test], classes=classes) for m in measures]
-    return values, fit_time, predict_time
-
-
-def _check_seen(classes, y_test) -> None:
-    unseen = np.setdiff1d(y_test, classes)
-    if unseen.size:
-        msg = (
-            f"test rows hold classes {unseen.tolist()[:5]} that the training rows of this fold "
-            "lack, so they have no probability; use tk.StratifiedCV or shuffle (CV(seed=...))"
-        )
-        raise DataError(msg)
 
 
 def _collect(models, measures, pairs, results, resampling, repeats) -> Evaluation:

@@ -5,25 +5,14 @@ and numpy arrays, and loading it builds only types on an allowlist, checked
 *before* anything is built, so loading a file can never run code. Neural networks
 go through the model core's safetensors files (``toolkit.nn.io``) plus JSON.
 
-The allowlist (:func:`trusted_type`):
-
-- every type skops trusts by default (builtins containers, numpy, scikit-learn's
-  estimators);
-- toolkit's own model types: the generated wrappers
-  (``toolkit.models.types.<Name>`` for registered names) and the classes
-  registered with :func:`trust` (pipelines, the table transformers, neural
-  networks, tuned models);
-- the classes of the few scikit-learn (and scipy) modules that hold fitted state
-  skops does not list by default: trees (``sklearn.tree._tree.Tree``),
-  histogram-boosting predictors, KD/ball trees and distance metrics, kernels,
-  loss objects, optimiser state, calibrators, bisecting k-means trees, B-splines,
-  and the cross-validation splitters (``KFold`` ...) a tuned model keeps as its
-  resampling (classes only: the module's functions are not trusted).
-  Without them a saved decision tree could not be loaded; they are plain data
-  holders of scikit-learn itself;
-- the functions estimators keep as settings, from an explicit list: scikit-learn's
-  univariate scores (``f_classif``, ``chi2`` ...), its k-means steps, ``numpy.dtype``
-  and a few numpy reductions (``numpy.mean`` for ``FeatureAgglomeration``).
+The allowlist lives in :mod:`toolkit.models.trust`, each entry with the reason it is
+safe: every type skops trusts by default, toolkit's own model types (the generated
+wrappers and the classes marked with :func:`trust`), and, named one by one, the
+scikit-learn and scipy classes fitted estimators hold (trees, boosting predictors,
+KD/ball trees, kernels, losses, splitters ...). After loading, the structure of what
+was built is validated (:mod:`toolkit.models.checks`): a tree whose child index
+points outside it, a feature index beyond the model's features, a NaN threshold or
+arrays of inconsistent lengths are refused before any compiled code reads them.
 
 Anything else (``os.system``, ``builtins.eval``, a class of another package) is
 refused with :class:`~toolkit.errors.UnsafeFileError` naming it, and a file that
@@ -41,107 +30,32 @@ is not a skops zip (a pickle renamed ``.skops``) is refused before it is read.
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import json
 import zipfile
 from pathlib import Path
 
-from toolkit.errors import NotTrainedError, UnsafeFileError, UnsupportedModelError
+from toolkit.errors import (
+    NotTrainedError,
+    ToolkitError,
+    UnsafeFileError,
+    UnsupportedModelError,
+    WriteError,
+)
+from toolkit.models.checks import check_structure
 from toolkit.models.machine import Machine
+from toolkit.models.trust import FORMAT, VERSION, trust, trusted_type
 
-FORMAT = "toolkit.machine"
-VERSION = 1
-
-_SKLEARN_STATE_MODULES = frozenset(
-    {
-        "sklearn.tree._tree",
-        "sklearn.ensemble._hist_gradient_boosting.predictor",
-        "sklearn.ensemble._hist_gradient_boosting.binning",
-        "sklearn.neighbors._kd_tree",
-        "sklearn.neighbors._ball_tree",
-        "sklearn.metrics._dist_metrics",
-        "sklearn.gaussian_process.kernels",
-        "sklearn.gaussian_process._gpc",
-        "sklearn._loss.loss",
-        "sklearn._loss.link",
-        "sklearn.neural_network._stochastic_optimizers",
-        "sklearn.calibration",
-        "sklearn.cluster._bisect_k_means",
-        "scipy.interpolate._bsplines",
-        "sklearn.model_selection._split",  # splitters (KFold ...) as a TunedModel's resampling
-    }
-)
-# Functions that fitted estimators keep as settings (pooling, scoring, the k-means
-# step): whole modules of scikit-learn's statistics, and a few named numpy ones.
-_SKLEARN_FUNCTION_MODULES = frozenset(
-    {
-        "sklearn.feature_selection._univariate_selection",
-        "sklearn.feature_selection._mutual_info",
-        "sklearn.cluster._kmeans",
-    }
-)
-_TRUSTED_NAMES = frozenset(
-    {
-        "numpy.dtype",
-        "scipy.sparse._csr.csr_matrix",
-        "scipy.sparse._csc.csc_matrix",
-        "numpy.mean",
-        "numpy.median",
-        "numpy.max",
-        "numpy.min",
-        "numpy.sum",
-        "scipy._lib.array_api_compat.numpy._aliases.asarray",
-    }
-)
-
-
-def trust(cls: type) -> type:
-    """``trust(cls) -> cls``: allow toolkit's own model class ``cls`` in saved machines.
-
-    A class decorator for toolkit model types defined outside the generated wrappers
-    (only classes of ``toolkit.*`` modules count; the mark is not inherited).
-    """
-    cls._toolkit_trusted = cls  # checked by identity, so subclasses are not trusted
-    return cls
-
-
-def _marked_toolkit_class(module: str, attr: str) -> bool:
-    obj = _class_of(module, attr)
-    return inspect.isclass(obj) and vars(obj).get("_toolkit_trusted") is obj
-
-
-def _class_of(module: str, name: str):
-    try:
-        target = importlib.import_module(module)
-    except ImportError:
-        return None
-    return getattr(target, name, None)
-
-
-def trusted_type(name: str) -> bool:
-    """``trusted_type("module.Name") -> bool``: whether a saved file may build this type.
-
-    >>> [trusted_type(t) for t in ("sklearn.tree._tree.Tree", "os.system", "builtins.eval")]
-    [True, False, False]
-    """
-    if name in _TRUSTED_NAMES:
-        return True
-    module, _, attr = name.rpartition(".")
-    if module == "toolkit.models.types":
-        from toolkit.models.registry import _build
-
-        found = _build()[0].get(attr)
-        return found is not None and found.package.startswith("sklearn")
-    if module.startswith("toolkit.") and _marked_toolkit_class(module, attr):
-        return True
-    if module in _SKLEARN_STATE_MODULES:
-        obj = _class_of(module, attr)
-        return inspect.isclass(obj) and obj.__module__ == module
-    if module in _SKLEARN_FUNCTION_MODULES:
-        obj = _class_of(module, attr)
-        return inspect.isfunction(obj) and obj.__module__ == module
-    return False
+__all__ = [
+    "FORMAT",
+    "VERSION",
+    "UnsupportedModelError",
+    "is_skops_file",
+    "load_machine",
+    "safetensors_metadata",
+    "save_machine",
+    "trust",
+    "trusted_type",
+]
 
 
 def _refuse_untrusted(untrusted, path, saving: bool = False) -> None:
@@ -201,15 +115,21 @@ def save_machine(path, mach: Machine) -> None:
         msg = f"{path}: not saved: skops cannot save this model yet ({error})"
         raise UnsupportedModelError(msg) from None
     _refuse_untrusted(sio.get_untrusted_types(data=data), path, saving=True)
-    Path(path).write_bytes(data)
+    try:
+        Path(path).write_bytes(data)
+    except OSError as error:
+        raise WriteError(path, error) from None
 
 
 def is_skops_file(path) -> bool:
     """``is_skops_file(path) -> bool``: whether ``path`` is a zip holding a skops schema."""
     if not zipfile.is_zipfile(path):
         return False
-    with zipfile.ZipFile(path) as archive:
-        return "schema.json" in archive.namelist()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return "schema.json" in archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):  # an end record over a damaged zip
+        return False
 
 
 def safetensors_metadata(path) -> dict | None:
@@ -225,7 +145,7 @@ def safetensors_metadata(path) -> dict | None:
             return None
         try:
             header = json.loads(handle.read(size))
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             return None
     return header.get("__metadata__", {}) if isinstance(header, dict) else None
 
@@ -250,12 +170,28 @@ def load_machine(path) -> Machine:
             "pickles are never loaded"
         )
         raise UnsafeFileError(msg)
+    payload = _read_skops(path)
+    check_structure(payload, path)
+    return _machine_from(payload, path)
+
+
+def _read_skops(path):
     import skops.io as sio
 
-    untrusted = sio.get_untrusted_types(file=path)
-    _refuse_untrusted(untrusted, path)
-    payload = sio.load(path, trusted=untrusted)
-    return _machine_from(payload, path)
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+        _refuse_untrusted(untrusted, path)
+        return sio.load(path, trusted=untrusted)
+    except ToolkitError:
+        raise
+    # A damaged zip can fail anywhere inside skops (bad JSON, a missing array, a wrong
+    # node); whatever it raises, the answer is the same: the file is not a machine.
+    except Exception as error:
+        msg = (
+            f"{path}: a damaged or crafted machine file ({type(error).__name__}: {error}); "
+            "save the machine again with tk.save"
+        )
+        raise UnsafeFileError(msg) from None
 
 
 def _machine_from(payload, path) -> Machine:
@@ -267,10 +203,16 @@ def _machine_from(payload, path) -> Machine:
         raise UnsafeFileError(
             f"{path}: machine file version {payload.get('version')!r}; this toolkit reads {VERSION}"
         )
+    missing = sorted({"model", "fitted_model", "n_fits"} - set(payload))
+    n_fits = payload.get("n_fits")
+    if missing or not isinstance(n_fits, int) or isinstance(n_fits, bool):
+        raise UnsafeFileError(
+            f"{path}: a damaged machine file: missing {missing}, n_fits {n_fits!r}"
+        )
     mach = Machine(payload["model"])
     mach.fitted_model = payload["fitted_model"]
-    mach.n_fits = int(payload["n_fits"])
-    from toolkit.models.machine import _fingerprint
+    mach.n_fits = n_fits
+    from toolkit.models.machine import fingerprint
 
-    mach._trained_with = _fingerprint(mach.model)
+    mach._trained_with = fingerprint(mach.model)
     return mach

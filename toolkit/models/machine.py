@@ -32,8 +32,8 @@ import numpy as np
 import polars as pl
 from sklearn.base import clone, is_classifier
 
+from toolkit.data.frames import column_names, n_rows, take_rows
 from toolkit.errors import DataError, NotProbabilisticError, NotTrainedError
-from toolkit.models.frames import column_names, n_rows, take_rows
 
 
 class Machine:
@@ -64,7 +64,7 @@ class Machine:
 
     def _repr_html_(self) -> str:
         """In a notebook: the repr, then the model's hyper-parameters as a table."""
-        from toolkit import _html
+        import toolkit._html as _html
 
         params = self.model.get_params(deep=False)
         rows = [[name, repr(value)] for name, value in params.items()]
@@ -91,13 +91,17 @@ def machine(model, X=None, y=None) -> Machine:
         )
         raise DataError(msg)
     if getattr(type(X), "_toolkit_table", False):
-        X, y = _unpack_table(X, y)
+        X, y = unpack_table(X, y)
     if X is not None and y is not None and n_rows(X) != n_rows(y):
         raise DataError(f"X has {n_rows(X)} rows but y has {n_rows(y)}; they must match")
     return Machine(model, X, y)
 
 
-def _unpack_table(table, y):
+def unpack_table(table, y):
+    """``unpack_table(table, y) -> (X, y)``: a toolkit table's features and target.
+
+    ``y`` given wins; the target keeps the table's class order (an Enum).
+    """
     if y is not None or table.target is None:
         return table.X, y
     target = table.y
@@ -108,17 +112,25 @@ def _unpack_table(table, y):
     return table.X, target
 
 
-def _fingerprint(value):
-    """A comparable picture of hyper-parameters: nested models, arrays and containers included."""
+def fingerprint(value):
+    """``fingerprint(model)``: a comparable picture of hyper-parameters (nested models, arrays).
+
+    What a machine remembers of the model it was trained with, so that ``fit`` retrains
+    exactly when a hyper-parameter changed (a loaded machine starts from its model's).
+
+    >>> from sklearn.linear_model import Ridge
+    >>> fingerprint(Ridge(alpha=2.0)) == fingerprint(Ridge(alpha=2.0)) != fingerprint(Ridge())
+    True
+    """
     if hasattr(value, "get_params") and not isinstance(value, type):
         params = value.get_params(deep=False)
-        return (type(value), tuple((k, _fingerprint(v)) for k, v in sorted(params.items())))
+        return (type(value), tuple((k, fingerprint(v)) for k, v in sorted(params.items())))
     if isinstance(value, np.ndarray):
         return ("array", value.dtype.str, value.shape, value.tobytes())
     if isinstance(value, (list, tuple)):
-        return (type(value), tuple(_fingerprint(v) for v in value))
+        return (type(value), tuple(fingerprint(v) for v in value))
     if isinstance(value, dict):
-        return (dict, tuple((k, _fingerprint(v)) for k, v in sorted(value.items(), key=str)))
+        return (dict, tuple((k, fingerprint(v)) for k, v in sorted(value.items(), key=str)))
     if isinstance(value, float) and value != value:
         return ("nan",)
     return value if _hashable(value) else ("id", id(value))
@@ -184,7 +196,7 @@ def fit(mach: Machine, rows=None, *, force: bool = False) -> Machine:
         )
         raise NotTrainedError(msg)
     rows = _rows(rows, n_rows(mach.args[0]))
-    params = _fingerprint(mach.model)
+    params = fingerprint(mach.model)
     fresh = (
         mach.fitted_model is not None
         and params == mach._trained_with

@@ -33,8 +33,8 @@ import numpy as np
 import polars as pl
 from sklearn import metrics
 
+from toolkit.data.frames import column_names, table_kind, to_numpy
 from toolkit.errors import DataError, UnknownNameError
-from toolkit.models.frames import column_names, to_numpy
 from toolkit.registry import Param, registry, unknown_keyword
 
 _MEASURES = registry("measures")
@@ -160,7 +160,7 @@ def _labels(y) -> np.ndarray:
 
 def _probabilities(yhat, y, classes):
     """``(P, classes)``: an ``(N, K)`` float matrix and the class of each of its columns."""
-    if isinstance(yhat, pl.DataFrame) or type(yhat).__module__.split(".")[0] == "pandas":
+    if isinstance(yhat, pl.DataFrame) or table_kind(yhat) == "pandas":
         names = column_names(yhat)
         classes = np.asarray(names).astype(y.dtype) if y.dtype.kind in "iufb" else np.asarray(names)
     P = np.asarray(to_numpy(yhat), dtype=np.float64)

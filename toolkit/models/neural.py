@@ -29,11 +29,13 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
 from toolkit._seed import derive_int, generator
+from toolkit.data.frames import column_names, is_table
 from toolkit.errors import NotTrainedError, UnsafeFileError
-from toolkit.models import _inputs
-from toolkit.models.io import FORMAT, trust
+from toolkit.models import inputs
+from toolkit.models.compose import Composable
 from toolkit.models.machine import Machine
-from toolkit.models.types import Composable, StrictParams, checked_init
+from toolkit.models.params import StrictParams, checked_init
+from toolkit.models.trust import FORMAT, trust
 from toolkit.registry import register
 
 MACHINE_VERSION = "1"
@@ -135,7 +137,7 @@ class NeuralNetworkModel(Composable, StrictParams, BaseEstimator):
 
     def _matrix(self, X) -> np.ndarray:
         name = type(self).__name__
-        return _inputs.features(X, name, accepts=_inputs.NUMERIC).astype(np.float32, copy=False)
+        return inputs.features(X, name, accepts=inputs.NUMERIC).astype(np.float32, copy=False)
 
     def fit(self, X, y):
         """``fit(X, y) -> self``: build the chain, seed it, train ``epochs`` epochs."""
@@ -143,7 +145,7 @@ class NeuralNetworkModel(Composable, StrictParams, BaseEstimator):
         from toolkit.nn.optimise import setup
 
         Xa = self._matrix(X)
-        _inputs.check_target(y, type(self).__name__, self._kind)
+        inputs.check_target(y, type(self).__name__, self._kind)
         targets, n_out = self._encode(y)
         chain = self.builder(n_out)
         seed_layers(chain, derive_int(self.seed, "weights"))
@@ -151,8 +153,8 @@ class NeuralNetworkModel(Composable, StrictParams, BaseEstimator):
         state = setup(self.optimiser or _default_optimiser(), chain)
         self.history_ = [self._epoch(chain, state, Xa, targets, e) for e in range(int(self.epochs))]
         self.chain_, self.n_features_in_, self.optimiser_state_ = chain, Xa.shape[1], state
-        self.feature_names_in_ = np.asarray(_inputs.column_names(X), dtype=object)
-        self._fitted_on_table_ = _inputs.is_table(X)
+        self.feature_names_in_ = np.asarray(column_names(X), dtype=object)
+        self._fitted_on_table_ = is_table(X)
         return self
 
     def can_update(self, model) -> bool:
@@ -198,7 +200,7 @@ class NeuralNetworkModel(Composable, StrictParams, BaseEstimator):
                 f"this {type(self).__name__} is not fitted yet; "
                 "call fit(X, y) (or tk.fit(mach)) first"
             )
-        return np.asarray(testmode(self.chain_)(self._matrix(_inputs.align_to_fit(self, X))))
+        return np.asarray(testmode(self.chain_)(self._matrix(inputs.align_to_fit(self, X))))
 
     def fitted_params(self) -> dict:
         """``fitted_params() -> dict``: the trained chain and its arrays by path."""
@@ -244,9 +246,7 @@ class NeuralNetworkModel(Composable, StrictParams, BaseEstimator):
 def _chain_from(structure: str, tensors: dict, where):
     from toolkit.nn import io as nnio
 
-    chain = nnio.build(json.loads(structure), where)
-    nnio.assign(chain, dict(tensors), str(where), error=UnsafeFileError, in_place=False)
-    return chain
+    return nnio.rebuild(structure, dict(tensors), where)
 
 
 @register("models")
@@ -267,14 +267,14 @@ class NeuralNetworkClassifier(ClassifierMixin, NeuralNetworkModel):
     ['low', 'low', 'high', 'high']
     """
 
-    model_traits = {"kind": "classifier", "inputs": _inputs.NUMERIC, "missing": False,
+    model_traits = {"kind": "classifier", "inputs": inputs.NUMERIC, "missing": False,
                     "probabilistic": True}
 
     _kind = "classifier"
 
     def _encode(self, y):
-        labels = _inputs.labels(y)
-        self.classes_ = np.asarray(_inputs.training_classes(y))
+        labels = inputs.labels(y)
+        self.classes_ = np.asarray(inputs.training_classes(y))
         lookup = {c: i for i, c in enumerate(self.classes_.tolist())}
         return np.asarray([lookup[v] for v in labels.tolist()], dtype=np.int64), len(self.classes_)
 
@@ -313,12 +313,12 @@ class NeuralNetworkRegressor(RegressorMixin, NeuralNetworkModel):
     (32,)
     """
 
-    model_traits = {"kind": "regressor", "inputs": _inputs.NUMERIC, "missing": False}
+    model_traits = {"kind": "regressor", "inputs": inputs.NUMERIC, "missing": False}
 
     _kind = "regressor"
 
     def _encode(self, y):
-        values = np.asarray(_inputs.labels(y), dtype=np.float32)
+        values = np.asarray(inputs.labels(y), dtype=np.float32)
         self.n_targets_ = 1 if values.ndim == 1 else values.shape[1]
         return values.reshape(len(values), -1), self.n_targets_
 
@@ -369,7 +369,7 @@ def save_machine(path, mach: Machine) -> None:
         "structure": state["chain_structure_"],
         "n_fits": str(mach.n_fits),
     }
-    nnio._write(path, state["chain_arrays_"], metadata)
+    nnio.write(path, state["chain_arrays_"], metadata)
 
 
 def load_machine(path) -> Machine:
@@ -384,9 +384,19 @@ def load_machine(path) -> Machine:
     ):
         raise UnsafeFileError(f"{path}: not a toolkit neural-network machine file")
     try:
-        params, fitted_meta = json.loads(meta["params"]), json.loads(meta["fitted"])
-    except (KeyError, json.JSONDecodeError) as error:
-        raise UnsafeFileError(f"{path}: damaged machine metadata ({error})") from None
+        return _machine_from_metadata(meta, tensors, path)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        if isinstance(error, UnsafeFileError):
+            raise
+        msg = f"{path}: damaged machine metadata ({type(error).__name__}: {error})"
+        raise UnsafeFileError(msg) from None
+
+
+def _machine_from_metadata(meta: dict, tensors: dict, path) -> Machine:
+    from toolkit.nn import io as nnio
+
+    params = nnio.parse_json(meta["params"], path, "the machine's parameters")
+    fitted_meta = nnio.parse_json(meta["fitted"], path, "the machine's fitted state")
     model = _model_from(meta["type"], params, path)
     fitted = _model_from(meta["type"], params, path)
     fitted.chain_ = _chain_from(meta["structure"], tensors, path)
@@ -405,19 +415,21 @@ def load_machine(path) -> Machine:
 
 
 def _model_from(type_name: str, params: dict, where):
-    builder = _builder_from_dict(json.loads(params["builder"]), where)
+    from toolkit.nn.io import parse_json
+
+    builder = _builder_from_dict(parse_json(params["builder"], where, "the builder"), where)
     optimiser = (
         None
         if params["optimiser"] is None
-        else _rule_from_dict(json.loads(params["optimiser"]), where)
+        else _rule_from_dict(parse_json(params["optimiser"], where, "the optimiser"), where)
     )
     plain = {k: params[k] for k in ("epochs", "batch_size", "seed")}
     return _TYPES[type_name](builder=builder, optimiser=optimiser, **plain)
 
 
 def _loaded_machine(model, fitted, n_fits: int) -> Machine:
-    from toolkit.models.machine import _fingerprint
+    from toolkit.models.machine import fingerprint
 
     mach = Machine(model)
-    mach.fitted_model, mach.n_fits, mach._trained_with = fitted, n_fits, _fingerprint(model)
+    mach.fitted_model, mach.n_fits, mach._trained_with = fitted, n_fits, fingerprint(model)
     return mach

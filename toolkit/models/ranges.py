@@ -35,7 +35,7 @@ import numpy as np
 
 from toolkit._seed import generator
 from toolkit.errors import DataError, UnknownNameError, did_you_mean
-from toolkit.models.io import trust
+from toolkit.models.trust import trust
 
 SCALES = ("linear", "log")
 
@@ -201,7 +201,8 @@ def _numeric(name, default, lower, upper, scale) -> NumericRange:
     return NumericRange(name, lower, upper, scale, integer)
 
 
-def _as_ranges(ranges) -> list:
+def as_ranges(ranges) -> list:
+    """``as_ranges(range) -> list``: one ``hp_range`` or a list of them, one range a name."""
     ranges = list(ranges) if isinstance(ranges, (list, tuple)) else [ranges]
     if not ranges or not all(isinstance(r, (NumericRange, NominalRange)) for r in ranges):
         raise DataError("range must be one tk.hp_range(...) or a non-empty list of them")
@@ -233,7 +234,7 @@ class Grid(Settings):
 
     def candidates(self, ranges) -> list[dict]:
         """``candidates(ranges) -> list[dict]``: the grid points, in ``ParameterGrid`` order."""
-        ranges = sorted(_as_ranges(ranges), key=lambda r: r.name)
+        ranges = sorted(as_ranges(ranges), key=lambda r: r.name)
         names = [r.name for r in ranges]
         for name in self.resolution if isinstance(self.resolution, dict) else ():
             if name not in names:
@@ -263,7 +264,7 @@ class RandomSearch(Settings):
 
     def candidates(self, ranges) -> list[dict]:
         """``candidates(ranges) -> list[dict]``: ``n`` points drawn from the seeded generator."""
-        ranges = _as_ranges(ranges)
+        ranges = as_ranges(ranges)
         if not isinstance(self.n, (int, np.integer)) or self.n < 1:
             raise DataError(f"{type(self).__name__}: n must be a positive integer, got {self.n!r}")
         u = self._units(ranges)

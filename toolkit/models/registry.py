@@ -1,45 +1,15 @@
-"""The model registry, generated from the installed scikit-learn.
+"""Finding models: ``tk.models()``, ``tk.matching(X, y)``, ``tk.info`` and ``tk.load_model``.
 
-Nothing here is copied by hand: the estimators come from
-``sklearn.utils.all_estimators()``, their hyper-parameters and defaults from
-their ``__init__`` signatures, and what they accept from their tags
-(``sklearn.utils.get_tags``), so the registry follows scikit-learn's versions.
-
-How a row is derived (``tk.models()`` columns):
-
-- ``kind``: the ``estimator_type`` tag (``classifier``, ``regressor``,
-  ``clusterer``); an estimator with no type that has ``transform`` and takes a
-  2-D table is a ``transformer``.
-- ``probabilistic``: a classifier whose default instance has ``predict_proba``
-  (``SVC()`` has not: it needs ``probability=True``).
-- ``input_scitypes``: ``Continuous`` and ``Count`` for every estimator
-  (scikit-learn casts numeric columns to float); plus ``Multiclass``,
-  ``OrderedFactor`` and ``Binary`` when the ``input_tags.categorical`` tag is set,
-  and ``Textual`` when ``input_tags.string`` is set.
-- ``missing``: the ``input_tags.allow_nan`` tag (missing values accepted).
-- ``target_scitypes``: classifiers learn ``Multiclass``, ``OrderedFactor``,
-  ``Binary`` targets and also integer (``Count``) and string (``Textual``) labels,
-  as scikit-learn users expect; regressors ``Continuous`` and ``Count``;
-  transformers and clusterers none, unless the ``target_tags.required`` tag says
-  they need one.
-- ``multi_output``: the ``target_tags.multi_output`` tag; ``needs_2d_target``
-  when ``target_tags.single_output`` is false (the ``MultiTask*`` models).
-
-Every entry lives in the ``models`` family of :mod:`toolkit.registry`: the scikit-learn
-types are added lazily (on the first lookup), and toolkit's own models register
-themselves with ``@register("models")`` and a ``model_traits`` class attribute (kind,
-input scitypes, missing values, probabilistic) — ``NeuralNetworkClassifier``,
-``NeuralNetworkRegressor``, ``FillImputer`` and ``Standardizer`` (``tk.OneHotEncoder`` is
-not: in the registry that name is scikit-learn's ``OneHotEncoder``). A user's own model
-registers the same way; ``tk.load_model`` returns the classes.
-
-Estimators left out, with the reason (see :func:`skipped`): meta-estimators
-with mandatory constructor arguments (``Pipeline``, ``VotingClassifier``,
-``OneVsRestClassifier`` ...: build them from scikit-learn yourself and use them
-in a machine directly, which accepts any scikit-learn estimator); deprecated
-estimators; outlier detectors and density estimators; estimators whose input is
-not a table (text, dicts, label vectors); estimators that neither predict nor
-transform.
+Every model lives in the ``models`` family of :mod:`toolkit.registry`: scikit-learn's
+as generated wrappers (:mod:`toolkit.models.types` registers them, lazily, on the
+first lookup), and toolkit's own models registering themselves with
+``@register("models")`` and a ``model_traits`` class attribute —
+``NeuralNetworkClassifier``, ``NeuralNetworkRegressor``, ``FillImputer`` and
+``Standardizer`` (``tk.OneHotEncoder`` is not: in the registry that name is
+scikit-learn's ``OneHotEncoder``). A user's own model registers the same way;
+``tk.load_model`` returns the classes. What each model accepts, and how that is derived
+from scikit-learn's tags, is its :class:`~toolkit.models.catalog.Entry` (see
+:mod:`toolkit.models.catalog`, which also lists the estimators left out and why).
 
 >>> import toolkit as tk
 >>> row = tk.models().filter(name="DecisionTreeClassifier").row(0, named=True)
@@ -51,210 +21,17 @@ transform.
 
 from __future__ import annotations
 
-import functools
-import inspect
 import types
 from dataclasses import dataclass
 
 import polars as pl
 
-from toolkit.errors import UnknownNameError
-from toolkit.models._inputs import FINITE, NUMERIC
+from toolkit.data.frames import as_polars, as_polars_vector
+from toolkit.models.catalog import Entry, entries, entry
+from toolkit.models.inputs import NUMERIC, fits, scitype_name
 from toolkit.registry import registry
 
 _MODELS = registry("models")
-
-KINDS = ("classifier", "regressor", "clusterer", "transformer")
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One registered scikit-learn estimator and what it accepts."""
-
-    name: str
-    model_class: type
-    kind: str
-    probabilistic: bool
-    input_scitypes: tuple[str, ...]
-    missing: bool
-    target_scitypes: tuple[str, ...]
-    multi_output: bool
-    needs_2d_target: bool
-    package: str
-    docs: str
-
-    @property
-    def hyperparameters(self) -> dict:
-        """Hyper-parameter names and their defaults, in signature order."""
-        return _defaults(self.model_class)
-
-
-def _defaults(cls) -> dict:
-    params = list(inspect.signature(cls.__init__).parameters.values())[1:]
-    return {p.name: p.default for p in params if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
-
-
-def _mandatory(cls) -> list[str]:
-    params = list(inspect.signature(cls.__init__).parameters.values())[1:]
-    plain = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-    return [p.name for p in params if p.default is p.empty and p.kind in plain]
-
-
-def _deprecated(cls) -> bool:
-    wrapped = vars(cls).get("__new__")
-    qualname = getattr(wrapped, "__qualname__", "")
-    return "deprecated" in qualname or hasattr(cls.__init__, "deprecated_original")
-
-
-def _public_module(cls) -> str:
-    parts = cls.__module__.split(".")
-    return ".".join(
-        p for p in parts[: next((i for i, p in enumerate(parts) if p.startswith("_")), len(parts))]
-    )
-
-
-def _kind(tags, instance) -> str | None:
-    if tags.estimator_type in ("classifier", "regressor", "clusterer"):
-        return tags.estimator_type
-    if (
-        tags.estimator_type is None
-        and hasattr(instance, "transform")
-        and tags.input_tags.two_d_array
-    ):
-        return "transformer"
-    return None
-
-
-def _skip_reason(cls) -> str | None:
-    mandatory = _mandatory(cls)
-    if mandatory:
-        needs = ", ".join(mandatory)
-        return f"meta-estimator: needs {needs}; use the scikit-learn object in tk.machine directly"
-    if _deprecated(cls):
-        return "deprecated by scikit-learn"
-    return None
-
-
-def _input_scitypes(tags) -> tuple[str, ...]:
-    extra = FINITE if tags.input_tags.categorical else ()
-    return (*NUMERIC, *extra, *(("Textual",) if tags.input_tags.string else ()))
-
-
-def _target_scitypes(kind: str, tags) -> tuple[str, ...]:
-    if kind == "classifier":
-        return (*FINITE, "Count", "Textual")
-    if kind == "regressor":
-        return NUMERIC
-    return ("Continuous", "Count", *FINITE) if tags.target_tags.required else ()
-
-
-def _entry(name: str, cls) -> Entry | str:
-    from sklearn.utils import get_tags
-
-    reason = _skip_reason(cls)
-    if reason:
-        return reason
-    try:
-        instance = cls()
-        tags = get_tags(instance)
-    except Exception as error:  # an estimator whose defaults cannot even build its tags
-        return f"cannot be built with its defaults ({type(error).__name__})"
-    kind = _kind(tags, instance)
-    if kind is None:
-        what = tags.estimator_type or (
-            "its input is not a 2-D table"
-            if hasattr(instance, "transform")
-            else "it neither predicts nor transforms"
-        )
-        return f"outside the four kinds: {what}"
-    package = _public_module(cls)
-    return Entry(
-        name=name,
-        model_class=cls,
-        kind=kind,
-        probabilistic=kind == "classifier" and hasattr(instance, "predict_proba"),
-        input_scitypes=_input_scitypes(tags),
-        missing=bool(tags.input_tags.allow_nan),
-        target_scitypes=_target_scitypes(kind, tags),
-        multi_output=bool(tags.target_tags.multi_output),
-        needs_2d_target=not tags.target_tags.single_output,
-        package=package,
-        docs=f"https://scikit-learn.org/stable/modules/generated/{package}.{name}.html",
-    )
-
-
-@functools.cache
-def _sklearn() -> tuple[dict[str, Entry], dict[str, str]]:
-    """The scikit-learn estimators derived from the installed release, and those left out."""
-    from sklearn.utils import all_estimators
-
-    entries, skipped = {}, {}
-    for name, cls in all_estimators():
-        result = _entry(name, cls)
-        if isinstance(result, Entry):
-            entries[name] = result
-        else:
-            skipped[name] = result
-    return entries, skipped
-
-
-def _generated_types() -> dict[str, type]:
-    """{name: toolkit's model type} for every scikit-learn entry: the registry's lazy part."""
-    from toolkit.models.types import model_type
-
-    return {name: model_type(name) for name in _sklearn()[0]}
-
-
-_MODELS.register_lazy(_generated_types)
-
-
-def _build() -> tuple[dict[str, Entry], dict[str, str]]:
-    """(entries by name, skipped by name): scikit-learn's, then the self-registered models."""
-    entries, skipped = _sklearn()
-    own = {}
-    for name in _MODELS.names():
-        cls = _MODELS.get(name)
-        if name not in entries and isinstance(getattr(cls, "model_traits", None), dict):
-            own[name] = _own_entry(name, cls, **cls.model_traits)
-    return {**entries, **own}, skipped
-
-
-def _own_entry(name: str, cls, kind: str, inputs, missing: bool, probabilistic=False) -> Entry:
-    """The row of a model that registered itself with ``model_traits``."""
-    targets = _target_scitypes(kind, None) if kind in ("classifier", "regressor") else ()
-    return Entry(
-        name=name, model_class=cls, kind=kind, probabilistic=probabilistic,
-        input_scitypes=tuple(inputs), missing=missing, target_scitypes=targets,
-        multi_output=kind == "regressor", needs_2d_target=False,
-        package=cls.__module__.rpartition(".")[0] or cls.__module__, docs=f"help(tk.{name})",
-    )  # fmt: skip
-
-
-def entry(name: str) -> Entry:
-    """``entry(name) -> Entry``: the registry row of one model; unknown names refused."""
-    entries, skipped = _build()
-    if name in entries:
-        return entries[name]
-    if name in skipped:
-        msg = f"scikit-learn's {name} is not in toolkit's model registry: {skipped[name]}"
-        raise UnknownNameError(msg)
-    _MODELS.get(name)  # refuses the name with a did-you-mean
-    msg = f"{name} is registered but declares no model_traits (kind, inputs, missing)"
-    raise UnknownNameError(msg)
-
-
-def skipped() -> dict[str, str]:
-    """``skipped() -> dict``: scikit-learn estimators left out of the registry, with the reason.
-
-    >>> "Pipeline" in skipped()
-    True
-    """
-    return dict(_build()[1])
-
-
-def entries() -> list[Entry]:
-    """``entries() -> list[Entry]``: every registered model, sorted by name."""
-    return [e for _, e in sorted(_build()[0].items())]
 
 
 @dataclass(frozen=True)
@@ -299,49 +76,50 @@ def matching(X, y=None) -> Matching:
     >>> "HistGradientBoostingClassifier" in names, "SVC" in names, "Ridge" in names
     (True, False, False)
     """
-    from toolkit.data.scitypes import as_polars
-    from toolkit.models import _inputs
-
     if getattr(type(X), "_toolkit_table", False):  # a toolkit table brings its target
         X, y = X.X, (X.y if y is None else y)
     df = as_polars(X)
     kinds, missing = set(), False
     for name in df.columns:
         column = df.get_column(name)
-        scitype = _inputs.scitype_name(column)
-        kinds.add("Continuous" if _inputs._fits(column, scitype, NUMERIC) else scitype)
+        scitype = scitype_name(column)
+        kinds.add("Continuous" if fits(column, scitype, NUMERIC) else scitype)
         missing |= bool(column.null_count() or (column.dtype.is_float() and column.is_nan().any()))
     if y is None:
         return Matching(frozenset(kinds), missing, None, 0)
-    target = _inputs.as_polars(y)
+    target = as_polars_vector(y)
     n_targets = target.width if hasattr(target, "width") else 1
     column = target.to_series(0) if hasattr(target, "width") else target
     return Matching(frozenset(kinds), missing, _target_scitype(column), n_targets)
 
 
 def _target_scitype(column: pl.Series) -> str:
-    from toolkit.models import _inputs
-
     if column.dtype.is_float():
         values = column.drop_nulls()
         return "Count" if values.len() and (values == values.round()).all() else "Continuous"
-    return "Count" if column.dtype.is_integer() else _inputs.scitype_name(column)
+    return "Count" if column.dtype.is_integer() else scitype_name(column)
 
 
 def models(filter=None) -> pl.DataFrame:
     """``models(filter=None) -> polars.DataFrame``: the registered models, one row each.
 
     Columns: name, kind, probabilistic, input_scitypes, missing, target_scitypes,
-    multi_output, package. ``filter`` is ``tk.matching(X, y)`` or any function of a
-    registry entry returning a bool. The derivation of each column from
-    scikit-learn's tags is in this module's docstring; see :func:`skipped` for the
-    estimators left out.
+    multi_output, package. ``filter`` is ``tk.matching(X, y)``, any function of a
+    registry entry returning a bool, or a string: the models whose name holds it,
+    ignoring case (MLJ's ``models("Forest")``). The derivation of each column from
+    scikit-learn's tags is in :mod:`toolkit.models.catalog`'s docstring, as is
+    ``skipped()``, the estimators left out.
 
     >>> import toolkit as tk
     >>> table = tk.models()
     >>> table.columns[:4], table.height > 100
     (['name', 'kind', 'probabilistic', 'input_scitypes'], True)
+    >>> models("forest")["name"].to_list()
+    ['RandomForestClassifier', 'RandomForestRegressor']
     """
+    if isinstance(filter, str):
+        text = filter.lower()
+        filter = lambda entry: text in entry.name.lower()  # noqa: E731
     rows = [e for e in entries() if filter is None or filter(e)]
     return pl.DataFrame(
         {
@@ -424,7 +202,7 @@ class CallablePackage(types.ModuleType):
     """The class of the ``toolkit.models`` package: calling it is :func:`models`.
 
     ``toolkit/__init__.py`` re-exports public names over the subpackages of the same
-    name, so ``tk.models`` must be both the package (``import toolkit.models.frames``,
+    name, so ``tk.models`` must be both the package (``import toolkit.models.machine``,
     ``tk.models.registry``) and the function listing models: the package's module
     object is given this class, and ``tk.models(filter)`` calls :func:`models`.
     """

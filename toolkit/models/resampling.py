@@ -32,9 +32,9 @@ import numpy as np
 from sklearn.utils.multiclass import type_of_target
 
 from toolkit._seed import derive_int, generator
-from toolkit.errors import DataError
-from toolkit.models.io import trust
+from toolkit.errors import DataError, DataWarning
 from toolkit.models.ranges import Settings
+from toolkit.models.trust import trust
 from toolkit.registry import register
 
 
@@ -176,6 +176,14 @@ class StratifiedCV(_Strategy):
                 f"StratifiedCV: nfolds={self.nfolds} exceeds the largest class, {counts.max()} rows"
             )
             raise DataError(f"{msg}; use fewer folds")
+        if self.nfolds > counts.min():  # as scikit-learn's StratifiedKFold warns
+            import warnings
+
+            msg = (
+                f"StratifiedCV: the least populated class in y has only {counts.min()} members, "
+                f"fewer than nfolds={self.nfolds}, so some test folds will lack it"
+            )
+            warnings.warn(msg, DataWarning, stacklevel=2)
         rng = generator(self._seed(repeat), "StratifiedCV") if self.random else None
         test_fold = _allocate(encoded, len(counts), self.nfolds, rng)
         return [

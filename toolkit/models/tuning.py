@@ -35,16 +35,17 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
 
+from toolkit.data.frames import n_rows
 from toolkit.errors import DataError, NotTrainedError, ToolkitError
-from toolkit.models.evaluate import _as_inputs, _check_fits, _measures, run_fold
+from toolkit.models.compose import Composable
 from toolkit.models.executors import as_executor
-from toolkit.models.frames import n_rows
-from toolkit.models.io import trust
+from toolkit.models.folds import as_inputs, check_fits, choose_measures, run_fold
 from toolkit.models.measures import Measure
 from toolkit.models.measures import measure as as_measure
-from toolkit.models.ranges import Grid, _as_ranges, hp_range
+from toolkit.models.params import StrictParams, checked_init
+from toolkit.models.ranges import Grid, as_ranges, hp_range
 from toolkit.models.resampling import default_resampling, resample
-from toolkit.models.types import Composable, StrictParams, checked_init
+from toolkit.models.trust import trust
 
 
 def _inner_has(method: str):
@@ -95,7 +96,7 @@ class TunedModel(Composable, StrictParams, BaseEstimator):
             raise DataError(
                 "TunedModel needs a model to tune: TunedModel(model, range=tk.hp_range(model, ...))"
             )
-        X, y = _as_inputs(X, y)
+        X, y = as_inputs(X, y)
         history, m = tune(self.model, X, y, self.range, self.tuning, self.resampling, self.measure,
                           self.workers, self.executor)  # fmt: skip
         self.best_index_ = _best_index(history, m)
@@ -196,11 +197,11 @@ def tune(model, X, y, ranges, tuning, resampling, measure, workers=1, executor=N
     """
     if isinstance(measure, (list, tuple)):
         raise DataError("TunedModel optimises one measure; pass measure=tk.accuracy, not a list")
-    m = _measures(None, model)[0] if measure is None else as_measure(measure)
-    _check_fits(type(model).__name__, model, (m,))
+    m = choose_measures(None, model)[0] if measure is None else as_measure(measure)
+    check_fits(type(model).__name__, model, (m,))
     if isinstance(ranges, dict):  # scikit-learn's param_grid spelling: {name: [values]}
         ranges = [hp_range(model, name, values=list(values)) for name, values in ranges.items()]
-    points = (Grid() if tuning is None else tuning).candidates(_as_ranges(ranges))
+    points = (Grid() if tuning is None else tuning).candidates(as_ranges(ranges))
     resampling = default_resampling(model, y) if resampling is None else resampling
     pairs = resample(resampling, X, y, n_rows(X))
     tasks = [(clone(model).set_params(**p), X, y, tr, te, (m,)) for p in points for tr, te in pairs]
@@ -343,9 +344,9 @@ def learning_curve(
     >>> bool(curve.measurements[0] < curve.measurements[-1])
     True
     """
-    ranges = _as_ranges(range)
+    ranges = as_ranges(range)
     if len(ranges) != 1:
         raise DataError(f"learning_curve varies one hyper-parameter; got {len(ranges)} ranges")
-    X, y = _as_inputs(X, y)
+    X, y = as_inputs(X, y)
     history, m = tune(model, X, y, ranges, Grid(resolution), resampling, measure, workers, executor)
     return LearningCurve(ranges[0], history, m)

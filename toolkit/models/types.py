@@ -7,7 +7,7 @@ refused listing the valid ones); fitting builds the scikit-learn estimator in
 ``set_params``, ``sklearn.base.clone``), take polars, pandas, Arrow or numpy
 features, check scientific types with errors that name the fix, and keep
 classification labels as they came (strings stay strings, in the training class
-order: see ``toolkit.models._inputs.training_classes``).
+order: see ``toolkit.models.inputs.training_classes``).
 
 The classes are made on first use and cached; ``toolkit.models.types.<Name>``
 resolves them by name, which is how saved files and worker processes find them.
@@ -36,55 +36,17 @@ from sklearn.base import (
     TransformerMixin,
 )
 from sklearn.utils import get_tags
+from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.metaestimators import available_if
 
-from toolkit.errors import NotTrainedError, UnknownNameError
-from toolkit.models import _inputs
-from toolkit.registry import unknown_keyword
-
-
-def refuse_unknown(model: str, given, valid) -> None:
-    """Raise :class:`UnknownNameError` for hyper-parameter names ``model`` does not have."""
-    unknown = sorted(set(given) - set(valid))
-    if unknown:
-        raise unknown_keyword(unknown[0], valid, model)
-
-
-def checked_init(init):
-    """Decorator for ``__init__``: unknown keyword arguments refused listing the valid ones."""
-    valid = [n for n in inspect.signature(init).parameters if n != "self"]
-
-    @functools.wraps(init)  # keeps the signature, which scikit-learn reads for get_params
-    def __init__(self, *args, **kwargs):
-        refuse_unknown(type(self).__name__, kwargs, valid)
-        init(self, *args, **kwargs)
-
-    return __init__
-
-
-class StrictParams:
-    """Mixin: ``set_params`` refuses unknown names, listing the valid ones."""
-
-    def set_params(self, **params):
-        """``set_params(**params) -> self``: change hyper-parameters; unknown names refused."""
-        refuse_unknown(
-            type(self).__name__, (k.split("__")[0] for k in params), self._get_param_names()
-        )
-        return super().set_params(**params)
-
-
-class Composable:
-    """Mixin giving models the ``>>`` operator, which builds a ``tk`` pipeline."""
-
-    def __rshift__(self, other):
-        from toolkit.models.compose import pipeline
-
-        return pipeline(self, other)
-
-    def __rrshift__(self, other):
-        from toolkit.models.compose import pipeline
-
-        return pipeline(other, self)
+from toolkit.data.frames import column_names, is_table
+from toolkit.errors import DataError, HyperparameterError, NotTrainedError, UnknownNameError
+from toolkit.models import inputs
+from toolkit.models.catalog import entry as catalog_entry
+from toolkit.models.catalog import sklearn_entries
+from toolkit.models.compose import Composable
+from toolkit.models.params import StrictParams, refuse_unknown
+from toolkit.registry import registry
 
 
 def _inner_has(method: str):
@@ -113,15 +75,13 @@ class SklearnModel(Composable, StrictParams, BaseEstimator):
 
     def _features(self, X):
         entry = self._entry
-        if any(s not in _inputs.NUMERIC for s in entry.input_scitypes):
+        if any(s not in inputs.NUMERIC for s in entry.input_scitypes):
             return X  # the estimator takes categorical or text columns itself
-        return _inputs.features(
-            X, entry.name, accepts=entry.input_scitypes, allow_nan=entry.missing
-        )
+        return inputs.features(X, entry.name, accepts=entry.input_scitypes, allow_nan=entry.missing)
 
     def _aligned(self, X):
         """``X`` with its columns in fit's order (a table), or checked for its width (an array)."""
-        return _inputs.align_to_fit(self, X)
+        return inputs.align_to_fit(self, X)
 
     def _fitted(self):
         inner = getattr(self, "estimator_", None)
@@ -134,18 +94,25 @@ class SklearnModel(Composable, StrictParams, BaseEstimator):
     def fit(self, X, y=None, **fit_params):
         """``fit(X, y=None) -> self``: check the data's scientific types and train."""
         entry = self._entry
+        if y is None and entry.kind in ("classifier", "regressor"):
+            msg = (
+                f"{entry.name} is a {entry.kind} and learns from a target, but y is None; "
+                "give it: tk.machine(model, X, y), or a table read with target=..."
+            )
+            raise DataError(msg)
         Xa = self._features(X)
         estimator = self._sklearn_class(**self.get_params(deep=False))
-        if y is None:
-            estimator.fit(Xa, **fit_params)
-        else:
-            y_ = self._target(y)
-            estimator.fit(Xa, y_, **fit_params)
+        data = (Xa,) if y is None else (Xa, self._target(y))
+        try:
+            estimator.fit(*data, **fit_params)
+        except InvalidParameterError as error:  # scikit-learn checks the types in fit
+            msg = f"{entry.name}: {error} Fix it in {entry.name}(...) or with set_params"
+            raise HyperparameterError(msg) from None
         for name in ("n_features_in_", "labels_"):  # what sklearn's own helpers look for
             if hasattr(estimator, name):
                 setattr(self, name, getattr(estimator, name))
-        self.feature_names_in_ = np.asarray(_inputs.column_names(X), dtype=object)
-        self._fitted_on_table_ = _inputs.is_table(X)
+        self.feature_names_in_ = np.asarray(column_names(X), dtype=object)
+        self._fitted_on_table_ = is_table(X)
         self.estimator_ = estimator
         if entry.kind == "classifier":
             self._order_classes(y)
@@ -153,10 +120,10 @@ class SklearnModel(Composable, StrictParams, BaseEstimator):
 
     def _target(self, y):
         entry = self._entry
-        _inputs.check_target(y, entry.name, entry.kind)
+        inputs.check_target(y, entry.name, entry.kind)
         if entry.kind == "classifier":
-            return _inputs.labels(y)
-        array = _inputs.labels(y)
+            return inputs.labels(y)
+        array = inputs.labels(y)
         return (
             array if array.ndim == 1 or entry.needs_2d_target or array.shape[1] > 1 else array[:, 0]
         )
@@ -166,7 +133,7 @@ class SklearnModel(Composable, StrictParams, BaseEstimator):
         self.classes_, self._proba_order_ = inner, None
         if not isinstance(inner, np.ndarray) or inner.ndim != 1:
             return  # multi-output classifiers keep scikit-learn's per-output classes
-        order, present = _inputs.training_classes(y, pooled=True), inner.tolist()
+        order, present = inputs.training_classes(y, pooled=True), inner.tolist()
         if set(present) <= set(order) and list(order) != present:
             # every level of a categorical target, in its order; unseen ones get probability 0
             dtype = None if inner.dtype.kind == "U" else inner.dtype  # longer unseen names fit
@@ -254,9 +221,7 @@ def _doc(entry) -> str:
 @functools.cache
 def model_type(name: str) -> type:
     """``model_type(name) -> type``: the (cached) wrapper class of a registered estimator."""
-    from toolkit.models.registry import entry as registry_entry
-
-    entry = registry_entry(name)
+    entry = catalog_entry(name)
     if entry.package.startswith("toolkit"):
         raise UnknownNameError(
             f"{name} is toolkit's own model, not a generated wrapper: use tk.{name}"
@@ -269,6 +234,14 @@ def model_type(name: str) -> type:
         "_entry": entry,
     }
     return type(name, (_MIXINS[entry.kind], SklearnModel), namespace)
+
+
+def _generated_types() -> dict[str, type]:
+    """{name: model type} for every scikit-learn entry: the models family's lazy part."""
+    return {name: model_type(name) for name in sklearn_entries()[0]}
+
+
+registry("models").register_lazy(_generated_types)
 
 
 def __getattr__(name: str):

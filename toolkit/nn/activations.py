@@ -1,6 +1,6 @@
 """Activation functions under their plain names and Flux's: ``sigmoid`` is also ``σ``.
 
-They are the primitives of :mod:`toolkit.nn.ops` themselves — elementwise on numpy or
+They are the primitives of :mod:`toolkit.nn.primitives` themselves — elementwise on numpy or
 cupy arrays, traced inside ``gradient`` — so ``Dense(…, relu)`` can fuse them into its
 matmul. Each is registered once in the ``activations`` family of the registry, the one
 table that layers, the fused primitives, weights files and YAML read; :func:`activation`
@@ -15,20 +15,19 @@ looks one up by name.
 
 from __future__ import annotations
 
-from toolkit.nn.ops import (
+from toolkit.nn.primitives.elementwise import (
     abs,  # noqa: A004 - the primitive's own name, registered as an activation
     elu,
     exp,
     gelu,
     identity,
     leakyrelu,
-    logsoftmax,
     relu,
     sigmoid,
-    softmax,
     softplus,
     tanh,
 )
+from toolkit.nn.primitives.reductions import logsoftmax, softmax
 from toolkit.registry import registry
 
 σ = sigmoid

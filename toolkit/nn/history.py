@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import math
 
-from toolkit import _html
+import toolkit._html as _html
+from toolkit._plot import figure
 
 
 class History:
@@ -64,12 +65,7 @@ class History:
         return pl.DataFrame([{c: row.get(c) for c in self.columns()} for row in self.rows])
 
     def plot(self, *, log: bool = False):
-        """history.plot(log=False) -> a matplotlib Figure of the loss curves and the metrics.
-
-        Drawn by ``toolkit.viz.plot_history``, imported here on call: viz sits above nn.
-        """
-        from toolkit.viz import plot_history
-
+        """history.plot(log=False) -> a matplotlib Figure of the loss curves and the metrics."""
         return plot_history(self, log=log)
 
     def to_json(self) -> dict:
@@ -128,3 +124,29 @@ class EpochEnd:
     def __repr__(self) -> str:
         shown = ", ".join(f"{k}={_cell(v)}" for k, v in self.values.items())
         return f"EpochEnd({shown})"
+
+
+def plot_history(history, *, log: bool = False):
+    """plot_history(history, *, log=False) -> Figure: training and validation loss by epoch,
+    and the validation metrics beside them when there are any.
+    """
+    metrics = [c for c in history.columns() if c.startswith("val_") and c != "val_loss"]
+    fig = figure(4.2 * (1 + bool(metrics)), 3.0)
+    ax = fig.add_subplot(1, 1 + bool(metrics), 1)
+    epochs = [row["epoch"] for row in history.rows]
+    for name in ("loss", "val_loss"):
+        if name in history.columns():
+            ax.plot(epochs, history[name], marker="o", label=name)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    if log:
+        ax.set_yscale("log")
+    ax.legend()
+    if metrics:
+        right = fig.add_subplot(1, 2, 2)
+        for name in metrics:
+            right.plot(epochs, history[name], marker="o", label=name)
+        right.set_xlabel("epoch")
+        right.set_ylabel("metric")
+        right.legend()
+    return fig

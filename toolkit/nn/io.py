@@ -30,12 +30,12 @@ from pathlib import Path
 
 import numpy as np
 
-from toolkit.errors import ShapeError, ToolkitError, UnsafeFileError
+from toolkit.errors import ShapeError, ToolkitError, UnsafeFileError, WriteError
 from toolkit.nn.device import array_module
 from toolkit.nn.layers import activation as act
 from toolkit.nn.layers.base import Layer, sublayers
 from toolkit.nn.module import Module
-from toolkit.nn.tree import map_inplace, tree_leaves_with_path
+from toolkit.nn.tree import map_inplace, modules, tree_leaves_with_path
 from toolkit.registry import registry
 
 FORMAT = "toolkit.nn"
@@ -74,7 +74,7 @@ def _encode_layer(layer, where: str) -> dict:
             f'{", ".join(registry("layers").names())})'
         )
         raise UnsafeFileError(msg)
-    if isinstance(layer, Layer) and layer._shapes() is None:
+    if isinstance(layer, Layer) and layer.param_shapes() is None:
         msg = (
             f"cannot save {layer!r} at {where}: its size is inferred from the first batch, "
             f"which it has not seen; call the model on a batch first"
@@ -97,7 +97,8 @@ def _encode_layer(layer, where: str) -> dict:
     return {"type": name, "config": config, "children": children}
 
 
-def _refuse(path, what: str) -> UnsafeFileError:
+def refuse(path, what: str) -> UnsafeFileError:
+    """``refuse(path, what) -> UnsafeFileError``: the error refusing ``path`` for ``what``."""
     return UnsafeFileError(f"{path}: refused — {what}")
 
 
@@ -114,25 +115,25 @@ def build(spec, path="<structure>", depth: int = 0):
     toolkit.errors.UnsafeFileError: <structure>: refused — unknown layer type 'os.system' ...
     """
     if depth > _MAX_DEPTH:
-        raise _refuse(path, f"the structure is nested deeper than {_MAX_DEPTH} levels")
+        raise refuse(path, f"the structure is nested deeper than {_MAX_DEPTH} levels")
     if not isinstance(spec, dict):
-        raise _refuse(path, f"a layer entry must be a JSON object, got {type(spec).__name__}")
+        raise refuse(path, f"a layer entry must be a JSON object, got {type(spec).__name__}")
     if set(spec) == {"function"}:
         return _function(spec["function"], path)
     if set(spec) != {"type", "config", "children"}:
-        raise _refuse(path, f"a layer entry has keys type, config, children; got {sorted(spec)}")
+        raise refuse(path, f"a layer entry has keys type, config, children; got {sorted(spec)}")
     name, config, children = spec["type"], spec["config"], spec["children"]
     layers = registry("layers")
     if not isinstance(name, str) or name not in layers.names():
-        raise _refuse(path, f"unknown layer type {name!r} (known: {', '.join(layers.names())})")
+        raise refuse(path, f"unknown layer type {name!r} (known: {', '.join(layers.names())})")
     if not isinstance(config, dict) or not isinstance(children, dict):
-        raise _refuse(path, f"{name}: config and children must be JSON objects")
+        raise refuse(path, f"{name}: config and children must be JSON objects")
     kids = {k: _build_children(v, path, depth) for k, v in children.items()}
     cls = layers.get(name)
     try:
         return cls.from_config(config, kids) if hasattr(cls, "from_config") else cls(**config)
     except (TypeError, ValueError, KeyError, ToolkitError) as err:
-        raise _refuse(path, f"{name} cannot be built from {config} ({err})") from None
+        raise refuse(path, f"{name} cannot be built from {config} ({err})") from None
 
 
 def _build_children(value, path, depth):
@@ -146,7 +147,7 @@ def _build_children(value, path, depth):
 def _function(name, path):
     activations = registry("activations")
     if not isinstance(name, str) or name not in activations:
-        raise _refuse(path, f"unknown activation {name!r} (known: {', '.join(activations)})")
+        raise refuse(path, f"unknown activation {name!r} (known: {', '.join(activations)})")
     return activations.get(name)
 
 
@@ -228,13 +229,16 @@ def _like(value, new):
 # ---------------------------------------------------------------------------- files
 
 
-def _write(path, tensors: dict, metadata: dict) -> None:
-    """Write a safetensors file atomically: to a temporary file, then rename."""
+def write(path, tensors: dict, metadata: dict) -> None:
+    """``write(path, tensors, metadata)``: a safetensors file, written atomically (then renamed)."""
     from safetensors.numpy import save_file
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise WriteError(path, error) from None
     os.close(fd)
     try:
         save_file(tensors, tmp, metadata=metadata)
@@ -255,7 +259,7 @@ def read(path) -> tuple[dict, dict]:
             metadata = f.metadata() or {}
             tensors = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118
     except Exception as err:  # safetensors raises its own error type, not exported stably
-        raise _refuse(path, f"not a valid safetensors file ({err})") from None
+        raise refuse(path, f"not a valid safetensors file ({err})") from None
     return tensors, metadata
 
 
@@ -266,7 +270,58 @@ def save(path, model) -> None:
     unnamed activation functions and layers that have not been sized yet.
     """
     spec = structure(model)
-    _write(path, arrays(model), {"format": FORMAT, "version": VERSION, "model": json.dumps(spec)})
+    write(path, arrays(model), {"format": FORMAT, "version": VERSION, "model": json.dumps(spec)})
+
+
+def parse_json(text, path, what: str = "the model structure"):
+    """parse_json(text, path) -> the JSON value of a file's metadata entry, or UnsafeFileError.
+
+    Invalid JSON and JSON nested too deep for the parser are refused by name.
+
+    >>> parse_json("[" * 100_000, "m.safetensors")
+    Traceback (most recent call last):
+    ...
+    toolkit.errors.UnsafeFileError: m.safetensors: refused — the model structure is ...
+    """
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, TypeError) as err:
+        raise refuse(path, f"{what} is not valid JSON ({err})") from None
+    except RecursionError:
+        raise refuse(path, f"{what} is JSON nested too deep to be a model") from None
+
+
+def check_sizes(model, tensors: dict, path) -> None:
+    """check_sizes(model, tensors, path) — refuse a structure whose arrays the file lacks.
+
+    Run before any array of ``model`` is drawn, so that a small file whose structure
+    claims a huge layer is refused instead of allocating it: every array a layer will
+    hold must be in the file with exactly that shape.
+    """
+    for where, layer in modules(model):
+        if not isinstance(layer, Layer):
+            continue
+        shapes = layer.param_shapes()
+        if shapes is None:
+            raise refuse(path, f"{where or 'the model'}: {layer!r} has no sizes")
+        prefix = f"{where}." if where else ""
+        for name, shape in shapes.items():
+            found = tensors.get(prefix + name)
+            if found is None or tuple(found.shape) != tuple(shape):
+                got = "no array" if found is None else f"shape {tuple(found.shape)}"
+                msg = f"{prefix}{name}: the structure needs shape {tuple(shape)}"
+                raise refuse(path, f"{msg}, the file has {got}")
+
+
+def rebuild(spec_text, tensors: dict, path):
+    """rebuild(spec_text, tensors, path) -> the model of a JSON structure, filled from tensors.
+
+    Allocates nothing the file does not hold: the sizes are checked first.
+    """
+    model = build(parse_json(spec_text, path), path)
+    check_sizes(model, tensors, path)
+    assign(model, tensors, str(path), error=UnsafeFileError, in_place=False)
+    return model
 
 
 def load(path):
@@ -274,14 +329,8 @@ def load(path):
     tensors, metadata = read(path)
     if metadata.get("format") != FORMAT or "model" not in metadata:
         msg = f"the metadata does not describe a toolkit model (format {metadata.get('format')!r})"
-        raise _refuse(path, msg + "; use loadweights(model, path) for bare weight files")
-    try:
-        spec = json.loads(metadata["model"])
-    except json.JSONDecodeError as err:
-        raise _refuse(path, f"the model structure is not valid JSON ({err})") from None
-    model = build(spec, path)
-    assign(model, tensors, str(path), error=UnsafeFileError, in_place=False)
-    return model
+        raise refuse(path, msg + "; use loadweights(model, path) for bare weight files")
+    return rebuild(metadata["model"], tensors, path)
 
 
 def loadweights(model, path):

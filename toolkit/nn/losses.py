@@ -23,9 +23,9 @@ from __future__ import annotations
 import numpy as np
 
 from toolkit.errors import ShapeError, UnknownNameError, did_you_mean
-from toolkit.nn import fused, ops
+from toolkit.nn import ops
 from toolkit.nn.device import array_module, shape_of
-from toolkit.nn.tracked import Tracked, plain
+from toolkit.nn.tape import Tracked, plain
 from toolkit.registry import register
 
 mean = ops.mean  # the default aggregation, as Flux's ``agg=mean``
@@ -155,8 +155,8 @@ def logitcrossentropy(ŷ, y, *, agg=mean):
     """
     kind = _reduction_kind(agg)
     if kind is not None:
-        return _number(fused.logitcrossentropy(ŷ, y, reduction=kind))
-    return _aggregate(fused.logitcrossentropy(ŷ, y, reduction="none"), agg)
+        return _number(ops.logitcrossentropy(ŷ, y, reduction=kind))
+    return _aggregate(ops.logitcrossentropy(ŷ, y, reduction="none"), agg)
 
 
 @register("losses")

@@ -28,7 +28,8 @@ import math
 
 import numpy as np
 
-from toolkit import _html
+import toolkit._html as _html
+from toolkit._plot import figure
 from toolkit.errors import TrainingError
 from toolkit.nn import io
 from toolkit.nn.autodiff import withgradient
@@ -52,12 +53,7 @@ class LRFind:
         return self.valley
 
     def plot(self):
-        """found.plot() -> a matplotlib Figure: loss against rate (log axis), suggestions marked.
-
-        Drawn by ``toolkit.viz.plot_lr_find``, imported here on call: viz sits above nn.
-        """
-        from toolkit.viz import plot_lr_find
-
+        """found.plot() -> a matplotlib Figure: loss against rate (log axis), suggestions marked."""
         return plot_lr_find(self)
 
     def __repr__(self) -> str:
@@ -168,3 +164,20 @@ def _restore(model, state, saved) -> None:
     io.assign(model, arrays, "lr_find")
     for leaf, rule, value in leaves:
         leaf.rule, leaf.state = rule, value
+
+
+def plot_lr_find(found):
+    """plot_lr_find(found) -> Figure: the smoothed loss against the rate (log axis), with the
+    valley and steep suggestions marked.
+    """
+    fig = figure(4.5, 3.0)
+    ax = fig.add_subplot()
+    ax.plot(found.lrs, found.losses)
+    ax.set_xscale("log")
+    for name, lr, colour in (("valley", found.valley, "C1"), ("steep", found.steep, "C2")):
+        loss = found.losses[int(np.argmin(np.abs(np.log(found.lrs) - math.log(lr))))]
+        ax.plot([lr], [loss], "o", color=colour, label=f"{name} {lr:.2g}")
+    ax.set_xlabel("learning rate")
+    ax.set_ylabel("smoothed loss")
+    ax.legend()
+    return fig

@@ -80,3 +80,19 @@ class Module:
     def state_fields(cls) -> tuple[str, ...]:
         """state_fields() -> the tree fields that are state (not trained)."""
         return cls._state
+
+    def named_children(self) -> list[tuple[str, object]]:
+        """named_children() -> [(name, child)]: what this module holds, as it is printed.
+
+        By default each tree field and its value; layers that hold other layers
+        (``Chain``, ``Parallel``) give their members, by position or by name.
+
+        >>> import numpy as np
+        >>> class Pair(Module):
+        ...     _fields = ("a", "b")
+        ...     def __init__(self):
+        ...         self.a, self.b = np.zeros(2), None
+        >>> [name for name, _ in Pair().named_children()]
+        ['a', 'b']
+        """
+        return [(name, getattr(self, name, None)) for name in self._fields]

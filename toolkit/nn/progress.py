@@ -18,7 +18,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from toolkit import _html
+import toolkit._html as _html
 
 
 def in_notebook() -> bool:

@@ -19,9 +19,10 @@ total                               90         74
 
 from __future__ import annotations
 
-from toolkit import _html
-from toolkit.nn.layers.base import Layer
-from toolkit.nn.layers.containers import Chain
+import toolkit._html as _html
+from toolkit.nn.optimise import _is_leaf
+from toolkit.nn.tree import tree_leaves
+from toolkit.registry import registry
 
 _HEADERS = ("layer", "output", "parameters", "trainable")
 
@@ -63,7 +64,7 @@ class Summary:
 def summary(model, x=None, *, state=None) -> Summary:
     """summary(model, x=None, *, state=None) -> Summary (output shapes only when ``x`` is given)."""
     rows: list[tuple] = []
-    if isinstance(model, Chain):  # the top chain's own row would repeat the totals
+    if _is_chain(model):  # the top chain's own row would repeat the totals
         for i, (_, child) in enumerate(model.named_children()):
             x = _walk(child, x, _child(state, model, i), 0, rows)
     else:
@@ -73,7 +74,7 @@ def summary(model, x=None, *, state=None) -> Summary:
 
 def _walk(layer, x, state, depth: int, rows: list):
     """Append the rows of ``layer`` (opening chains); returns its output for ``x``."""
-    if isinstance(layer, Chain):
+    if _is_chain(layer):
         index = len(rows)
         rows.append(None)
         out = x
@@ -100,26 +101,26 @@ def _child(state, chain, i: int):
         return None
 
 
-def _frozen(state) -> bool:
-    from toolkit.nn.optimise import _is_leaf
-    from toolkit.nn.tree import tree_leaves
+def _is_chain(layer) -> bool:
+    """Whether ``layer`` is a Chain, looked up by name: the layers import this module."""
+    return isinstance(layer, registry("layers").get("Chain"))
 
+
+def _frozen(state) -> bool:
     leaves = [leaf for leaf in tree_leaves(state, _is_leaf) if leaf is not None] if state else []
     return bool(leaves) and all(leaf.frozen for leaf in leaves)
 
 
 def _counts(layer) -> tuple[int, int]:
-    if isinstance(layer, Layer):
+    if hasattr(layer, "nparams"):  # a Layer
         trainable, fixed = layer.nparams()
         return trainable + fixed, trainable
-    from toolkit.nn.layers.show import counts
-
-    c = counts(layer)
-    return c["parameters"] + c["fixed"], c["parameters"]
+    n = sum(int(getattr(a, "size", 0)) for a in tree_leaves(layer) if hasattr(a, "shape"))
+    return n, n
 
 
 def _name(layer) -> str:
-    if isinstance(layer, Layer) or hasattr(layer, "_fields"):
+    if hasattr(layer, "nparams") or hasattr(layer, "_fields"):
         text = repr(layer)
         return text if "\n" not in text else type(layer).__name__
     return getattr(layer, "__name__", type(layer).__name__)

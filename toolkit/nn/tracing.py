@@ -1,7 +1,7 @@
 """Swapping traced values into a model for one call of ``gradient``, and back.
 
 :func:`toolkit.nn.gradient` differentiates a model by replacing its trainable float
-arrays with :class:`~toolkit.nn.tracked.Tracked` boxes for the duration of the call.
+arrays with :class:`~toolkit.nn.tape.Tracked` boxes for the duration of the call.
 :class:`Traced` does that in one walk over the tree (:mod:`toolkit.nn.tree`'s nodes:
 Module fields, lists, tuples, dicts) and records what it passed:
 
@@ -31,7 +31,7 @@ of a small model's step.
 from __future__ import annotations
 
 from toolkit.nn.module import Module
-from toolkit.nn.tracked import Tracked, plain
+from toolkit.nn.tape import Tracked, plain
 from toolkit.nn.tree import _LEAF_TYPES, _rebuild, map_inplace
 
 _ATTR, _ITEM = 0, 1  # how a slot's container is read and written

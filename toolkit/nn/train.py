@@ -378,7 +378,7 @@ class _Run:
                 "lr_factor": json.dumps(self.lr.factor if self.lr else 1.0),
                 "callbacks": json.dumps([cb.state() if hasattr(cb, "state") else None
                                          for cb in self.callbacks])}
-        io._write(self.folder / CHECKPOINT, tensors, meta)
+        io.write(self.folder / CHECKPOINT, tensors, meta)
 
     def resume(self) -> tuple[int, int]:
         """Load the checkpoint, if there is one: returns (epoch, step within it)."""
@@ -387,7 +387,7 @@ class _Run:
             return 0, 0
         tensors, meta = io.read(path)
         if meta.get("format") != _FORMAT:
-            raise io._refuse(path, f"not a training checkpoint (format {meta.get('format')!r})")
+            raise io.refuse(path, f"not a training checkpoint (format {meta.get('format')!r})")
         self._same_rules(path, meta)
         size_lazy_layers(self.loss, self.model, self.data)
         model = {k[6:]: v for k, v in tensors.items() if k.startswith("model/")}
@@ -419,7 +419,7 @@ class _Run:
 
 def size_lazy_layers(loss, model, data) -> None:
     """Size layers that infer it from the first batch (before weights are loaded into them)."""
-    unsized = [m for m in sublayers(model) if isinstance(m, Layer) and m._shapes() is None]
+    unsized = [m for m in sublayers(model) if isinstance(m, Layer) and m.param_shapes() is None]
     if unsized:
         loss(model, *_args(next(iter(data))))
 

@@ -3,7 +3,8 @@
 A *tree* is built from nodes — :class:`~toolkit.nn.module.Module` (its ``_fields``),
 ``list``, ``tuple`` (named tuples too) and ``dict`` — and *leaves*: everything else
 (arrays, Python numbers, ``None``, functions such as an activation inside a Chain).
-The same walk finds parameters, moves them to a device, saves and prints them.
+The same walk finds parameters, moves them to a device, saves and prints them, and
+:func:`modules` finds every layer (to seed it, set its mode, count its parameters).
 
 Paths name leaves as dotted strings: a Module field by its name, a list/tuple item
 by its index, a dict entry by its key — ``"layers.0.weight"``. They are the tensor
@@ -27,7 +28,7 @@ gradients (``None`` for state, non-float leaves and leaves the loss did not reac
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -244,6 +245,31 @@ def _children_like(other, kind: str, keys: tuple, path: str) -> list:
         )
         raise ShapeError(msg)
     return items[2]
+
+
+def modules(tree, path: str = "") -> Iterator[tuple[str, Module]]:
+    """modules(tree, path="") -> (path, module) for every Module in ``tree``, depth first.
+
+    The tree itself comes first (with ``path``); the paths are those of
+    :func:`tree_leaves_with_path`. Fields are read from each module's ``__dict__``, so
+    arrays not drawn yet stay undrawn: seeding walks a model before any weight exists.
+
+    >>> from toolkit.nn.layers import Chain, Dense
+    >>> [(path, type(m).__name__) for path, m in modules(Chain(Dense(1, 1), Chain(Dense(1, 1))))]
+    [('', 'Chain'), ('layers.0', 'Dense'), ('layers.1', 'Chain'), ('layers.1.layers.0', 'Dense')]
+    """
+    if isinstance(tree, Module):
+        yield path, tree
+        items = [(name, tree.__dict__.get(name)) for name in tree._fields]
+    elif isinstance(tree, list | tuple):
+        items = [(str(i), child) for i, child in enumerate(tree)]
+    elif isinstance(tree, dict):
+        items = [(str(key), child) for key, child in tree.items()]
+    else:
+        return
+    for key, child in items:
+        if isinstance(child, Module | list | tuple | dict):
+            yield from modules(child, f"{path}.{key}" if path else key)
 
 
 def map_inplace(fn: Callable, obj, path: str = "", state: bool = False) -> Any:

@@ -1,4 +1,5 @@
-"""Figures: a batch of images, augmentations, training curves, the rate finder, confusion, mistakes.
+"""Figures: a batch of images, the confusion matrix, the mistakes (training curves and the
+rate finder draw themselves: ``History.plot``, ``LRFind.plot``; ``tk.augment.preview``).
 
 Every function returns a ``matplotlib.figure.Figure`` made without pyplot: nothing is
 drawn on a screen, no global figure list grows, and it works headless (the Agg
@@ -13,48 +14,10 @@ renderer). In a notebook the figure shows as a PNG (see ``toolkit.viz``).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from toolkit._html import label_name
-
-
-def _figure(width: float, height: float):
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=(width, height), layout="constrained")
-
-
-def _shown(image) -> np.ndarray:
-    """Pixels matplotlib can show: uint8 as is, floats rescaled into [0, 1] when outside it."""
-    pixels = np.asarray(image.get() if hasattr(image, "get") else image)
-    if pixels.ndim == 3 and pixels.shape[2] == 1:
-        pixels = pixels[..., 0]
-    if pixels.dtype == np.uint8:
-        return pixels
-    pixels = pixels.astype(np.float64)
-    low, high = pixels.min(), pixels.max()
-    if low < 0 or high > 1:  # normalised: stretch for display
-        pixels = (pixels - low) / ((high - low) or 1.0)
-    return pixels
-
-
-def image_grid(images, titles, ncols: int | None = None, size: float = 1.4):
-    """image_grid(images, titles, ncols=None) -> a Figure with one image panel per image."""
-    n = len(images)
-    ncols = ncols or min(n, 8)
-    nrows = max(1, math.ceil(n / ncols))
-    fig = _figure(size * ncols, size * nrows + 0.2)
-    for i, image in enumerate(images):
-        ax = fig.add_subplot(nrows, ncols, i + 1)
-        pixels = _shown(image)
-        ax.imshow(pixels, cmap="gray" if pixels.ndim == 2 else None, vmin=0,
-                  vmax=255 if pixels.dtype == np.uint8 else 1, interpolation="nearest")
-        ax.set_title(str(titles[i]), fontsize=8)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    return fig
+from toolkit._plot import figure, image_grid
 
 
 def show_batch(data, n: int = 16, *, ncols: int | None = None, classes=None):
@@ -86,15 +49,6 @@ def _first_items(loader, n: int):
     return np.concatenate(xs)[:n], np.concatenate(ys)[:n]
 
 
-def preview(transform, image, n: int = 8, *, seed: int = 0, ncols: int | None = None):
-    """preview(transform, image, n=8, *, seed=0) -> Figure: the image, then ``n`` draws of
-    ``transform.apply(image, seed + i)``.
-    """
-    images = [image] + [transform.apply(image, seed + i) for i in range(n)]
-    titles = ["original"] + [f"seed {seed + i}" for i in range(n)]
-    return image_grid(images, titles, ncols or min(n + 1, 9))
-
-
 def plot_confusion(y_true, y_pred, *, classes=None, normalize: bool = False):
     """plot_confusion(y_true, y_pred, *, classes=None, normalize=False) -> Figure.
 
@@ -110,7 +64,7 @@ def plot_confusion(y_true, y_pred, *, classes=None, normalize: bool = False):
     if normalize:
         matrix /= np.maximum(matrix.sum(axis=1, keepdims=True), 1)
     names = [str(c) for c in (classes if classes is not None else range(k))]
-    fig = _figure(max(3.2, 1.2 + 0.45 * k), max(3.0, 1.0 + 0.45 * k))
+    fig = figure(max(3.2, 1.2 + 0.45 * k), max(3.0, 1.0 + 0.45 * k))
     ax = fig.add_subplot()
     ax.imshow(matrix, cmap="Blues")
     for (i, j), v in np.ndenumerate(matrix):
@@ -169,46 +123,3 @@ def _gather(data):
     batches = data.iter_epoch(data.epoch) if hasattr(data, "iter_epoch") else data
     xs, ys = zip(*[(np.asarray(x), np.asarray(y)) for x, y in batches], strict=True)
     return np.concatenate(xs), np.concatenate(ys)
-
-
-def plot_history(history, *, log: bool = False):
-    """plot_history(history, *, log=False) -> Figure: training and validation loss by epoch,
-    and the validation metrics beside them when there are any.
-    """
-    metrics = [c for c in history.columns() if c.startswith("val_") and c != "val_loss"]
-    fig = _figure(4.2 * (1 + bool(metrics)), 3.0)
-    ax = fig.add_subplot(1, 1 + bool(metrics), 1)
-    epochs = [row["epoch"] for row in history.rows]
-    for name in ("loss", "val_loss"):
-        if name in history.columns():
-            ax.plot(epochs, history[name], marker="o", label=name)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("loss")
-    if log:
-        ax.set_yscale("log")
-    ax.legend()
-    if metrics:
-        right = fig.add_subplot(1, 2, 2)
-        for name in metrics:
-            right.plot(epochs, history[name], marker="o", label=name)
-        right.set_xlabel("epoch")
-        right.set_ylabel("metric")
-        right.legend()
-    return fig
-
-
-def plot_lr_find(found):
-    """plot_lr_find(found) -> Figure: the smoothed loss against the rate (log axis), with the
-    valley and steep suggestions marked.
-    """
-    fig = _figure(4.5, 3.0)
-    ax = fig.add_subplot()
-    ax.plot(found.lrs, found.losses)
-    ax.set_xscale("log")
-    for name, lr, colour in (("valley", found.valley, "C1"), ("steep", found.steep, "C2")):
-        loss = found.losses[int(np.argmin(np.abs(np.log(found.lrs) - math.log(lr))))]
-        ax.plot([lr], [loss], "o", color=colour, label=f"{name} {lr:.2g}")
-    ax.set_xlabel("learning rate")
-    ax.set_ylabel("smoothed loss")
-    ax.legend()
-    return fig

@@ -31,10 +31,11 @@ from __future__ import annotations
 import numpy as np
 
 from toolkit._seed import generator
-from toolkit.errors import LayerShapeError, UnknownNameError, did_you_mean
+from toolkit.errors import DataError, LayerShapeError, UnknownNameError, did_you_mean
 from toolkit.nn.device import array_module
 from toolkit.nn.module import Module
-from toolkit.nn.tracked import Tracked
+from toolkit.nn.tape import Tracked
+from toolkit.nn.tree import modules
 
 _MODES = ("auto", "train", "test")
 
@@ -60,6 +61,25 @@ class param:
 def shape_of(x) -> tuple:
     """shape_of(x) -> the shape of an array or traced value."""
     return tuple(np.shape(x.data if type(x) is Tracked else x))
+
+
+def check_numbers(layer, x) -> None:
+    """check_numbers(layer, x) — refuse text or Python objects before they reach the maths.
+
+    >>> from toolkit.nn.layers import Dense
+    >>> check_numbers(Dense(1, 1), np.array([["a"]]))
+    Traceback (most recent call last):
+    ...
+    toolkit.errors.DataError: Dense(1 => 1) takes numbers, got an array of dtype <U1 ...
+    """
+    kind = getattr(getattr(x, "dtype", None), "kind", None)
+    if kind in ("U", "S", "O"):
+        msg = (
+            f"{layer!r} takes numbers, got an array of dtype {x.dtype} (text or Python "
+            "objects); encode it first: tk.onehotbatch(labels, classes) for labels, "
+            "tk.FeaturePrep for table columns, x.astype(np.float32) for numbers held as text"
+        )
+        raise DataError(msg)
 
 
 class Layer(Module):
@@ -124,6 +144,15 @@ class Layer(Module):
         names = shapes if shapes is not None else self._fields
         return all(n in self.__dict__ for n in names)
 
+    def param_shapes(self) -> dict | None:
+        """param_shapes() -> {field: shape} of the layer's arrays; None while a size is unknown.
+
+        >>> from toolkit.nn.layers import Dense
+        >>> Dense(2, 3).param_shapes(), Dense(out=3).param_shapes()
+        ({'weight': (2, 3), 'bias': (3,)}, None)
+        """
+        return self._shapes()
+
     def nparams(self) -> tuple[int, int]:
         """nparams() -> (trainable, non-trainable) element counts, from the known sizes.
 
@@ -135,6 +164,15 @@ class Layer(Module):
         for name, shape in shapes.items():
             counts[name in self._state] += int(np.prod(shape, dtype=np.int64))
         return counts[0], counts[1]
+
+    def named_children(self) -> list[tuple[str, object]]:
+        """named_children() -> [(field, value)], read without drawing the arrays.
+
+        >>> from toolkit.nn.layers import Dense
+        >>> [(name, value) for name, value in Dense(out=2).named_children()]
+        [('weight', None), ('bias', None)]
+        """
+        return [(name, self.__dict__.get(name)) for name in self._fields]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._repr_args()})"
@@ -163,25 +201,11 @@ def seed_layers(model, seed: int, key: str = "") -> None:
     >>> d = Dense(2, 2); seed_layers(d, 5); d.seed
     5
     """
-    if isinstance(model, Layer):
-        shapes = model._shapes()
-        drawn = shapes is not None and bool(shapes) and model.is_built()
-        if model.seed is None and not drawn:
-            model.seed, model.key = seed, key
-    for name, child in _children(model):
-        seed_layers(child, seed, f"{key}.{name}" if key else name)
-
-
-def _children(model):
-    if isinstance(model, Module):
-        for name in model._fields:
-            value = model.__dict__.get(name)
-            if isinstance(value, Module | list | tuple | dict):
-                yield name, value
-    elif isinstance(model, list | tuple):
-        yield from ((str(i), v) for i, v in enumerate(model))
-    elif isinstance(model, dict):
-        yield from ((str(k), v) for k, v in model.items())
+    for path, layer in modules(model, key):
+        if isinstance(layer, Layer) and layer.seed is None:
+            shapes = layer._shapes()
+            if not (shapes is not None and bool(shapes) and layer.is_built()):
+                layer.seed, layer.key = seed, path
 
 
 def sublayers(model):
@@ -191,10 +215,7 @@ def sublayers(model):
     >>> [type(m).__name__ for m in sublayers(Chain(Dense(1, 1)))]
     ['Chain', 'Dense']
     """
-    if isinstance(model, Module):
-        yield model
-    for _, child in _children(model):
-        yield from sublayers(child)
+    return (layer for _, layer in modules(model))
 
 
 def _set_mode(model, mode: str):

@@ -16,9 +16,9 @@ import numpy as np
 
 from toolkit._seed import generator
 from toolkit.errors import DataError
-from toolkit.nn import fused, ops
+from toolkit.nn import ops
 from toolkit.nn.layers import activation as act
-from toolkit.nn.layers.base import Layer, active, check_mode, param, shape_of
+from toolkit.nn.layers.base import Layer, active, check_mode, check_numbers, param, shape_of
 from toolkit.nn.layers.init import draw_weight_or_bias, initialiser, weight_and_bias
 from toolkit.registry import register
 
@@ -78,13 +78,14 @@ class Dense(Layer):
         return draw_weight_or_bias(self._init, name, shape, rng, self.in_, self.out)
 
     def __call__(self, x):
+        check_numbers(self, x)
         shape = shape_of(x)
         if self.in_ is None and len(shape) >= 1:
             self.in_ = int(shape[-1])
             self.build_like(x)
         if len(shape) < 1 or shape[-1] != self.in_:
             raise self._shape_error(f"(N, {self.in_})", x)
-        return fused.dense(x, self.weight, self.bias if self.use_bias else None, self.activation)
+        return ops.dense(x, self.weight, self.bias if self.use_bias else None, self.activation)
 
     def _repr_args(self) -> str:
         name = act.name_of(self.activation)
@@ -151,7 +152,7 @@ class Dropout(Layer):
         rng = generator(self.seed, "dropout", self.key, count)
         self.__dict__["_host_count"] = count + 1
         self.calls[...] = count + 1  # on a GPU an asynchronous write: the step never waits
-        return fused.dropout(x, self.p, rng)
+        return ops.dropout(x, self.p, rng)
 
     def _count(self) -> int:
         """The number of active calls so far, kept on the host (read from ``calls`` once)."""

@@ -19,7 +19,7 @@ from functools import reduce
 from toolkit.errors import DataError, UnknownNameError, did_you_mean
 from toolkit.nn import ops
 from toolkit.nn.layers.base import Layer, LayerShapeError, seed_layers
-from toolkit.nn.module import Module
+from toolkit.nn.layers.show import render
 from toolkit.registry import register
 
 
@@ -83,8 +83,6 @@ class Container(Layer):
         return iter(self.layers.values() if isinstance(self.layers, dict) else self.layers)
 
     def __repr__(self) -> str:
-        from toolkit.nn.layers.show import render
-
         return render(self)
 
 
@@ -219,8 +217,6 @@ class SkipConnection(Layer):
         return self.connection(y, x)
 
     def __repr__(self) -> str:
-        from toolkit.nn.layers.show import render
-
         return render(self)
 
 
@@ -286,10 +282,3 @@ class Parallel(Container):
         if isinstance(layers, dict) and isinstance(index, int):
             return list(layers.values())[index]
         return layers[index]
-
-
-def is_container(obj) -> bool:
-    """is_container(obj) -> whether ``obj`` holds sub-layers (printed over several lines)."""
-    return isinstance(obj, Container | SkipConnection) or (
-        isinstance(obj, Module) and not isinstance(obj, Layer)
-    )

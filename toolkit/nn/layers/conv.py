@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 from toolkit.errors import DataError
-from toolkit.nn import fused_conv
+from toolkit.nn import ops
 from toolkit.nn.layers import activation as act
-from toolkit.nn.layers.base import Layer, param, shape_of
+from toolkit.nn.layers.base import Layer, check_numbers, param, shape_of
 from toolkit.nn.layers.init import draw_weight_or_bias, initialiser, weight_and_bias
 from toolkit.registry import register
 
@@ -47,10 +47,18 @@ def _json(value):
 
 
 def _images(layer, x, channels):
+    check_numbers(layer, x)
     shape = shape_of(x)
     if len(shape) != 4 or (channels is not None and shape[-1] != channels):
         c = "C" if channels is None else channels
-        raise layer._shape_error(f"(N, H, W, {c})", x)
+        error = layer._shape_error(f"(N, H, W, {c})", x)
+        if len(shape) == 4 and shape[1] == channels:
+            error.got += (
+                ", which looks channels-first (N, C, H, W); toolkit is channels-last "
+                "(N, H, W, C), as cv2 and albumentations: pass x.transpose(0, 2, 3, 1)"
+            )
+            error.args = (error._message(),)
+        raise error
     return shape
 
 
@@ -105,7 +113,7 @@ class Conv(Layer):
             self.in_ = int(shape[-1])
             self.build_like(x)
         _images(self, x, self.in_)
-        return fused_conv.conv2d(x, self.weight, self.bias if self.use_bias else None,
+        return ops.conv2d(x, self.weight, self.bias if self.use_bias else None,
                                  stride=self.stride, pad=self.pad, dilation=self.dilation,
                                  activation=self.activation)
 
@@ -150,7 +158,7 @@ class MaxPool(_Pool):
     MaxPool((2, 2))
     """
 
-    _function = staticmethod(fused_conv.maxpool2d)
+    _function = staticmethod(ops.maxpool2d)
 
 
 @register("layers")
@@ -161,7 +169,7 @@ class MeanPool(_Pool):
     MeanPool((3, 3), stride=(1, 1))
     """
 
-    _function = staticmethod(fused_conv.meanpool2d)
+    _function = staticmethod(ops.meanpool2d)
 
 
 @register("layers")
@@ -176,7 +184,7 @@ class GlobalMeanPool(Layer):
 
     def __call__(self, x):
         _images(self, x, None)
-        return fused_conv.global_meanpool(x)
+        return ops.global_meanpool(x)
 
     def _repr_args(self) -> str:
         return ""

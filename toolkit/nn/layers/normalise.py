@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from toolkit.errors import DataError
-from toolkit.nn import fused
+from toolkit.nn import ops
 from toolkit.nn.layers import activation as act
 from toolkit.nn.layers.base import Layer, active, check_mode, param, shape_of
 from toolkit.registry import register
@@ -76,7 +76,7 @@ class BatchNorm(Layer):
         if len(shape) < 2 or shape[-1] != self.channels:
             raise self._shape_error(f"(N, ..., {self.channels})", x)
         training = active(self, x, self.scale)
-        y, mean, var = fused.batchnorm(x, self.scale, self.shift, self.mean, self.var,
+        y, mean, var = ops.batchnorm(x, self.scale, self.shift, self.mean, self.var,
                                        training=training, momentum=self.momentum, eps=self.eps)
         if training:
             self.mean, self.var = mean, var
@@ -134,7 +134,7 @@ class LayerNorm(Layer):
         n = len(self.size)
         if len(shape) < n + 1 or tuple(shape[-n:]) != self.size:
             raise self._shape_error(f"(N, ..., {', '.join(map(str, self.size))})", x)
-        y = fused.layernorm(x, self.scale, self.shift, dims=n, eps=self.eps)
+        y = ops.layernorm(x, self.scale, self.shift, dims=n, eps=self.eps)
         return y if self.activation is None else self.activation(y)
 
     def _repr_args(self) -> str:

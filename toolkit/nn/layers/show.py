@@ -12,9 +12,11 @@ Chain(
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
-from toolkit.nn.layers.base import Layer
+from toolkit.nn.layers.base import Layer, sublayers
 from toolkit.nn.module import Module
 
 _COLUMN = 40
@@ -30,27 +32,43 @@ def render(model) -> str:
 
 
 def _rows(obj, depth: int, label: str, rows: list, last: bool = False) -> None:
-    from toolkit.nn.layers.containers import SkipConnection, is_container
-
     pad = "  " * depth
     end = "" if last else ","
-    if not is_container(obj):
+    if not (depth == 0 or _nested(obj)):
         rows.append((f"{pad}{label}{_short(obj)}{end}", _note(obj)))
         return
     rows.append((f"{pad}{label}{type(obj).__name__}(", ""))
-    if isinstance(obj, SkipConnection):
-        _rows(obj.layer, depth + 1, "", rows)
-        rows.append((f"  {pad}{obj.connection_name},", ""))
-    elif isinstance(obj, Layer):
-        if hasattr(obj, "connection_name"):
-            rows.append((f"  {pad}{obj.connection_name},", ""))
-        named = isinstance(obj.layers, dict)
-        for name, child in obj.named_children():
-            _rows(child, depth + 1, f"{name} = " if named else "", rows)
-    else:
-        for name in obj._fields:
-            _rows(getattr(obj, name, None), depth + 1, f"{name} = ", rows)
+    connection = getattr(obj, "connection_name", None)
+    first = connection is not None and _connection_first(obj)
+    if first:
+        rows.append((f"  {pad}{connection},", ""))
+    # a plain Module names every field; a layer names its members only when they have names
+    named = not isinstance(obj, Layer) or isinstance(obj.__dict__.get("layers"), dict)
+    for name, child in obj.named_children():
+        _rows(child, depth + 1, f"{name} = " if named else "", rows)
+    if connection is not None and not first:
+        rows.append((f"  {pad}{connection},", ""))
     rows.append((f"{pad}){end}", ""))
+
+
+def _nested(obj) -> bool:
+    """Whether ``obj`` is printed over several lines: a module holding layers or functions.
+
+    A plain Module always is (one row per field); a layer when it keeps members in a
+    ``layers`` field (``Chain``, even empty) or one of its children is a layer or a
+    function (``SkipConnection``); ``Dense`` holds only arrays.
+    """
+    if not isinstance(obj, Module):
+        return False
+    if not isinstance(obj, Layer) or isinstance(obj.__dict__.get("layers"), list | dict):
+        return True
+    return any(isinstance(c, Module) or callable(c) for _, c in obj.named_children())
+
+
+def _connection_first(layer) -> bool:
+    """Whether the constructor takes the connection first (Parallel) or last (SkipConnection)."""
+    names = list(inspect.signature(type(layer)).parameters)
+    return bool(names) and names[0] == "connection"
 
 
 def _short(obj) -> str:
@@ -66,7 +84,7 @@ def _short(obj) -> str:
 def _note(obj) -> str:
     if not isinstance(obj, Layer):
         return ""
-    if obj._shapes() is None:
+    if obj.param_shapes() is None:
         return "? parameters (sized by the first batch)"
     trainable, fixed = obj.nparams()
     if not trainable and not fixed:
@@ -82,13 +100,11 @@ def counts(model) -> dict:
     >>> counts(Dense(2, 3))["parameters"]
     9
     """
-    from toolkit.nn.layers.base import sublayers
-
     out = dict(arrays=0, parameters=0, fixed_arrays=0, fixed=0, bytes=0, unknown=0)
     for layer in sublayers(model):
         if not isinstance(layer, Layer):
             continue
-        shapes = layer._shapes()
+        shapes = layer.param_shapes()
         if shapes is None:
             out["unknown"] += 1
             continue

@@ -1,10 +1,13 @@
-"""Convolution and pooling primitives on channels-last images ``(N, H, W, C)``.
+"""Convolution and pooling on channels-last images ``(N, H, W, C)``.
 
 ``conv2d`` is an im2col: a strided view of every kernel window
 (``sliding_window_view``), one copy into a ``(N·Ho·Wo, kh·kw·Cin)`` matrix and one
 matmul with the ``(kh, kw, Cin, Cout)`` weights. Its backward pass is one matmul for the
 weights and, for the input, one small matmul per kernel offset added into that offset's
 strided slice (a col2im without ``np.add.at``). Pools loop over the kernel offsets too.
+:func:`conv2d_reference`, :func:`maxpool2d_reference` and :func:`meanpool2d_reference`
+compute the same from small primitives (a slice, a matmul or a maximum per kernel
+offset), kept to test the fused ones against.
 
 Padding is an int, a pair ``(ph, pw)``, a pair of pairs ``((top, bottom), (left, right))``,
 ``"valid"`` (none) or ``"same"`` (``dilation·(k-1)`` split evenly, as Flux's ``SamePad``).
@@ -22,11 +25,13 @@ from __future__ import annotations
 import numpy as np
 
 from toolkit.errors import ShapeError
-from toolkit.nn import ops
-from toolkit.nn.autodiff import apply, register
+from toolkit.nn.activations import activation as lookup_activation
 from toolkit.nn.device import array_module, check_same_device, shape_of
-from toolkit.nn.fused import _act_backward, _act_forward, fusable
-from toolkit.nn.tracked import plain
+from toolkit.nn.primitives.dense import activate_inplace, activation_vjp, fusable, matmul
+from toolkit.nn.primitives.elementwise import maximum
+from toolkit.nn.primitives.reductions import mean
+from toolkit.nn.primitives.shapes import concatenate, reshape
+from toolkit.nn.tape import apply, plain, register
 
 
 def _pair(v, what: str) -> tuple[int, int]:
@@ -125,7 +130,7 @@ def _conv_forward(x, W, b, stride, pads, dilation, out_hw, act):
     z = cols @ W.reshape(-1, W.shape[-1])
     if b is not None:
         z += b
-    z = _act_forward(z, act)
+    z = activate_inplace(z, act)
     return z.reshape(x.shape[0], *out_hw, W.shape[-1]), cols
 
 
@@ -133,7 +138,7 @@ def _conv_vjp(node, g):
     x, W, b = node.xs
     kw = node.kw
     cout = W.shape[-1]
-    dz = _act_backward(g, node.out.data, kw["act"]).reshape(-1, cout)
+    dz = activation_vjp(g, node.out.data, kw["act"]).reshape(-1, cout)
     dW = (node.res.T @ dz).reshape(W.shape) if node.needs(1) else None
     db = dz.sum(0) if node.needs(2) else None
     dx = _conv_dx(dz, x, W, kw) if node.needs(0) else None
@@ -297,4 +302,75 @@ def global_meanpool(x):
         raise ShapeError(
             f"global_meanpool: expected images (N, H, W, C); got shape {shape_of(plain(x))}"
         )
-    return ops.mean(x, axis=(1, 2), keepdims=True)
+    return mean(x, axis=(1, 2), keepdims=True)
+
+
+# ---------------------------------------------------------------------------- references
+
+
+def _pad_reference(x, pads, value=0.0):
+    """``x`` padded by concatenating constant blocks (differentiable through concatenate)."""
+    (t, b), (left, r) = pads
+    xp = array_module(plain(x))
+    n, h, w, c = shape_of(plain(x))
+    dtype = plain(x).dtype
+    block = lambda shape: xp.full(shape, value, dtype)  # noqa: E731
+    if t or b:
+        x = concatenate([block((n, t, w, c)), x, block((n, b, w, c))], axis=1)
+    if left or r:
+        x = concatenate([block((n, h + t + b, left, c)), x, block((n, h + t + b, r, c))], axis=2)
+    return x
+
+
+def conv2d_reference(x, W, b=None, *, stride=1, pad=0, dilation=1, activation=None):
+    """conv2d_reference(x, W, b=None, *, stride=1, pad=0, dilation=1, activation=None) -> as conv2d.
+
+    :func:`conv2d` as a sum over kernel offsets of (strided slice of x) @ W[i, j]: no
+    im2col, one slice, one matmul and one add on the tape per offset.
+
+    >>> x = np.arange(9.0).reshape(1, 3, 3, 1)
+    >>> conv2d_reference(x, np.ones((2, 2, 1, 1))).ravel().tolist()
+    [8.0, 12.0, 20.0, 24.0]
+    """
+    wshape = shape_of(plain(W))
+    stride, dilation = _pair(stride, "stride"), _pair(dilation, "dilation")
+    pads, out_hw = _geometry(plain(x), wshape[:2], stride, pad, dilation, "conv2d")
+    n, cin, cout = shape_of(plain(x))[0], wshape[2], wshape[3]
+    z = None
+    for i, j, view in _offsets(_pad_reference(x, pads), wshape[:2], stride, dilation, out_hw):
+        term = matmul(reshape(view, (-1, cin)), W[i, j])
+        z = term if z is None else z + term
+    if b is not None:
+        z = z + b
+    return lookup_activation(activation)(reshape(z, (n, *out_hw, cout)))
+
+
+def maxpool2d_reference(x, window=(2, 2), *, stride=None, pad=0):
+    """maxpool2d_reference(x, window=(2, 2), *, stride=window, pad=0) -> as maxpool2d.
+
+    :func:`maxpool2d` as ``maximum`` over the kernel offsets' slices, row-major, so
+    that ties send the gradient to the first maximum of a window as the fused one does.
+
+    >>> maxpool2d_reference(np.arange(16.0).reshape(1, 4, 4, 1)).ravel().tolist()
+    [5.0, 7.0, 13.0, 15.0]
+    """
+    kw = _pool_args(x, window, stride, pad, "maxpool2d")
+    y = None
+    xpad = _pad_reference(x, kw["pads"], -np.inf)
+    for _, _, view in _offsets(xpad, kw["window"], kw["stride"], (1, 1), kw["out_hw"]):
+        y = view if y is None else maximum(y, view)
+    return y
+
+
+def meanpool2d_reference(x, window=(2, 2), *, stride=None, pad=0):
+    """meanpool2d_reference(x, window=(2, 2), *, stride=window, pad=0) -> as meanpool2d.
+
+    >>> meanpool2d_reference(np.arange(16.0).reshape(1, 4, 4, 1)).ravel().tolist()
+    [2.5, 4.5, 10.5, 12.5]
+    """
+    kw = _pool_args(x, window, stride, pad, "meanpool2d")
+    y = None
+    for _, _, view in _offsets(_pad_reference(x, kw["pads"]), kw["window"], kw["stride"], (1, 1),
+                               kw["out_hw"]):  # fmt: skip
+        y = view if y is None else y + view
+    return y * (1.0 / (kw["window"][0] * kw["window"][1]))

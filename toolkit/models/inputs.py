@@ -18,28 +18,20 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from toolkit.data.frames import (
+    as_polars,
+    as_polars_vector,
+    column_names,
+    is_table,
+    table_kind,
+    to_numpy,
+)
 from toolkit.errors import DataError, SchemaError
-from toolkit.models.frames import column_names, to_numpy
 
 # Scientific types a plain numeric scikit-learn estimator takes: it casts every
 # numeric column to float, so integer (Count) columns work as they do in sklearn.
 NUMERIC = ("Continuous", "Count")
 FINITE = ("Multiclass", "OrderedFactor", "Binary")
-
-
-def as_polars(X) -> pl.DataFrame | pl.Series:
-    """``as_polars(X)``: a polars DataFrame (tables) or Series (vectors) holding ``X``."""
-    if isinstance(X, (pl.DataFrame, pl.Series)):
-        return X
-    module = type(X).__module__.split(".")[0]
-    if module == "pandas":
-        return pl.from_pandas(X)
-    if module == "pyarrow":
-        return pl.from_arrow(X)
-    array = np.asarray(X)
-    if array.ndim == 1:
-        return pl.Series("y", array)
-    return pl.DataFrame(array, schema=column_names(array), orient="row")
 
 
 def scitype_name(column: pl.Series) -> str:
@@ -79,7 +71,7 @@ def _missing(model: str, column: str, count: int) -> SchemaError:
     return SchemaError(msg)
 
 
-def _fits(column: pl.Series, has: str, accepts) -> bool:
+def fits(column: pl.Series, has: str, accepts) -> bool:
     # scikit-learn treats any numeric or boolean column as numbers, whatever its
     # scitype; a column coerced to a categorical (non-numeric) dtype is refused.
     numeric = column.dtype.is_numeric() or column.dtype == pl.Boolean
@@ -94,7 +86,7 @@ def _check_table(df: pl.DataFrame, model: str, accepts) -> None:
 
     for name, kind in scitypes(df).items():
         column = df.get_column(name)
-        if not _fits(column, kind.__name__, accepts):
+        if not fits(column, kind.__name__, accepts):
             raise _mismatch(model, name, kind.__name__, accepts, column.dtype)
 
 
@@ -132,24 +124,27 @@ def features(X, model: str, *, accepts=NUMERIC, allow_nan: bool = False) -> np.n
         X = X if X.dtype.kind == "f" else X.astype(np.float64)
         names = column_names(X)
     else:
-        from toolkit.data.scitypes import as_polars as table_as_polars
-
-        df = table_as_polars(X)  # pandas ordered categoricals become Enum columns there
+        df = as_polars(X)  # pandas ordered categoricals become Enum columns there
         _check_table(df, model, accepts)
         X, names = df.to_numpy().astype(np.float64, copy=False), df.columns
+    if X.shape[0] == 0:
+        msg = f"{model} got X with 0 rows (shape {X.shape}); give it at least one row"
+        raise DataError(msg)
     if not allow_nan:  # polars nulls are NaN by now
         _check_missing(X, names, model)
+    _check_infinite(X, names, model)
     return X
 
 
-def is_table(X) -> bool:
-    """``is_table(X) -> bool``: whether ``X`` is a polars, pandas or Arrow table (named columns)."""
-    if isinstance(X, pl.DataFrame):
-        return True
-    module = type(X).__module__.split(".")[0]
-    return (module == "pandas" and getattr(X, "ndim", 0) == 2) or (
-        module == "pyarrow" and hasattr(X, "column_names")
-    )
+def _check_infinite(X: np.ndarray, names, model: str) -> None:
+    if X.dtype.kind == "f" and not np.isfinite(X[~np.isnan(X)]).all():
+        row, col = (int(i[0]) for i in np.nonzero(np.isinf(X)))
+        msg = (
+            f"{model}: column {names[col]!r} holds {X[row, col]} at row {row}; a model cannot "
+            "use infinity: replace it, or mark it missing and impute (tk.FillImputer)"
+        )
+        raise DataError(msg)
+
 
 
 def align(X, names, model: str, *, named: bool = True):
@@ -220,7 +215,7 @@ def _check_names(given: list, names: list, model: str) -> None:
 
 
 def _select(X, names: list):
-    if isinstance(X, pl.DataFrame) or type(X).__module__.split(".")[0] == "pyarrow":
+    if isinstance(X, pl.DataFrame) or table_kind(X) == "arrow":
         return X.select(names)
     by_name = {str(c): c for c in X.columns}  # pandas labels may be non-strings
     return X[[by_name[n] for n in names]]
@@ -261,7 +256,7 @@ def training_classes(y, *, pooled: bool = False) -> tuple:
     order = None
     if isinstance(y, pl.Series) and isinstance(y.dtype, pl.Enum):
         order = y.dtype.categories.to_list()
-    elif type(y).__module__.split(".")[0] == "pandas" and str(y.dtype) == "category":
+    elif table_kind(y) == "pandas" and str(y.dtype) == "category":
         order = [str(c) if isinstance(c, str) else c for c in y.cat.categories.tolist()]
     if order is None:
         return tuple(present)
@@ -285,7 +280,9 @@ def check_target(y, model: str, kind: str) -> None:
             )
             raise SchemaError(msg)
     if kind == "regressor" and array.dtype.kind not in "fiub":
-        has = scitype_name(as_polars(np.asarray(array)) if not isinstance(y, pl.Series) else y)
+        has = scitype_name(
+            as_polars_vector(np.asarray(array)) if not isinstance(y, pl.Series) else y
+        )
         msg = (
             f"{model} needs a Continuous or Count target but target {name!r} has scientific "
             f"type {has} (dtype {array.dtype}). Fix: "
