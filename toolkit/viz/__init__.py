@@ -3,8 +3,8 @@
 Each function returns a ``matplotlib.figure.Figure`` made without pyplot (headless, no
 global figure list; ``toolkit._plot``). ``plot_history`` and ``plot_lr_find`` live beside
 what they draw, in ``toolkit.nn``, and ``tk.augment.preview`` in ``toolkit.augment``.
-In a Jupyter kernel a figure shows as a PNG whether or not pyplot was ever imported (``toolkit._notebook.show_figures_in_notebooks``, run by
-``import toolkit``).
+In a Jupyter kernel a figure shows as a PNG whether or not pyplot was ever imported
+(``toolkit._notebook.show_figures_in_notebooks``, run by ``import toolkit``).
 
 >>> import toolkit as tk
 >>> fig = tk.plot_confusion([0, 1], [0, 0])
