@@ -30,6 +30,7 @@ ALLOWED = {
     "toolkit.nn": BOTTOM,
     "toolkit.models": (*BOTTOM, "toolkit.data", "toolkit.nn"),
     "toolkit.viz": (*BOTTOM, "toolkit.data", "toolkit.augment", "toolkit.nn"),
+    "toolkit.zoo": (*BOTTOM, "toolkit.nn"),
 }
 
 

@@ -18,7 +18,9 @@ from _pytest.doctest import _get_checker  # pytest's checker: it understands NUM
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-GUIDES = ["data.md", "nn.md", "models.md"]
+# interop.md loads PyTorch (the bench extra) and onnxruntime: skipped where they are missing.
+GUIDES = ["data.md", "nn.md", "models.md", "pipelines.md", "ode.md",
+          pytest.param("interop.md", marks=pytest.mark.torch)]
 FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```[ \t]*$", re.M | re.S)
 FLAGS = (
     doctest.ELLIPSIS

@@ -27,3 +27,15 @@ def test_ci_runs_the_readme_test_command_word_for_word():
     command = _fenced((ROOT / "README.md").read_text(), "test-command")
     ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
     assert command in ci_lines
+
+
+def test_the_main_command_runs_the_digits_cnn_pipeline():
+    command = _fenced((ROOT / "README.md").read_text(), "main-command")
+    run = re.search(r"\.venv/bin/toolkit run (\S+\.yaml)$", command)
+    assert run, command
+    assert (ROOT / run.group(1)).is_file()
+
+
+def test_ci_installs_chromium_for_the_report_test():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "apt-get install -y -qq chromium" in ci

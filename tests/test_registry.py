@@ -34,6 +34,7 @@ EXAMPLES = {
     ("layers", "Chain"): {"layers": [DENSE, "relu", DENSE]},
     ("layers", "SkipConnection"): {"layer": DENSE},
     ("layers", "Parallel"): {"connection": "cat", "layers": [DENSE, DENSE]},
+    ("layers", "NeuralODE"): {"f": {"Dense": {"in_": 2, "out": 2}}, "tspan": [0.0, 1.0]},
     ("rules", "OptimiserChain"): {"rules": [{"ClipNorm": {"omega": 1.0}}, "Adam"]},
     ("sources", "CSV"): {"path": str(ROOT / "datasets" / "wine.csv"), "target": "cultivar"},
     ("sources", "ImageFolder"): {"root": str(ROOT / "datasets" / "digits"),
@@ -237,3 +238,16 @@ def test_lazy_families_fill_on_first_lookup():
     calls = []
     reg.register_lazy(lambda: calls.append(1) or {"a": len})
     assert calls == [] and reg.get("a") is len and reg.names() == ["a"] and calls == [1]
+
+
+def test_the_models_family_loads_first_in_a_fresh_process():
+    # Asking the registry for models before toolkit.models is imported: the provider's
+    # register_lazy runs once the package has finished importing, not half-way through.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    code = "import toolkit as tk; print(len(tk.registry('models').names()) > 100)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
+    assert done.stdout.strip() == "True", done.stderr[-2000:]

@@ -41,7 +41,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "gradient", "withgradient", "gpu", "cpu", "Module",
         "tree_flatten", "tree_unflatten", "tree_leaves", "tree_leaves_with_path", "tree_map",
         "sigmoid", "σ", "relu", "leakyrelu", "gelu", "elu", "softplus", "tanh", "softmax",
-        "logsoftmax", "identity", "activation",
+        "logsoftmax", "identity", "activation", "relu6",
         "exp", "log", "sqrt", "abs", "sign", "floor", "round", "maximum", "minimum", "where",
         "clip", "sum", "mean", "max", "min", "logsumexp", "argmax", "argmin", "reshape",
         "transpose", "concatenate", "stack", "matmul", "dense", "conv2d", "maxpool2d",
@@ -56,6 +56,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "EarlyStopping", "Checkpoint", "ReduceLROnPlateau",
         "OneCycle", "Cosine", "CosineWarmup", "Step", "Exponential", "lr_find",
         "summary", "plot_history", "plot_lr_find",
+        "odesolve", "NeuralODE", "from_torch", "to_onnx",
     ),
     "models": (
         "info", "load_model", "matching", "models",
@@ -72,10 +73,12 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "viz": (
         "show_batch", "plot_confusion", "top_losses",
     ),
+    "pipeline": ("Pipeline",),
 }  # fmt: skip
 # tk.save / tk.load live in toolkit/io.py, which dispatches to nn or models: imported on
 # first use like the layers' names, so that `import toolkit` imports neither.
-_SUBPACKAGES = ("augment", "data", "datasets", "errors", "io", "models", "nn", "viz")
+_SUBPACKAGES = ("augment", "data", "datasets", "errors", "io", "models", "nn", "pipeline", "viz",
+                "zoo")
 
 
 def _owners(exports: dict[str, tuple[str, ...]]) -> dict[str, str]:
@@ -102,7 +105,7 @@ def _owners(exports: dict[str, tuple[str, ...]]) -> dict[str, str]:
 _OWNERS = _owners({**_EXPORTS, "io": ("save", "load")})
 
 __all__ = [
-    "augment", "ToolkitError", "save", "load", "registry", "register",
+    "augment", "ToolkitError", "save", "load", "zoo", "registry", "register",
     *(name for name, layer in _OWNERS.items() if layer != "io"),
 ]  # fmt: skip
 

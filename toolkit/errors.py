@@ -37,6 +37,10 @@ class SchemaError(DataError):
     """Data whose columns or scientific types do not fit what was asked."""
 
 
+class NotNumericError(SchemaError, TypeError):
+    """A value that is neither a number nor text where a model needs numbers (a dict, say)."""
+
+
 class ConfigError(ToolkitError, ValueError):
     """A configuration value that is wrong: a YAML key, a keyword, a component's parameter.
 
@@ -115,8 +119,13 @@ class GradientError(ToolkitError, TypeError):
     """Differentiation that cannot be done (non-scalar output, no derivative)."""
 
 
-class NotTrainedError(ToolkitError, RuntimeError):
-    """A model or machine used before it was fitted."""
+class NotTrainedError(ToolkitError, ValueError, AttributeError):
+    """A model or machine used before it was fitted.
+
+    A ValueError and an AttributeError, as scikit-learn's ``NotFittedError`` is, so
+    code written for scikit-learn catches it; toolkit's own models raise the subclass
+    :class:`ModelNotTrainedError`, which is ``NotFittedError`` itself.
+    """
 
 
 class DeviceError(ToolkitError, RuntimeError):
@@ -163,6 +172,31 @@ class DataWarning(UserWarning):
     """Data that can be used, but likely not as meant (a class too small for the folds)."""
 
 
+def __getattr__(name: str):
+    # ModelNotTrainedError derives from scikit-learn's NotFittedError; it is made on
+    # first use so that importing toolkit.errors (data layer, model core) does not
+    # import scikit-learn, which takes a second or more.
+    if name != "ModelNotTrainedError":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    global ModelNotTrainedError
+    from sklearn.exceptions import NotFittedError
+
+    class ModelNotTrainedError(NotTrainedError, NotFittedError):
+        """``ModelNotTrainedError(message)``: a toolkit model (not a machine) used before fit.
+
+        Both :class:`NotTrainedError` and scikit-learn's ``NotFittedError``, so
+        ``check_is_fitted``-style code and ``parametrize_with_checks`` accept it.
+
+        >>> from sklearn.exceptions import NotFittedError
+        >>> issubclass(ModelNotTrainedError, NotTrainedError), issubclass(
+        ...     ModelNotTrainedError, NotFittedError)
+        (True, True)
+        """
+
+    ModelNotTrainedError.__module__, ModelNotTrainedError.__qualname__ = __name__, name
+    return ModelNotTrainedError
+
+
 def closest(name, valid) -> str | None:
     """closest(name, valid) -> the valid name nearest to ``name``, or None if none is close.
 
@@ -191,3 +225,57 @@ def did_you_mean(name: str, valid, what: str = "names", limit: int = 40) -> str:
     more = f", … ({len(valid) - limit} more)" if len(valid) > limit else ""
     return f"{hint}Valid {what}: {', '.join(valid[:limit])}{more}"
 
+
+class Problem:
+    """Problem(where, problem, *, mark=None, choices=(), suggestion=None, fix=None, path=None)
+    — one thing wrong in a pipeline file: its key path, what is wrong, the valid choices,
+    the closest of them and how to fix it; ``mark`` is where it is (file, line, column),
+    ``path`` the key path as a tuple where a key holds a dot.
+
+    >>> str(Problem("train.epohcs", "unknown key", choices=["epochs", "loss"], suggestion="epochs"))
+    "train.epohcs: unknown key; did you mean 'epochs'? valid: epochs, loss"
+    """
+
+    MAX_CHOICES = 40
+
+    def __init__(self, where, problem, *, mark=None, choices=(), suggestion=None, fix=None,
+                 path=None):
+        self.where, self.problem, self.mark, self.path = str(where), str(problem), mark, path
+        self.choices, self.suggestion, self.fix = list(choices), suggestion, fix
+
+    def __str__(self) -> str:
+        text = self.problem
+        if self.suggestion:
+            text += f"; did you mean {self.suggestion!r}?"
+        if self.choices:
+            shown = ", ".join(str(c) for c in self.choices[: self.MAX_CHOICES])
+            more = len(self.choices) - self.MAX_CHOICES
+            text += (" " if self.suggestion else "; ") + f"valid: {shown}"
+            text += f" (and {more} more)" if more > 0 else ""
+        if self.fix:
+            text += f"; {self.fix}"
+        head = f"{self.mark}: " if self.mark is not None else ""
+        return f"{head}{self.where}: {text}"
+
+    def __repr__(self) -> str:
+        return f"Problem({str(self)!r})"
+
+
+class InvalidConfigError(ToolkitError, ValueError):
+    """A pipeline file with problems; ``problems`` lists every one, and the message too."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class RunFolderError(ToolkitError, RuntimeError):
+    """A run folder that cannot be used as asked: a resume of a changed run, a taken folder."""
+
+
+class SolverError(ToolkitError, RuntimeError):
+    """An ODE solve that cannot go on: too many steps, or a step size collapsing (stiffness)."""
+
+
+class ExportError(ToolkitError, TypeError):
+    """A model (or one of its layers) that cannot be written in the asked format, named."""

@@ -91,7 +91,7 @@ class Registry:
         self._fillers: list[Callable[[], Mapping[str, object]]] = []
         self._entries: dict[str, object] = {}
         self._aliases: dict[str, str] = {}
-        self._loaded = False
+        self._loaded = self._loading = False
         self._lock = threading.RLock()
 
     # --- registering ----------------------------------------------------------------------
@@ -121,7 +121,7 @@ class Registry:
         For families generated from another library (the scikit-learn models).
         """
         self._fillers.append(fill)
-        if self._loaded:
+        if self._loaded and not self._loading:  # while loading, _load runs it after the imports
             self._run_filler(fill)
 
     def _run_filler(self, fill) -> None:
@@ -142,8 +142,12 @@ class Registry:
             if self._loaded:
                 return
             self._loaded = True  # first: a provider may look names up while it registers
-            for module in self._providers:
-                import_module(module)
+            self._loading = True  # a provider's register_lazy waits for its module to finish
+            try:
+                for module in self._providers:
+                    import_module(module)
+            finally:
+                self._loading = False
             for fill in self._fillers:
                 self._run_filler(fill)
 
@@ -293,7 +297,7 @@ _FAMILY_LOCK = threading.Lock()
 # strings and imports them only on first lookup: the registry sits at the bottom.
 _PROVIDERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "transforms": ("transform", ("toolkit.augment",)),
-    "layers": ("layer", ("toolkit.nn.layers",)),
+    "layers": ("layer", ("toolkit.nn.layers", "toolkit.nn.ode")),
     "activations": ("activation", ("toolkit.nn.activations",)),
     "inits": ("initialiser", ("toolkit.nn.layers.init",)),
     "losses": ("loss", ("toolkit.nn.losses",)),
@@ -302,6 +306,7 @@ _PROVIDERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "callbacks": ("callback", ("toolkit.nn.callbacks",)),
     "measures": ("measure", ("toolkit.models.measures",)),
     "resampling": ("resampling strategy", ("toolkit.models.resampling",)),
+    "tuning": ("tuning strategy", ("toolkit.models.ranges",)),
     "models": ("model", ("toolkit.models",)),
     "sources": ("data source", ("toolkit.data",)),
     "executors": ("executor", ("toolkit.models.executors",)),

@@ -10,12 +10,17 @@ import toolkit as tk
 from toolkit.errors import UnknownNameError
 from toolkit.models import catalog
 
+# Importing sklearn.utils.estimator_checks (tests/models/test_sklearn_checks.py) enables
+# scikit-learn's experimental halving searches; the catalogue, built once per process, may
+# predate that import, so those two are left out of the comparison on both sides.
+_EXPERIMENTAL = {"HalvingGridSearchCV", "HalvingRandomSearchCV"}
+
 
 def test_the_registry_follows_the_installed_scikit_learn():
-    installed = {name for name, _ in all_estimators()}
+    installed = {name for name, _ in all_estimators()} - _EXPERIMENTAL
     table = tk.models()
     listed = set(table.filter(pl.col("package").str.starts_with("sklearn"))["name"].to_list())
-    assert listed | set(catalog.skipped()) == installed
+    assert (listed | set(catalog.skipped())) - _EXPERIMENTAL == installed
     assert not listed & set(catalog.skipped())
     assert {"DecisionTreeClassifier", "RandomForestRegressor", "KMeans", "PCA"} <= listed
 

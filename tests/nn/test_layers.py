@@ -29,6 +29,8 @@ EXAMPLES = {
     "SkipConnection": (lambda s: tk.SkipConnection(tk.Dense(4, 4, "tanh", seed=s), "add"), (5, 4)),
     "Parallel": (lambda s: tk.Parallel("cat", tk.Dense(4, 2), tk.Dense(4, 3, "tanh"), seed=s),
                  (5, 4)),
+    "NeuralODE": (lambda s: tk.NeuralODE(tk.Dense(4, 4, "tanh", seed=s), (0.0, 0.5),
+                                         solver="rk4", dt=0.25), (5, 4)),
 }
 
 

@@ -7,6 +7,7 @@ import pytest
 
 import toolkit as tk
 from toolkit.nn import ops, primitives
+from toolkit.nn.ode import adjoint
 from toolkit.nn.primitives import (
     conv,
     crossentropy,
@@ -20,7 +21,7 @@ from toolkit.nn.tape import PRIMITIVES, Primitive
 
 from .primitives.gradcheck import numeric_grad
 
-FAMILIES = (elementwise, reductions, shapes, dense, normalise, conv, crossentropy)
+FAMILIES = (elementwise, reductions, shapes, dense, normalise, conv, crossentropy, adjoint)
 
 
 def test_every_primitive_belongs_to_one_family():

@@ -311,6 +311,10 @@ class OneHot:
         return step
 
 
+def _float_of(dtype) -> pl.DataType:
+    return pl.Float32 if dtype == pl.Float32 else pl.Float64
+
+
 class Standardize:
     """``Standardize(columns=None)``: ``(x - mean_) / scale_`` for each numeric column.
 
@@ -352,8 +356,10 @@ class Standardize:
         """``transform(X) -> pl.DataFrame``: X with the numeric columns standardized."""
         _require(self, "mean_")
         frame = _frame(X)
+        # Float32 stays Float32 (as scikit-learn's scalers keep float32); others become Float64.
         base = {
-            c: (pl.col(c).cast(pl.Float64) if c in self.mean_ else pl.col(c)) for c in frame.columns
+            c: (pl.col(c).cast(_float_of(frame.schema[c])) if c in self.mean_ else pl.col(c))
+            for c in frame.columns
         }
         return _select(frame, self.expressions(base))
 

@@ -36,8 +36,8 @@ from sklearn.pipeline import make_pipeline
 
 from toolkit.data.frames import as_polars, is_table
 from toolkit.data.prep import Imputer, OneHot, Standardize
-from toolkit.errors import DataError, NotTrainedError
-from toolkit.models.inputs import FINITE, NUMERIC, align
+from toolkit.errors import DataError, ModelNotTrainedError
+from toolkit.models.inputs import FINITE, NUMERIC, align, check_X
 from toolkit.models.params import StrictParams, checked_init
 from toolkit.models.trust import trust
 from toolkit.registry import register
@@ -118,17 +118,18 @@ class TableTransformer(Composable, StrictParams, TransformerMixin, BaseEstimator
 
     def fit(self, X, y=None):
         """``fit(X, y=None) -> self``: learn the step's statistics from the rows of ``X``."""
-        frame = as_polars(X)
+        frame = as_polars(check_X(X, type(self).__name__, fitting=True))
         self.step_ = self._step().fit(frame)
-        self.feature_names_in_ = list(frame.columns)
+        self.feature_names_in_, self.n_features_in_ = list(frame.columns), frame.width
         return self
 
     def transform(self, X) -> pl.DataFrame:
         """``transform(X) -> polars.DataFrame``: ``X`` with the fitted step applied."""
         if not hasattr(self, "step_"):
-            raise NotTrainedError(
+            raise ModelNotTrainedError(
                 f"this {type(self).__name__} is not fitted yet; call fit(X) (or tk.fit(mach)) first"
             )
+        X = check_X(X, type(self).__name__)
         names = getattr(self, "feature_names_in_", None)
         if names is None:
             return self.step_.transform(as_polars(X))

@@ -26,12 +26,93 @@ from toolkit.data.frames import (
     table_kind,
     to_numpy,
 )
-from toolkit.errors import DataError, SchemaError
+from toolkit.errors import DataError, NotNumericError, SchemaError
 
 # Scientific types a plain numeric scikit-learn estimator takes: it casts every
 # numeric column to float, so integer (Count) columns work as they do in sklearn.
 NUMERIC = ("Continuous", "Count")
 FINITE = ("Multiclass", "OrderedFactor", "Binary")
+
+
+def _is_sparse(X) -> bool:
+    return type(X).__module__.startswith("scipy.sparse")
+
+
+def check_X(X, model: str, *, fitting: bool = False):
+    """``check_X(X, model, fitting=False) -> X``: refuse features no toolkit model can take.
+
+    Sparse matrices, complex numbers and arrays that are not 2-D are refused (their
+    messages use scikit-learn's words, so its estimator checks recognise them); when
+    ``fitting``, so are data with no rows or no columns. A table is returned as it is;
+    anything else (a list, an array-like) as a numpy array.
+
+    >>> check_X([[1.0, 2.0]], "Ridge").shape
+    (1, 2)
+    >>> try:
+    ...     check_X(np.zeros(3), "Ridge")
+    ... except DataError as error:
+    ...     print(str(error)[:52])
+    Ridge expected a 2D array, got a 1D array instead: s
+    """
+    if _is_sparse(X):
+        msg = (
+            f"{model} does not support sparse input (got a scipy.sparse {type(X).__name__}); "
+            "Fix: pass a dense array, X.toarray()"
+        )
+        raise DataError(msg)
+    if not is_table(X):
+        X = np.asarray(X)
+        if X.dtype.kind == "c":
+            msg = (
+                f"Complex data not supported by {model} (dtype {X.dtype}); Fix: pass the real "
+                "and imaginary parts as separate columns, np.hstack([X.real, X.imag])"
+            )
+            raise DataError(msg)
+        if X.ndim != 2:
+            msg = (
+                f"{model} expected a 2D array, got a {X.ndim}D array instead: shape {X.shape}. "
+                "Reshape your data either using X.reshape(-1, 1) if it has a single feature "
+                "or X.reshape(1, -1) if it is a single sample"
+            )
+            raise DataError(msg)
+    if fitting:
+        _check_not_empty(X, model)
+    return X
+
+
+def _check_not_empty(X, model: str) -> None:
+    shape = (len(X), _width(X))
+    if shape[0] == 0:
+        raise DataError(f"{model} cannot fit on 0 samples (shape={shape}); pass at least 1 row")
+    if shape[1] == 0:
+        msg = (
+            f"{model} got 0 feature(s) (shape={shape}) while a minimum of 1 is required. "
+            "Fix: pass at least one column"
+        )
+        raise DataError(msg)
+
+
+def check_y(X, y, model: str):
+    """``check_y(X, y, model) -> y``: a target that is given, with one value per row of ``X``.
+
+    >>> check_y(np.zeros((2, 1)), [0, 1], "Ridge").tolist()
+    [0, 1]
+    """
+    if y is None:
+        msg = (
+            f"{model} requires y to be passed, but the target y is None; "
+            "Fix: fit(X, y) with one target value per row of X"
+        )
+        raise DataError(msg)
+    if table_kind(y) in ("numpy", "list", "unknown"):
+        y = np.asarray(y)
+    if len(y) != len(X):
+        msg = (
+            f"{model}: X has {len(X)} rows (samples) but y has {len(y)} values; "
+            "Fix: pass one target value per row of X"
+        )
+        raise DataError(msg)
+    return y
 
 
 def scitype_name(column: pl.Series) -> str:
@@ -65,8 +146,9 @@ def _mismatch(model: str, column: str, has: str, accepts, dtype) -> SchemaError:
 
 def _missing(model: str, column: str, count: int) -> SchemaError:
     msg = (
-        f"column {column!r} has {count} missing values but {model} cannot take missing values "
-        f"(its scikit-learn tag allow_nan is False); fill them first: tk.FillImputer() >> {model}()"
+        f"column {column!r} has {count} missing values (NaN) but {model} cannot take missing "
+        f"values (its scikit-learn tag allow_nan is False); fill them first: "
+        f"tk.FillImputer() >> {model}()"
     )
     return SchemaError(msg)
 
@@ -96,6 +178,14 @@ def _check_missing(X: np.ndarray, names, model: str) -> None:
         if bad.any():
             first = int(np.flatnonzero(bad)[0])
             raise _missing(model, names[first], int(bad[first]))
+        infinite = np.isinf(X).any(axis=0)
+        if infinite.any():
+            column = names[int(np.flatnonzero(infinite)[0])]
+            msg = (
+                f"column {column!r} has infinite values (inf) but {model} needs finite numbers; "
+                f"Fix: replace them first, e.g. np.nan_to_num(X) or clip the column"
+            )
+            raise SchemaError(msg)
 
 
 def _check_array(X: np.ndarray, model: str, accepts) -> None:
@@ -109,6 +199,22 @@ def _check_array(X: np.ndarray, model: str, accepts) -> None:
         raise SchemaError(msg)
 
 
+def _numbers(X: np.ndarray, model: str) -> np.ndarray:
+    """An object array holding numbers as a float array; one holding text stays as it is."""
+    if X.dtype != object:
+        return X
+    try:
+        return X.astype(np.float64)
+    except ValueError:  # text: refused by scientific type, with its fix
+        return X
+    except TypeError as error:
+        msg = (
+            f"{model} needs numbers, but this object array holds a value that is neither a "
+            f"number nor text ({error}); Fix: give X numbers only, e.g. X.astype(float)"
+        )
+        raise NotNumericError(msg) from None
+
+
 def features(X, model: str, *, accepts=NUMERIC, allow_nan: bool = False) -> np.ndarray:
     """``features(X, model, accepts=..., allow_nan=...) -> (n_samples, n_features) array``.
 
@@ -116,7 +222,7 @@ def features(X, model: str, *, accepts=NUMERIC, allow_nan: bool = False) -> np.n
     float array; ``model`` names the model in error messages.
     """
     if isinstance(X, np.ndarray) or (not hasattr(X, "columns") and not hasattr(X, "schema")):
-        X = np.asarray(X)
+        X = _numbers(np.asarray(X), model)
         if X.ndim != 2:
             msg = f"{model} needs features of shape (n_samples, n_features), got shape {X.shape}"
             raise DataError(msg)
@@ -175,8 +281,8 @@ def align(X, names, model: str, *, named: bool = True):
     width = _width(X)
     if width is not None and width != len(names):
         msg = (
-            f"{model} was fitted on {len(names)} features (columns) but X has {width}; "
-            f"pass the same columns as in fit, in the same order"
+            f"X has {width} features, but {model} is expecting {len(names)} features as input "
+            f"(the columns it was fitted on); pass the same columns as in fit, in the same order"
         )
         raise SchemaError(msg + (f": {names[:10]}" if named else ""))
     return X
@@ -269,13 +375,16 @@ def training_classes(y, *, pooled: bool = False) -> tuple:
 def check_target(y, model: str, kind: str) -> None:
     """Refuse a target whose scientific type the model cannot learn (with the fix)."""
     array = labels(y)
+    if kind == "regressor" and array.dtype == object:
+        array = _numbers(array, model)  # numbers held as Python objects count as numbers
     name = y.name if isinstance(y, pl.Series) and y.name else "y"
     if kind == "classifier" and array.dtype.kind == "f":
         finite = np.isfinite(array)
         if not finite.all() or not np.array_equal(array, np.round(array)):
             msg = (
-                f"{model} needs a Finite target (Multiclass, OrderedFactor, Binary) or integer "
-                f"labels, but target {name!r} has scientific type Continuous (non-integer floats). "
+                f"Unknown label type: {model} needs a Finite target (Multiclass, OrderedFactor, "
+                f"Binary) or integer labels, but target {name!r} is continuous (scientific type "
+                f"Continuous, non-integer or non-finite floats). "
                 f'Fix: tk.coerce(table, {{"{name}": tk.Multiclass}}), or use a regressor'
             )
             raise SchemaError(msg)
@@ -288,5 +397,11 @@ def check_target(y, model: str, kind: str) -> None:
             f"type {has} (dtype {array.dtype}). Fix: "
             f'tk.coerce(table, {{"{name}": tk.Continuous}}) if its values are numbers, or use a '
             f"classifier"
+        )
+        raise SchemaError(msg)
+    if kind == "regressor" and array.dtype.kind == "f" and not np.isfinite(array).all():
+        msg = (
+            f"target {name!r} contains NaN or infinity but {model} needs finite target values; "
+            "Fix: drop those rows first"
         )
         raise SchemaError(msg)

@@ -30,7 +30,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
 from toolkit._seed import derive_int, generator
 from toolkit.data.frames import column_names, is_table
-from toolkit.errors import NotTrainedError, UnsafeFileError
+from toolkit.errors import ModelNotTrainedError, UnsafeFileError
 from toolkit.models import inputs
 from toolkit.models.compose import Composable
 from toolkit.models.machine import Machine
@@ -144,6 +144,8 @@ class NeuralNetworkModel(Composable, StrictParams, BaseEstimator):
         from toolkit.nn.layers.base import seed_layers
         from toolkit.nn.optimise import setup
 
+        X = inputs.check_X(X, type(self).__name__, fitting=True)
+        y = inputs.check_y(X, y, type(self).__name__)
         Xa = self._matrix(X)
         inputs.check_target(y, type(self).__name__, self._kind)
         targets, n_out = self._encode(y)
@@ -196,11 +198,12 @@ class NeuralNetworkModel(Composable, StrictParams, BaseEstimator):
         from toolkit.nn.layers.base import testmode
 
         if not hasattr(self, "chain_"):
-            raise NotTrainedError(
+            raise ModelNotTrainedError(
                 f"this {type(self).__name__} is not fitted yet; "
                 "call fit(X, y) (or tk.fit(mach)) first"
             )
-        return np.asarray(testmode(self.chain_)(self._matrix(inputs.align_to_fit(self, X))))
+        X = inputs.align_to_fit(self, inputs.check_X(X, type(self).__name__))
+        return np.asarray(testmode(self.chain_)(self._matrix(X)))
 
     def fitted_params(self) -> dict:
         """``fitted_params() -> dict``: the trained chain and its arrays by path."""
@@ -316,6 +319,11 @@ class NeuralNetworkRegressor(RegressorMixin, NeuralNetworkModel):
     model_traits = {"kind": "regressor", "inputs": inputs.NUMERIC, "missing": False}
 
     _kind = "regressor"
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True  # a 2-D target gives one output per column
+        return tags
 
     def _encode(self, y):
         values = np.asarray(inputs.labels(y), dtype=np.float32)

@@ -36,6 +36,7 @@ import numpy as np
 from toolkit._seed import generator
 from toolkit.errors import DataError, UnknownNameError, did_you_mean
 from toolkit.models.trust import trust
+from toolkit.registry import register
 
 SCALES = ("linear", "log")
 
@@ -212,11 +213,17 @@ def as_ranges(ranges) -> list:
     return ranges
 
 
+@register("tuning")
 @trust
 class Grid(Settings):
     """``Grid(resolution=10)``: every combination of each range's grid (see the module docs).
 
     ``resolution`` may be a dict ``{name: resolution}`` for different numbers per range.
+
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> Grid(resolution=3).candidates([hp_range(DecisionTreeClassifier(), "max_depth",
+    ...                                         lower=1, upper=5)])
+    [{'max_depth': 1}, {'max_depth': 3}, {'max_depth': 5}]
     """
 
     def __init__(self, resolution: int | dict = 10):
@@ -252,9 +259,16 @@ class Grid(Settings):
         return f"Grid(resolution={self.resolution!r})"
 
 
+@register("tuning")
 @trust
 class RandomSearch(Settings):
-    """``RandomSearch(n=10, seed=None)``: ``n`` random points (see the module docs)."""
+    """``RandomSearch(n=10, seed=None)``: ``n`` random points (see the module docs).
+
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> depth = hp_range(DecisionTreeClassifier(), "max_depth", lower=1, upper=5)
+    >>> len(RandomSearch(n=4, seed=1).candidates([depth]))
+    4
+    """
 
     def __init__(self, n: int = 10, seed: int | None = None):
         self.n, self.seed = n, seed
@@ -277,9 +291,16 @@ class RandomSearch(Settings):
         return f"{type(self).__name__}(n={self.n!r}, seed={self.seed!r})"
 
 
+@register("tuning")
 @trust
 class LatinHypercube(RandomSearch):
-    """``LatinHypercube(n=10, seed=None)``: ``n`` points, one in each of ``n`` strata per range."""
+    """``LatinHypercube(n=10, seed=None)``: ``n`` points, one in each of ``n`` strata per range.
+
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> depth = hp_range(DecisionTreeClassifier(), "max_depth", lower=1, upper=4)
+    >>> sorted(c["max_depth"] for c in LatinHypercube(n=4, seed=1).candidates([depth]))
+    [1, 2, 3, 4]
+    """
 
     def _units(self, ranges) -> np.ndarray:
         rng = generator(self.seed, "LatinHypercube")

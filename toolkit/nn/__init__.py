@@ -10,6 +10,7 @@ from toolkit.nn.activations import (
     leakyrelu,
     logsoftmax,
     relu,
+    relu6,
     sigmoid,
     softmax,
     softplus,
@@ -20,6 +21,8 @@ from toolkit.nn.autodiff import gradient, withgradient
 from toolkit.nn.callbacks import Checkpoint, EarlyStopping, ReduceLROnPlateau
 from toolkit.nn.device import cpu, gpu
 from toolkit.nn.history import EpochEnd, History, plot_history
+from toolkit.nn.interop import from_torch
+from toolkit.nn.interop.onnx import to_onnx
 from toolkit.nn.io import loadweights
 from toolkit.nn.layers import (
     BatchNorm,
@@ -48,6 +51,7 @@ from toolkit.nn.losses import (
 )
 from toolkit.nn.lr_find import lr_find, plot_lr_find
 from toolkit.nn.module import Module
+from toolkit.nn.ode import NeuralODE, odesolve
 from toolkit.nn.ops import (
     abs,
     argmax,
@@ -111,7 +115,7 @@ __all__ = [
     "gradient", "withgradient", "gpu", "cpu", "Module", "tree_flatten", "tree_unflatten",
     "tree_leaves", "tree_leaves_with_path", "tree_map", "sigmoid", "σ", "relu", "leakyrelu",
     "gelu", "elu", "softplus", "tanh", "softmax", "logsoftmax", "identity", "activation",
-    "exp", "log", "sqrt", "abs", "sign", "floor", "round", "maximum", "minimum", "where",
+    "relu6", "exp", "log", "sqrt", "abs", "sign", "floor", "round", "maximum", "minimum", "where",
     "clip", "sum", "mean", "max", "min", "logsumexp", "argmax", "argmin", "reshape",
     "transpose", "concatenate", "stack", "matmul", "dense", "conv2d", "maxpool2d",
     "meanpool2d", "global_meanpool", "batchnorm", "layernorm", "dropout", "mse", "mae",
@@ -124,4 +128,5 @@ __all__ = [
     "EarlyStopping", "Checkpoint", "ReduceLROnPlateau",
     "OneCycle", "Cosine", "CosineWarmup", "Step", "Exponential", "lr_find", "summary",
     "plot_history", "plot_lr_find",
+    "odesolve", "NeuralODE", "from_torch", "to_onnx",
 ]  # fmt: skip

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from toolkit.nn.primitives.elementwise import (
     abs,  # noqa: A004 - the primitive's own name, registered as an activation
+    clip,
     elu,
     exp,
     gelu,
@@ -32,9 +33,21 @@ from toolkit.registry import registry
 
 σ = sigmoid
 
+
+def relu6(x):
+    """relu6(x) -> min(max(x, 0), 6), elementwise (MobileNet's activation; gradient 0 outside).
+
+    >>> import numpy as np
+    >>> relu6(np.array([-1.0, 3.0, 8.0])).tolist()
+    [0.0, 3.0, 6.0]
+    """
+    return clip(x, 0.0, 6.0)
+
+
 _ACTIVATIONS, _LAYERS = registry("activations"), registry("layers")
 # Every activation is a layer too, as in Flux's Chain(Dense(10, 5), relu).
-for _fn in (identity, relu, leakyrelu, elu, gelu, tanh, softplus, softmax, logsoftmax, exp, abs):
+for _fn in (identity, relu, leakyrelu, elu, gelu, tanh, softplus, softmax, logsoftmax, exp, abs,
+            relu6):
     _ACTIVATIONS.register(_fn)
     _LAYERS.register(_fn)
 _ACTIVATIONS.register(sigmoid, aliases=("σ",))
@@ -58,5 +71,5 @@ def activation(name_or_fn):
 
 __all__ = [
     "sigmoid", "σ", "relu", "leakyrelu", "gelu", "elu", "softplus", "tanh", "softmax",
-    "logsoftmax", "identity", "activation",
+    "logsoftmax", "identity", "activation", "relu6",
 ]  # fmt: skip

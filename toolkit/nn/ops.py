@@ -16,7 +16,13 @@ top too (``tk.exp``, ``tk.sum``, ``tk.where``...).
 
 # ruff: noqa: F401, A004  (re-exports; sum, max, min, abs, round are numpy's names)
 
-from toolkit.nn.primitives.conv import conv2d, global_meanpool, maxpool2d, meanpool2d
+from toolkit.nn.primitives.conv import (
+    conv2d,
+    global_meanpool,
+    grouped_conv2d,
+    maxpool2d,
+    meanpool2d,
+)
 from toolkit.nn.primitives.crossentropy import logitcrossentropy
 from toolkit.nn.primitives.dense import dense, matmul
 from toolkit.nn.primitives.elementwise import (
@@ -58,6 +64,7 @@ from toolkit.nn.primitives.shapes import concatenate, getitem, reshape, stack, t
 
 __all__ = [
     "abs", "argmax", "argmin", "astype", "batchnorm", "clip", "concatenate", "conv2d", "dense",
+    "grouped_conv2d",
     "dropout", "elu", "exp", "floor", "gelu", "getitem", "global_meanpool", "identity",
     "layernorm", "leakyrelu", "log", "logitcrossentropy", "logsoftmax", "logsumexp", "matmul",
     "max", "maximum", "maxpool2d", "mean", "meanpool2d", "min", "minimum", "relu", "reshape",

@@ -21,6 +21,12 @@ for kw in CONV_OPTIONS:
           u(2, 5, 5, 2), u(3, 3, 2, 3), u(3))  # fmt: skip
 C.add("conv2d", lambda x, W: K.conv2d(x, W, stride=(1, 2), pad=((0, 1), (2, 0))),
       u(1, 4, 5, 2), u(2, 3, 2, 2))  # fmt: skip
+for groups, cg in [(4, 1), (2, 2)]:  # depthwise, and two groups of two channels
+    C.add("grouped_conv2d",
+          lambda x, W, b, g=groups: K.grouped_conv2d(x, W, b, groups=g, stride=2, pad=1),
+          u(2, 5, 5, 4), u(3, 3, cg, 4), u(4))  # fmt: skip
+C.add("grouped_conv2d", lambda x, W: K.grouped_conv2d(x, W, groups=2, activation="tanh"),
+      u(1, 4, 5, 4), u(2, 3, 2, 6))  # fmt: skip
 for kw in POOL_OPTIONS:
     C.add("maxpool2d", lambda x, kw=kw: K.maxpool2d(x, **kw), u(2, 5, 5, 2))
     C.add("meanpool2d", lambda x, kw=kw: K.meanpool2d(x, **kw), u(2, 5, 5, 2))

@@ -42,6 +42,12 @@ def _pad(owner: str, pad):
     raise DataError(f'{owner}: pad must be "same", "valid", an int or pairs of ints, got {pad!r}')
 
 
+def _divisible(layer, name: str, value) -> None:
+    if value is not None and value % layer.groups:
+        msg = f"Conv: {name}={value} must be divisible by groups={layer.groups}"
+        raise DataError(msg)
+
+
 def _json(value):
     return [_json(v) for v in value] if isinstance(value, tuple) else value
 
@@ -65,15 +71,19 @@ def _images(layer, x, channels):
 @register("layers")
 class Conv(Layer):
     """Conv(kernel, in_=None, out=None, activation=None, *, stride=1, pad=0, dilation=1,
-    bias=True, init="glorot_uniform", seed=None).
+    groups=1, bias=True, init="glorot_uniform", seed=None).
 
     A 2-d convolution (a cross-correlation, as PyTorch's) of ``(N, H, W, in_)`` images
     into ``(N, Ho, Wo, out)``; ``weight`` has shape ``(kh, kw, in_, out)``. ``pad`` is
     ``"same"``, ``"valid"``, an int, a pair, or ``((top, bottom), (left, right))``.
-    Leave ``in_`` out to infer it from the first batch.
+    Leave ``in_`` out to infer it from the first batch. ``groups`` splits the channels
+    as PyTorch's (``groups=in_=out`` is a depthwise convolution); the weight is then
+    ``(kh, kw, in_ // groups, out)``.
 
     >>> Conv((3, 3), out=16, activation="relu", pad="same")
     Conv((3, 3), ? => 16, relu, pad="same")
+    >>> Conv((3, 3), 8, 8, groups=8).weight.shape
+    (3, 3, 1, 8)
     """
 
     _fields = ("weight", "bias")
@@ -81,7 +91,7 @@ class Conv(Layer):
     bias = param()
 
     def __init__(self, kernel, in_=None, out=None, activation=None, *, stride=1, pad=0,
-                 dilation=1, bias=True, init="glorot_uniform", seed=None):
+                 dilation=1, groups=1, bias=True, init="glorot_uniform", seed=None):
         self.kernel = _pair("Conv", "kernel", kernel)
         for name, value in (("in_", in_), ("out", out)):
             if not (value is None and name == "in_"):
@@ -91,31 +101,42 @@ class Conv(Layer):
         self.dilation = _pair("Conv", "dilation", dilation)
         self.pad, self.use_bias, self.seed = _pad("Conv", pad), bool(bias), seed
         self.init_name, self._init = initialiser(init)
+        _positive_int("Conv", "groups", groups)
+        self.groups = int(groups)
+        _divisible(self, "out", out)
+        _divisible(self, "in_", in_)
 
     def config(self) -> dict:
         return {"kernel": list(self.kernel), "in_": self.in_, "out": self.out,
                 "activation": act.name_of(self.activation), "stride": list(self.stride),
-                "pad": _json(self.pad), "dilation": list(self.dilation), "bias": self.use_bias,
-                "init": self.init_name}
+                "pad": _json(self.pad), "dilation": list(self.dilation), "groups": self.groups,
+                "bias": self.use_bias, "init": self.init_name}
 
     def _shapes(self):
         if self.in_ is None:
             return None
-        return weight_and_bias((*self.kernel, self.in_, self.out), self.out, self.use_bias)
+        shape = (*self.kernel, self.in_ // self.groups, self.out)
+        return weight_and_bias(shape, self.out, self.use_bias)
 
     def _draw(self, name, shape, rng):
-        area = self.kernel[0] * self.kernel[1]
-        return draw_weight_or_bias(self._init, name, shape, rng, area * self.in_, area * self.out)
+        area, g = self.kernel[0] * self.kernel[1], self.groups
+        return draw_weight_or_bias(self._init, name, shape, rng, area * self.in_ // g,
+                                   area * self.out // g)
 
     def __call__(self, x):
         shape = shape_of(x)
         if self.in_ is None and len(shape) == 4:
             self.in_ = int(shape[-1])
+            _divisible(self, "in_", self.in_)
             self.build_like(x)
         _images(self, x, self.in_)
-        return ops.conv2d(x, self.weight, self.bias if self.use_bias else None,
-                                 stride=self.stride, pad=self.pad, dilation=self.dilation,
-                                 activation=self.activation)
+        bias = self.bias if self.use_bias else None
+        if self.groups > 1:
+            return ops.grouped_conv2d(
+                x, self.weight, bias, groups=self.groups, stride=self.stride, pad=self.pad,
+                dilation=self.dilation, activation=self.activation)
+        return ops.conv2d(x, self.weight, bias, stride=self.stride, pad=self.pad,
+                          dilation=self.dilation, activation=self.activation)
 
     def _repr_args(self) -> str:
         text = f"{self.kernel}, {'?' if self.in_ is None else self.in_} => {self.out}"
@@ -125,6 +146,7 @@ class Conv(Layer):
             if self.stride != (1, 1) else ""
         text += f", pad={self.pad!r}".replace("'", '"') if self.pad != 0 else ""
         text += f", dilation={self.dilation}" if self.dilation != (1, 1) else ""
+        text += f", groups={self.groups}" if self.groups != 1 else ""
         return text + ("" if self.use_bias else ", bias=False")
 
 

@@ -10,6 +10,9 @@
 * :mod:`~toolkit.nn.primitives.conv` — conv2d (im2col) and the 2-d pools, channels-last
 * :mod:`~toolkit.nn.primitives.crossentropy` — the fused logit cross-entropy
 
+Beside them, :mod:`toolkit.nn.ode.adjoint` registers the adjoint ODE solve: one primitive
+whose VJP is a second solve, kept with the solvers it runs.
+
 Each file registers its primitives with :func:`toolkit.nn.tape.register` when imported;
 :mod:`toolkit.nn.ops` imports them all and re-exports their public functions. The fused
 ones (dense, conv2d, logitcrossentropy, the norms and pools) each keep a plain
