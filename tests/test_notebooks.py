@@ -19,7 +19,7 @@ NOTEBOOKS = [path.name for path in execute.notebooks()]
 
 
 def test_the_notebooks_are_there():
-    assert {"digits.ipynb", "transfer.ipynb", "classical.ipynb"} <= set(NOTEBOOKS)
+    assert {"digits.ipynb", "transfer.ipynb", "classical.ipynb", "pipeline.ipynb"} <= set(NOTEBOOKS)
 
 
 @pytest.mark.notebook
