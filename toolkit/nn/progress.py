@@ -6,7 +6,8 @@
   tqdm's "IProgress not found" warning).
 - Elsewhere (a log collected from stdout, a CI job): the epoch lines on stdout.
 - ``log="train.log"``: the same lines appended to a file, in any case.
-- ``quiet=True``: nothing on screen (the log file is still written).
+- ``quiet=True``: no lines on screen (the log file is still written), and no bar unless
+  ``progress=True`` asks for one.
 
 >>> out = Progress(quiet=True, bar=False, log=None)
 >>> out.format({"epoch": 1, "loss": 0.51234, "val_loss": 0.6, "time": 1.25})
@@ -50,7 +51,7 @@ class Progress:
         self.terminal = not quiet and not self.notebook and sys.stderr.isatty()
         self.quiet, self.log = quiet, None if log is None else Path(log)
         watched = self.notebook or self.terminal
-        self.bar = not quiet and (watched if bar is None else bool(bar))
+        self.bar = (watched and not quiet) if bar is None else bool(bar)
         self.handle, self.header, self._bar = None, None, None
 
     def epoch_bar(self, total: int | None, desc: str):

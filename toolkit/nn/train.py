@@ -19,7 +19,8 @@ and with ``val=`` the validation loss and metrics.
   ``ReduceLROnPlateau``).
 - Output (:mod:`toolkit.nn.progress`): a line per epoch on stdout, a bar within the epoch
   in a terminal, a table updating in place in a notebook; ``log=path`` appends the lines
-  to a file; ``quiet=True`` shows nothing; ``progress=False`` hides the bar only.
+  to a file; ``quiet=True`` shows no lines (nor a bar, unless ``progress=True``);
+  ``progress=False`` hides the bar only.
 - A NaN or infinite loss stops training with ``NonFiniteLossError``, naming the
   epoch and the step (checked as each step ends; for cupy arrays, at the end of the
   epoch, so that the step never waits for the device). A loss that does not depend on
