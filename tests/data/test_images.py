@@ -9,7 +9,6 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import time
 from pathlib import Path
 
 import cv2
@@ -118,17 +117,21 @@ def fast_tmp(tmp_path):
         shutil.rmtree(path, ignore_errors=True)
 
 
-def test_listing_20000_files_is_quick_and_decodes_nothing(fast_tmp):
+def test_listing_20000_files_reads_and_decodes_none_of_them(fast_tmp, monkeypatch):
     for c in range(4):
         (fast_tmp / f"c{c}").mkdir()
         for k in range(5000):
             fd = os.open(fast_tmp / f"c{c}" / f"{k:05d}.jpg", os.O_WRONLY | os.O_CREAT)
             os.write(fd, b"x")
             os.close(fd)
-    start = time.perf_counter()
+    import toolkit.data.images as images
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("listing a folder decoded an image")
+
+    monkeypatch.setattr(images, "decode_image", refuse)
     ds = tk.ImageFolder(fast_tmp, 32, on_error="skip")
-    elapsed = time.perf_counter() - start
-    assert len(ds) == 20000 and elapsed < 3.0, f"listing took {elapsed:.2f}s"
+    assert len(ds) == 20000  # the speed of listing is measured in benchmarks/, not here
     assert (ds.manifest["status"] == "unchecked").all()
 
 

@@ -40,6 +40,7 @@ rows = st.lists(st.lists(cells, min_size=0, max_size=5), min_size=0, max_size=12
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+@example(header=[""], body=[["0", "0"], ["0"]], separator=",", junk=b"")  # an empty header
 @given(
     header=st.lists(st.sampled_from(["a", "b", "c", "y", "a", ""]), min_size=1, max_size=5),
     body=rows,

@@ -197,6 +197,10 @@ def _check_header(path: Path, separator: str) -> None:
     """Refuse duplicate column names, and a file split by another separator (one column)."""
     lines = _first_lines(path, separator)
     header = lines[0] if lines else []
+    if lines and not any(name.strip() for name in header):
+        msg = (f"{path}: line 1 (header): the header line is empty; the first line must name "
+               f"the columns, separated by {separator!r}")
+        raise TableError(msg)
     seen: dict[str, list[int]] = {}
     for j, name in enumerate(header):
         seen.setdefault(name, []).append(j + 1)
