@@ -230,7 +230,7 @@ def mlp_rows(tk, torch, rule, lr, data, tdata, repeats):
     hand = NumpyMLP(sizes, rule, lr)
     return race({
         "toolkit": lambda: [ours(a, b) for a, b in data],
-        "tk.train": lambda: tk.train(loss, model, data, state, progress=False),
+        "tk.train": lambda: tk.train(loss, model, data, state, quiet=True),
         "pytorch": lambda: [theirs(a, b) for a, b in tdata],
         "numpy loop": lambda: [hand.step(a, b) for a, b in data],
     }, repeats)

@@ -16,9 +16,14 @@ PACKAGE = ROOT / "toolkit"
 
 # layer -> the layers it may import (besides itself). The top package (toolkit/__init__.py)
 # knows its layers and imports them lazily; nothing imports it back but for the version.
-BOTTOM = ("toolkit.errors", "toolkit.registry", "toolkit._seed", "toolkit._blas")
+# toolkit._html (HTML for notebook reprs), toolkit._plot (matplotlib Figures without pyplot)
+# and toolkit._blas (one BLAS thread per task) are leaves that any layer may use.
+BOTTOM = ("toolkit.errors", "toolkit.registry", "toolkit._seed", "toolkit._html", "toolkit._plot",
+          "toolkit._blas")
 ALLOWED = {
     "toolkit.errors": (),
+    "toolkit._html": (),
+    "toolkit._plot": (),
     "toolkit._seed": ("toolkit.errors",),
     "toolkit._blas": (),  # one BLAS thread per parallel task: nn (replicas) and models use it
     "toolkit.registry": ("toolkit.errors",),
@@ -26,6 +31,7 @@ ALLOWED = {
     "toolkit.augment": BOTTOM,
     "toolkit.nn": BOTTOM,
     "toolkit.models": (*BOTTOM, "toolkit.data", "toolkit.nn", "toolkit.distributed"),
+    "toolkit.viz": (*BOTTOM, "toolkit.data", "toolkit.augment", "toolkit.nn"),
     "toolkit.zoo": (*BOTTOM, "toolkit.nn"),
     # Ray: executors for models, batches for data's loader; it reaches nn and models
     # only through the objects it is handed

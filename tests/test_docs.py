@@ -1,17 +1,14 @@
-"""The guides in docs/ and the notebooks in docs/notebooks/ run, example by example.
+"""The guides in docs/ run, example by example (the notebooks: tests/test_notebooks.py).
 
 Each guide's ```pycon blocks are doctests and its ```python blocks plain code; they
 run in order in one namespace, from the repository root (so ``datasets/digits`` and
-``datasets/wine.csv`` resolve), with the flags the docstrings use. A notebook's code
-cells run in order in one namespace, in a temporary folder holding links to the
-bundled data sets, so whatever they write stays out of the repository.
+``datasets/wine.csv`` resolve), with the flags the docstrings use.
 """
 
 from __future__ import annotations
 
 import doctest
 import io
-import json
 import re
 import tempfile
 from pathlib import Path
@@ -24,7 +21,6 @@ DOCS = ROOT / "docs"
 # interop.md loads PyTorch (the bench extra) and onnxruntime: skipped where they are missing.
 GUIDES = ["data.md", "nn.md", "models.md", "pipelines.md", "ode.md",
           pytest.param("interop.md", marks=pytest.mark.torch)]
-NOTEBOOKS = ["digits.ipynb", "spiral.ipynb"]
 FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```[ \t]*$", re.M | re.S)
 FLAGS = (
     doctest.ELLIPSIS
@@ -74,19 +70,6 @@ def test_guide_examples_run(guide, at_root):
     assert not unrun, f"{guide}: code blocks at lines {unrun} are not run (use pycon or python)"
     failures = run_guide(path)
     assert not failures, failures
-
-
-@pytest.mark.parametrize("notebook", NOTEBOOKS)
-def test_notebook_cells_run(notebook, digits_dir, tmp_path, monkeypatch):
-    cells = json.loads((DOCS / "notebooks" / notebook).read_text())["cells"]
-    (tmp_path / "datasets").mkdir()
-    (tmp_path / "datasets" / "digits").symlink_to(digits_dir)
-    monkeypatch.chdir(tmp_path)
-    namespace: dict = {"__name__": "__main__"}
-    for number, cell in enumerate(cells):
-        if cell["cell_type"] == "code":
-            source = "".join(cell["source"])
-            exec(compile(source, f"{notebook} cell {number}", "exec"), namespace)
 
 
 def test_code_blocks_finds_fences():

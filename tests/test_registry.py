@@ -40,6 +40,10 @@ EXAMPLES = {
     ("sources", "ImageFolder"): {"root": str(ROOT / "datasets" / "digits"),
                                  "image_size": [8, 8], "color": "gray"},
     ("sources", "ArrayDataset"): {"X": [[0.0, 1.0], [2.0, 3.0]], "y": ["a", "b"]},
+    ("schedules", "OneCycle"): {"max_lr": 0.01},
+    ("schedules", "CosineWarmup"): {"warmup": 100},
+    ("schedules", "Step"): {"every": 1000},
+    ("schedules", "Exponential"): {"gamma": 0.999},
     **{("transforms", name): example for name, example in TRANSFORM_EXAMPLES.items()},
 }
 

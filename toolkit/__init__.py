@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from importlib import import_module as _import_module
 
+from toolkit._notebook import show_figures_in_notebooks as _show_figures_in_notebooks
 from toolkit.errors import ToolkitError
 from toolkit.registry import register, registry
 
@@ -51,7 +52,10 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "BatchNorm", "LayerNorm", "Chain", "SkipConnection", "Parallel", "trainmode", "testmode",
         "Descent", "Momentum", "Nesterov", "Adam", "AdamW", "RMSProp", "WeightDecay", "ClipGrad",
         "ClipNorm", "OptimiserChain", "setup", "update", "adjust", "freeze", "thaw",
-        "train", "History", "loadweights",
+        "train", "History", "EpochEnd", "loadweights",
+        "EarlyStopping", "Checkpoint", "ReduceLROnPlateau",
+        "OneCycle", "Cosine", "CosineWarmup", "Step", "Exponential", "lr_find",
+        "summary", "plot_history", "plot_lr_find",
         "odesolve", "NeuralODE", "from_torch", "to_onnx",
     ),
     "models": (
@@ -66,13 +70,16 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "FillImputer", "OneHotEncoder", "Standardizer",
         "MLP", "NeuralNetworkClassifier", "NeuralNetworkRegressor",
     ),
+    "viz": (
+        "show_batch", "plot_confusion", "top_losses",
+    ),
     "pipeline": ("Pipeline",),
     "distributed": ("RayExecutor", "preprocess", "ray_batches"),
 }  # fmt: skip
 # tk.save / tk.load live in toolkit/io.py, which dispatches to nn or models: imported on
 # first use like the layers' names, so that `import toolkit` imports neither.
-_SUBPACKAGES = ("augment", "data", "distributed", "errors", "io", "models", "nn", "pipeline",
-                "zoo")
+_SUBPACKAGES = ("augment", "data", "datasets", "distributed", "errors", "io", "models", "nn",
+                "pipeline", "viz", "zoo")
 
 
 def _owners(exports: dict[str, tuple[str, ...]]) -> dict[str, str]:
@@ -102,6 +109,9 @@ __all__ = [
     "augment", "ToolkitError", "save", "load", "zoo", "registry", "register",
     *(name for name, layer in _OWNERS.items() if layer != "io"),
 ]  # fmt: skip
+
+
+_show_figures_in_notebooks()
 
 
 def __getattr__(name: str):

@@ -107,10 +107,6 @@ class LayerShapeError(ShapeError):
         return self
 
 
-class NonFiniteLossError(ToolkitError, FloatingPointError):
-    """The loss became NaN or infinite during training; the message names the epoch and step."""
-
-
 class NotProbabilisticError(ToolkitError, TypeError):
     """A probability was asked of a model that predicts labels or numbers only."""
 
@@ -154,6 +150,22 @@ class WriteError(ToolkitError, OSError):
 
 class UnsafeFileError(ToolkitError, ValueError):
     """A model file that is not what it claims, or holds types not trusted to load."""
+
+
+class TrainingError(ToolkitError, RuntimeError):
+    """Training that cannot go on as asked: no batches, nothing left to train."""
+
+
+class NonFiniteLossError(TrainingError, FloatingPointError):
+    """The loss became NaN or infinite during training; the message names the epoch and step."""
+
+
+class DetachedLossError(GradientError):
+    """A loss that does not depend on the model's parameters (taken out of the trace)."""
+
+
+class CheckpointError(TrainingError):
+    """A training checkpoint that does not fit the run: another optimiser, a later epoch."""
 
 
 class DataWarning(UserWarning):

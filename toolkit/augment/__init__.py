@@ -24,6 +24,7 @@ from toolkit.augment.core import Pipeline, Transform
 from toolkit.augment.crops import CenterCrop, PadIfNeeded, RandomCrop, RandomResizedCrop, Resize
 from toolkit.augment.filters import Blur, CoarseDropout, GaussianBlur, GaussNoise, MedianBlur
 from toolkit.augment.geometric import Affine, HorizontalFlip, Rotate, ShiftScaleRotate, VerticalFlip
+from toolkit.augment.preview import preview
 from toolkit.augment.spec import from_dict, from_yaml
 from toolkit.errors import TransformError
 
@@ -40,6 +41,7 @@ __all__ = [
     "Normalize",
     "PadIfNeeded",
     "Pipeline",
+    "preview",
     "RandomBrightnessContrast",
     "RandomCrop",
     "RandomGamma",

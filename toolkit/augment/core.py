@@ -162,6 +162,11 @@ class _Step:
         """step(image, seed) is step.apply(image, seed)."""
         return self.apply(image, seed)
 
+    def _repr_html_(self) -> str:
+        from toolkit.augment.reprs import transform_html  # a test pattern before and after
+
+        return transform_html(self)
+
     def __or__(self, other):
         if isinstance(other, _Step):
             return Pipeline([self, other])

@@ -631,10 +631,9 @@ class ImageFolder(Dataset):
                 f"skipped {c['skipped']} of {c['found']} files, cache {cache})")
 
     def _repr_html_(self) -> str:
-        import html
+        from toolkit.data.reprs import image_folder_html  # class counts and a sample grid
 
-        head = self.manifest.head(5)._repr_html_()
-        return f"<p><code>{html.escape(repr(self))}</code></p>{head}"
+        return image_folder_html(self)
 
     # --- checking and caching -------------------------------------------------------------------
 

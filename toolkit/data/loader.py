@@ -125,6 +125,11 @@ class DataLoader:
         parts += [f"{len(self)} batches per epoch", f"next epoch {self.epoch}"]
         return f"DataLoader({', '.join(parts)})"
 
+    def _repr_html_(self) -> str:
+        from toolkit.data.reprs import loader_html  # the notebook repr: its next batch
+
+        return loader_html(self)
+
     def set_epoch(self, epoch: int) -> None:
         """``loader.set_epoch(n)``: the next ``iter(loader)`` yields epoch ``n`` (to resume).
 

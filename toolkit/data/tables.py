@@ -535,6 +535,11 @@ class Table(Dataset):
         out = _schema(self.frame)
         return out.with_columns(role=pl.Series([roles.get(c, "unused") for c in out["column"]]))
 
+    def _repr_html_(self) -> str:
+        from toolkit.data.reprs import table_html  # the repr and the schema
+
+        return table_html(self)
+
     def __repr__(self) -> str:
         what = ""
         if self.target is not None:

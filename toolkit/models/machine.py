@@ -62,6 +62,14 @@ class Machine:
         data = "no data" if not self.args else f"{n_rows(self.args[0])} rows"
         return f"Machine({self.model!r}; {state}; {data})"
 
+    def _repr_html_(self) -> str:
+        """In a notebook: the repr, then the model's hyper-parameters as a table."""
+        import toolkit._html as _html
+
+        params = self.model.get_params(deep=False)
+        rows = [[name, repr(value)] for name, value in params.items()]
+        return _html.caption(self) + _html.table(["hyper-parameter", "value"], rows)
+
 
 def machine(model, X=None, y=None) -> Machine:
     """``machine(model, X=None, y=None) -> Machine``: bind a model to data.

@@ -191,7 +191,7 @@ class NeuralNetworkModel(Composable, StrictParams, BaseEstimator):
             (Xa[order[i : i + size]], targets[order[i : i + size]])
             for i in range(0, len(order), size)
         ]
-        history = train(self._loss, chain, batches, state, epochs=1, progress=False)
+        history = train(self._loss, chain, batches, state, epochs=1, quiet=True)
         return float(history.loss[-1])
 
     def _outputs(self, X) -> np.ndarray:

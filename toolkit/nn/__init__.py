@@ -18,7 +18,9 @@ from toolkit.nn.activations import (
     σ,
 )
 from toolkit.nn.autodiff import gradient, withgradient
+from toolkit.nn.callbacks import Checkpoint, EarlyStopping, ReduceLROnPlateau
 from toolkit.nn.device import cpu, gpu
+from toolkit.nn.history import EpochEnd, History, plot_history
 from toolkit.nn.interop import from_torch
 from toolkit.nn.interop.onnx import to_onnx
 from toolkit.nn.io import loadweights
@@ -47,6 +49,7 @@ from toolkit.nn.losses import (
     mae,
     mse,
 )
+from toolkit.nn.lr_find import lr_find, plot_lr_find
 from toolkit.nn.module import Module
 from toolkit.nn.ode import NeuralODE, odesolve
 from toolkit.nn.ops import (
@@ -95,7 +98,9 @@ from toolkit.nn.rules import (
     RMSProp,
     WeightDecay,
 )
-from toolkit.nn.train import History, train
+from toolkit.nn.schedules import Cosine, CosineWarmup, Exponential, OneCycle, Step
+from toolkit.nn.summary import summary
+from toolkit.nn.train import train
 from toolkit.nn.tree import (
     tree_flatten,
     tree_leaves,
@@ -119,6 +124,9 @@ __all__ = [
     "Flatten", "Dropout", "BatchNorm", "LayerNorm", "Chain", "SkipConnection", "Parallel",
     "trainmode", "testmode", "Descent", "Momentum", "Nesterov", "Adam", "AdamW", "RMSProp",
     "WeightDecay", "ClipGrad", "ClipNorm", "OptimiserChain", "setup", "update", "adjust",
-    "freeze", "thaw", "train", "History", "loadweights", "odesolve", "NeuralODE", "from_torch",
-    "to_onnx",
+    "freeze", "thaw", "train", "History", "EpochEnd", "loadweights",
+    "EarlyStopping", "Checkpoint", "ReduceLROnPlateau",
+    "OneCycle", "Cosine", "CosineWarmup", "Step", "Exponential", "lr_find", "summary",
+    "plot_history", "plot_lr_find",
+    "odesolve", "NeuralODE", "from_torch", "to_onnx",
 ]  # fmt: skip

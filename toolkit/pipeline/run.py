@@ -170,7 +170,8 @@ def _network(cfg: dict, ds, folder: Path, progress, say) -> Run:
                                             ("train", "schedule"))
     tk.train(lambda m, x, y: loss(m(x), shaped(y)), model, loader, state,
              epochs=cfg["train"]["epochs"], callbacks=[metrics, *user], checkpoint=folder,
-             checkpoint_every=cfg["train"]["checkpoint_every"], progress=progress, **extra)
+             checkpoint_every=cfg["train"]["checkpoint_every"], progress=progress, quiet=True,
+             **extra)  # quiet: the run prints its own lines (the metrics callback)
     tk.save(folder / "model.safetensors", model)
     truth, out = metrics.predict(model)
     evaluation = metrics.measured(truth, out)

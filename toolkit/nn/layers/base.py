@@ -180,6 +180,13 @@ class Layer(Module):
     def _repr_args(self) -> str:
         return ", ".join(f"{k}={v!r}" for k, v in self.config().items())
 
+    def _repr_html_(self) -> str:
+        """In a notebook: the layer's ``tk.summary`` table (imported on call: summary imports
+        this module)."""
+        from toolkit.nn.summary import summary
+
+        return summary(self)._repr_html_()
+
     def _shape_error(self, expects: str, x) -> LayerShapeError:
         return LayerShapeError(repr(self), expects, str(shape_of(x)))
 
