@@ -49,7 +49,7 @@ def test_polars_every_scitype_and_missing_counts():
         }
     )
     s = tk.schema(X)
-    assert s.columns == ["column", "dtype", "scitype", "missing"]
+    assert s.columns == ["column", "dtype", "scitype", "missing", "nonfinite"]
     assert kinds(X) == {
         "f": "Continuous",
         "i": "Count",

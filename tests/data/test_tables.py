@@ -154,7 +154,7 @@ def test_schema_of_the_wine_csv(wine_csv):
     kinds = dict(zip(s["column"], s["scitype"], strict=True))
     assert kinds["alcohol"] == "Continuous" and kinds["cultivar"] == "Multiclass"
     assert kinds["proline"] == "Continuous"  # written as 1065.0
-    assert s.columns == ["column", "dtype", "scitype", "missing", "role"]
+    assert s.columns == ["column", "dtype", "scitype", "missing", "nonfinite", "role"]
     assert s["missing"].sum() == 0
     assert s.filter(pl.col("role") == "feature").height == 13
 

@@ -82,6 +82,13 @@ def test_infinity_in_a_table_is_refused_naming_the_column_and_line(tmp_path):
         prep.transform(table)
 
 
+def test_the_schema_counts_infinity_and_nan_beside_the_missing_values(tmp_path):
+    path = _csv(tmp_path, "a,b,y\n1,2,u\ninf,,v\nNaN,4,u\n-inf,5,v\n")
+    rows = tk.CSV(path, target="y").schema().iter_rows(named=True)
+    counts = {row["column"]: (row["missing"], row["nonfinite"]) for row in rows}
+    assert counts == {"a": (1, 2), "b": (1, 0), "y": (0, 0)}  # "NaN" in a CSV reads as missing
+
+
 def test_values_beyond_float32_are_refused_not_made_infinite(tmp_path):
     table = tk.CSV(_csv(tmp_path, "a,y\n1,u\n1e300,v\n"), target="y")
     with pytest.raises(DataError, match="column 'a' is infinite as float32"):

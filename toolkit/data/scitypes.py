@@ -25,8 +25,9 @@ are ``Infinite``.
 
 >>> import polars as pl
 >>> X = pl.DataFrame({"h": [1.5, None, 2.0], "n": [1, 2, 2], "s": ["a", "b", "a"]})
->>> schema(X).rows()
-[('h', 'Float64', 'Continuous', 1), ('n', 'Int64', 'Count', 0), ('s', 'String', 'Textual', 0)]
+>>> schema(X).rows()  # column, dtype, scitype, missing, nonfinite
+[('h', 'Float64', 'Continuous', 1, 0), ('n', 'Int64', 'Count', 0, 0),
+ ('s', 'String', 'Textual', 0, 0)]
 >>> scitypes(coerce(X, {"s": Multiclass, "n": Continuous}))
 {'h': Continuous, 'n': Continuous, 's': Binary}
 >>> issubclass(Binary, Multiclass), issubclass(Count, Finite)
@@ -142,6 +143,8 @@ def _stats(frame: pl.DataFrame | pl.LazyFrame) -> tuple[dict, pl.DataFrame]:
     exprs = [pl.len().alias("\x00len")]
     for name, dtype in schema.items():
         exprs.append(pl.col(name).null_count().alias(f"m\x00{name}"))
+        if dtype.is_float():  # NaN and ±inf: values, but none a model can use
+            exprs.append((~pl.col(name).is_finite()).sum().alias(f"n\x00{name}"))
         if isinstance(dtype, pl.Categorical):
             exprs.append(pl.col(name).drop_nulls().n_unique().alias(f"u\x00{name}"))
     stats = frame.select(exprs)
@@ -174,24 +177,29 @@ def scitype_of(column) -> type[Scitype]:
 
 
 def schema(X) -> pl.DataFrame:
-    """``schema(X) -> pl.DataFrame`` with one row per column: column, dtype, scitype, missing.
+    """``schema(X) -> pl.DataFrame`` with one row per column: column, dtype, scitype, missing,
+    nonfinite (the NaN and ±inf values of a float column, which no model can use).
 
     >>> schema(np.array([[1, 2], [3, 4]])).rows()
-    [('column_0', 'Int64', 'Count', 0), ('column_1', 'Int64', 'Count', 0)]
+    [('column_0', 'Int64', 'Count', 0, 0), ('column_1', 'Int64', 'Count', 0, 0)]
+    >>> schema(pl.DataFrame({"x": [1.0, float("inf"), None]})).rows()
+    [('x', 'Float64', 'Continuous', 1, 1)]
     """
     if getattr(type(X), "_toolkit_table", False):
         return X.schema()  # a toolkit Table: the same inference, with roles
     frame = as_polars(X)
     kinds = scitypes(frame)
-    missing = _stats(frame)[1].row(0, named=True)
+    counts = _stats(frame)[1].row(0, named=True)
     return pl.DataFrame(
         {
             "column": list(kinds),
             "dtype": [str(t) for t in frame.collect_schema().dtypes()],
             "scitype": [k.__name__ for k in kinds.values()],
-            "missing": [missing[f"m\x00{c}"] for c in kinds],
+            "missing": [counts[f"m\x00{c}"] for c in kinds],
+            "nonfinite": [counts.get(f"n\x00{c}", 0) for c in kinds],
         },
-        schema={"column": pl.String, "dtype": pl.String, "scitype": pl.String, "missing": pl.Int64},
+        schema={"column": pl.String, "dtype": pl.String, "scitype": pl.String, "missing": pl.Int64,
+                "nonfinite": pl.Int64},
     )
 
 

@@ -9,10 +9,10 @@
 (4, ('bird', 'cat', 'dog'), ['weight', 'legs'], [1, 2, 2, 0])
 >>> for row in t.schema().rows():
 ...     print(row)
-('id', 'Int64', 'Count', 0, 'key')
-('weight', 'Float64', 'Continuous', 1, 'feature')
-('legs', 'Int64', 'Count', 1, 'feature')
-('kind', 'Categorical', 'Multiclass', 0, 'target')
+('id', 'Int64', 'Count', 0, 0, 'key')
+('weight', 'Float64', 'Continuous', 1, 0, 'feature')
+('legs', 'Int64', 'Count', 1, 0, 'feature')
+('kind', 'Categorical', 'Multiclass', 0, 0, 'target')
 >>> train, val = t.split(0.5, seed=1)
 >>> sorted(train.keys() + val.keys())
 ['1', '2', '3', '4']
