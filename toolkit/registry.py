@@ -284,7 +284,7 @@ class Registry:
         if entry is obj and not inspect.isclass(obj):
             return name
         children = {key: _map_children(getattr(obj, key), lambda c, _: self.to_config(c), "")
-                    for key in getattr(entry, "config_children", ())}
+                    for key in _children_keys(entry)}
         return {name: {**_plain(_config_of(obj)), **children}}
 
 
@@ -379,7 +379,7 @@ def check_keywords(cls: type) -> type:
         try:
             init(self, *args, **kwargs)
         except TypeError:
-            _refuse_unknown(cls, init, kwargs)
+            _refuse_unknown(type(self), init, kwargs)  # a subclass is named as itself
             raise
 
     __init__._keywords_checked = True
@@ -417,7 +417,7 @@ def _params(entry) -> tuple[Param, ...]:
     own = getattr(entry, "__config_params__", None)
     if own is not None and not inspect.isclass(entry):
         return tuple(own())
-    children = getattr(entry, "config_children", ()) if inspect.isclass(entry) else ()
+    children = _children_keys(entry)
     if children:
         kids = tuple(Param(key, "components", REQUIRED, f"the {entry.__name__}'s {key}")
                      for key in children)
@@ -426,9 +426,14 @@ def _params(entry) -> tuple[Param, ...]:
     return _signature_params(entry)
 
 
+def _children_keys(entry) -> tuple[str, ...]:
+    """The keywords of a container class that hold components of its own family."""
+    return tuple(getattr(entry, "config_children", ())) if inspect.isclass(entry) else ()
+
+
 def _take_children(entry, config: dict) -> tuple[dict, dict]:
     """({child keyword: spec(s)}, the other keywords) of a container's configuration."""
-    keys = getattr(entry, "config_children", ()) if inspect.isclass(entry) else ()
+    keys = _children_keys(entry)
     return ({k: v for k, v in config.items() if k in keys},
             {k: v for k, v in config.items() if k not in keys})
 
@@ -514,7 +519,7 @@ def _problems(entry, config: dict, where: str) -> tuple[list[ConfigError], dict]
     params = {p.name: p for p in _params(entry)}
     open_ended = _takes_any_keyword(entry)
     problems, values = [], {}
-    children = getattr(entry, "config_children", ()) if inspect.isclass(entry) else ()
+    children = _children_keys(entry)
     for key, value in config.items():
         if key in children:
             continue
@@ -535,7 +540,7 @@ def _problems(entry, config: dict, where: str) -> tuple[list[ConfigError], dict]
 def _takes_any_keyword(entry) -> bool:
     if getattr(entry, "__config_params__", None) is not None and not inspect.isclass(entry):
         return False
-    if inspect.isclass(entry) and getattr(entry, "config_children", ()):
+    if _children_keys(entry):
         return False
     try:
         parameters = inspect.signature(entry).parameters.values()

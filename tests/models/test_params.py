@@ -6,16 +6,17 @@ import pytest
 from sklearn.base import BaseEstimator, clone
 
 from toolkit.errors import UnknownNameError
-from toolkit.models.params import StrictParams, checked_init, refuse_unknown
+from toolkit.models.params import StrictParams, refuse_unknown
+from toolkit.registry import check_keywords
 
 
+@check_keywords
 class Model(StrictParams, BaseEstimator):
-    @checked_init
     def __init__(self, depth=3, *, rate=0.1):
         self.depth, self.rate = depth, rate
 
 
-def test_checked_init_keeps_the_signature_scikit_learn_reads():
+def test_the_keyword_check_keeps_the_signature_scikit_learn_reads():
     model = Model(rate=0.5)
     assert model.get_params() == {"depth": 3, "rate": 0.5}
     assert clone(model).get_params() == model.get_params()
@@ -25,6 +26,11 @@ def test_checked_init_keeps_the_signature_scikit_learn_reads():
 def test_unknown_names_are_refused_with_a_did_you_mean():
     with pytest.raises(UnknownNameError, match="Model: unknown keyword 'rte'; did you mean 'rate'"):
         Model(rte=0.5)
+    class Sub(Model):  # an inherited __init__ names the subclass
+        pass
+
+    with pytest.raises(UnknownNameError, match="Sub: unknown keyword 'rte'"):
+        Sub(rte=0.5)
     with pytest.raises(UnknownNameError, match="'dept'.*'depth'"):
         Model().set_params(dept=2)
     assert Model().set_params(depth=7).depth == 7

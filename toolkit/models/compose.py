@@ -38,9 +38,9 @@ from toolkit.data.frames import as_polars, is_table
 from toolkit.data.prep import Imputer, OneHot, Standardize
 from toolkit.errors import DataError, ModelNotTrainedError
 from toolkit.models.inputs import FINITE, NUMERIC, align, check_X
-from toolkit.models.params import StrictParams, checked_init
+from toolkit.models.params import StrictParams
 from toolkit.models.trust import trust
-from toolkit.registry import register
+from toolkit.registry import check_keywords, register
 
 _TABLES = (*NUMERIC, *FINITE, "Textual")
 
@@ -183,7 +183,6 @@ class FillImputer(TableTransformer):
 
     model_traits = {"kind": "transformer", "inputs": _TABLES, "missing": True}
 
-    @checked_init
     def __init__(self, *, strategy="median", fill_value=None, features=None):
         self.strategy, self.fill_value, self.features = strategy, fill_value, features
 
@@ -198,6 +197,7 @@ class FillImputer(TableTransformer):
 
 
 @trust
+@check_keywords
 class OneHotEncoder(TableTransformer):
     """``OneHotEncoder(*, features=None, unseen="error")``: one 0/1 column per level.
 
@@ -212,7 +212,6 @@ class OneHotEncoder(TableTransformer):
     [(1.0, 0.0)]
     """
 
-    @checked_init
     def __init__(self, *, features=None, unseen="error"):
         self.features, self.unseen = features, unseen
 
@@ -245,7 +244,6 @@ class Standardizer(TableTransformer):
 
     model_traits = {"kind": "transformer", "inputs": _TABLES, "missing": True}
 
-    @checked_init
     def __init__(self, *, features=None):
         self.features = features
 

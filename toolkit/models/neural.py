@@ -34,9 +34,9 @@ from toolkit.errors import ModelNotTrainedError, UnsafeFileError
 from toolkit.models import inputs
 from toolkit.models.compose import Composable
 from toolkit.models.machine import Machine
-from toolkit.models.params import StrictParams, checked_init
+from toolkit.models.params import StrictParams
 from toolkit.models.trust import FORMAT, trust
-from toolkit.registry import register
+from toolkit.registry import check_keywords, register
 
 MACHINE_VERSION = "1"
 
@@ -124,13 +124,13 @@ def _default_optimiser():
     return Adam(1e-3)
 
 
+@check_keywords
 class NeuralNetworkModel(Composable, StrictParams, BaseEstimator):
     """Base of the neural-network models; see the module docstring."""
 
     _toolkit_neural = True
     _kind = ""
 
-    @checked_init
     def __init__(self, *, builder=MLP(), epochs=10, batch_size=32, optimiser=None, seed=0):
         self.builder, self.epochs, self.batch_size = builder, epochs, batch_size
         self.optimiser, self.seed = optimiser, seed

@@ -2,11 +2,13 @@
 
 What every toolkit model type shares with scikit-learn's estimator contract: a
 keyword ``__init__`` that stores its arguments, and ``set_params``; here both refuse
-a name the model does not have, with a did-you-mean.
+a name the model does not have, with a did-you-mean (``__init__`` through the
+registry's one keyword check, :func:`toolkit.registry.check_keywords`).
 
 >>> from sklearn.base import BaseEstimator
->>> class Scaled(StrictParams, BaseEstimator):
-...     @checked_init
+>>> from toolkit.registry import check_keywords
+>>> @check_keywords
+... class Scaled(StrictParams, BaseEstimator):
 ...     def __init__(self, *, factor=1.0):
 ...         self.factor = factor
 >>> Scaled(factor=2.0).set_params(factor=3.0).factor
@@ -19,9 +21,6 @@ toolkit.errors.UnknownNameError: Scaled: unknown keyword 'facter'; did you mean 
 
 from __future__ import annotations
 
-import functools
-import inspect
-
 from toolkit.registry import unknown_keyword
 
 
@@ -30,18 +29,6 @@ def refuse_unknown(model: str, given, valid) -> None:
     unknown = sorted(set(given) - set(valid))
     if unknown:
         raise unknown_keyword(unknown[0], valid, model)
-
-
-def checked_init(init):
-    """Decorator for ``__init__``: unknown keyword arguments refused listing the valid ones."""
-    valid = [n for n in inspect.signature(init).parameters if n != "self"]
-
-    @functools.wraps(init)  # keeps the signature, which scikit-learn reads for get_params
-    def __init__(self, *args, **kwargs):
-        refuse_unknown(type(self).__name__, kwargs, valid)
-        init(self, *args, **kwargs)
-
-    return __init__
 
 
 class StrictParams:

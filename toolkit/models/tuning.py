@@ -42,10 +42,11 @@ from toolkit.models.executors import as_executor, run_tasks
 from toolkit.models.folds import as_inputs, check_fits, choose_measures, run_fold
 from toolkit.models.measures import Measure
 from toolkit.models.measures import measure as as_measure
-from toolkit.models.params import StrictParams, checked_init
+from toolkit.models.params import StrictParams
 from toolkit.models.ranges import Grid, as_ranges, hp_range
 from toolkit.models.resampling import default_resampling, resample
 from toolkit.models.trust import trust
+from toolkit.registry import check_keywords
 
 
 def _inner_has(method: str):
@@ -53,6 +54,7 @@ def _inner_has(method: str):
 
 
 @trust
+@check_keywords
 class TunedModel(Composable, StrictParams, BaseEstimator):
     """``TunedModel(model; range, tuning=Grid(), resampling=None, measure=None, workers=1)``.
 
@@ -65,7 +67,6 @@ class TunedModel(Composable, StrictParams, BaseEstimator):
     ``executor`` as in ``tk.evaluate``. See the module docs for the fitted attributes.
     """
 
-    @checked_init
     def __init__(
         self,
         model=None,
