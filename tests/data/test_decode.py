@@ -341,3 +341,19 @@ def test_scaled_jpeg_decode_stays_close_to_cv2_full_decode(color, kwargs):
     slow = decode._fit(decode._decode(buf, "jpeg", settings, "x"), settings, bgr=True)
     assert fast.shape == slow.shape == settings.image_shape
     assert np.abs(fast.astype(int) - slow.astype(int)).mean() < 2.0
+
+
+@pytest.mark.parametrize("ext", [".jpg", ".png"])
+@pytest.mark.parametrize("color", ["rgb", "gray", "rgba"])
+@pytest.mark.parametrize(("source", "kwargs"), [
+    ((300, 170), {}), ((300, 170), {"crop": True}), ((300, 170), {"pad": True}),
+    ((40, 48), {}), ((20, 30), {}), ((130, 96), {"interpolation": "bicubic"})])
+def test_decoding_into_out_gives_the_same_pixels_and_returns_out(ext, color, source, kwargs):
+    buf = encode(ext, smooth(*source, seed=2))
+    settings = DecodeSettings((40, 48), color, **kwargs)
+    plain = decode_image(buf, settings)
+    batch = np.full((3, *settings.image_shape), 77, np.uint8)
+    got = decode_image(buf, settings, out=batch[1])
+    assert got is batch[1] or np.shares_memory(got, batch)
+    np.testing.assert_array_equal(batch[1], plain)
+    assert (batch[0] == 77).all() and (batch[2] == 77).all()  # the neighbours untouched

@@ -21,7 +21,8 @@ by libjpeg-turbo through simplejpeg, scaled in the DCT by the smallest of its
 factors 1/8, 2/8, ..., 8/8 that keeps the image at least the size the resize
 needs (``cv2.IMREAD_REDUCED_*`` offers only 1/2, 1/4 and 1/8, so it often
 decodes twice the pixels or more and leaves a costlier resize), straight into RGB or
-grey; what remains is shrunk with ``INTER_AREA``. A JPEG that EXIF rotates,
+grey; what remains is shrunk by a bilinear step to the nearest whole multiple of
+the target below it, then ``INTER_AREA`` by whole numbers. A JPEG that EXIF rotates,
 that simplejpeg refuses (CMYK, a recoverable corruption) and every other format
 go through ``cv2.imdecode`` (JPEGs at a 1/2, 1/4 or 1/8 reduction, their size
 read from the SOF marker), with cv2's BGR converted after the resize, on the
@@ -72,8 +73,10 @@ _REDUCED = {
     "gray": {1: cv2.IMREAD_GRAYSCALE, 2: cv2.IMREAD_REDUCED_GRAYSCALE_2,
              4: cv2.IMREAD_REDUCED_GRAYSCALE_4, 8: cv2.IMREAD_REDUCED_GRAYSCALE_8},
 }
-DECODER = "simplejpeg-eighths-1" if simplejpeg is not None else "cv2-1"
+# the decode path and its resize, in the cache key: another version gives other pixels
+DECODER = "simplejpeg-eighths-2" if simplejpeg is not None else "cv2-2"
 _IEND = b"IEND\xaeB`\x82"  # the end chunk's type and its fixed CRC
+_APP1_OR_SOS = frozenset((0xE1, 0xDA))
 _SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}  # start-of-frame markers carry the size
 
 
@@ -89,8 +92,9 @@ class DecodeSettings:
     What every decoded image becomes. ``crop`` takes the largest centred region
     of the target's aspect ratio before resizing; ``pad`` fits the whole image
     inside and pads the rest with zeros (both keep the aspect ratio; asking for
-    both is refused). ``interpolation="area"`` uses ``INTER_AREA`` to shrink and
-    bilinear to enlarge; the other names use that cv2 filter both ways.
+    both is refused). ``interpolation="area"`` shrinks with ``INTER_AREA`` by whole numbers
+    (after a bilinear step of less than 2 to a whole multiple of the target) and enlarges
+    bilinearly; the other names use that cv2 filter both ways.
 
     >>> DecodeSettings(32, "gray").image_shape
     (32, 32, 1)
@@ -186,6 +190,8 @@ def check_complete(buf: np.ndarray, fmt: str) -> str | None:
     >>> check_complete(np.frombuffer(b"\\xff\\xd8\\xff\\xe0 data", np.uint8), "jpeg")
     'truncated JPEG: no end-of-image marker (FFD9)'
     """
+    if fmt == "jpeg" and bytes(buf[-2:]) == b"\xff\xd9":  # the common case, in one step
+        return None
     tail = bytes(buf[-1024:])
     if fmt == "jpeg" and b"\xff\xd9" not in tail and not _ends_after_scan(buf):
         return "truncated JPEG: no end-of-image marker (FFD9)"
@@ -217,10 +223,17 @@ def _ends_after_scan(buf: np.ndarray) -> bool:
     return sos is not None and bytes(buf[sos:]).find(b"\xff\xd9") >= 0
 
 
+def _indexable(buf: np.ndarray):
+    """The bytes behind ``buf`` when a file read gave them whole (indexing ``bytes`` costs less
+    than a memoryview: this walk runs once per image, under the GIL), else a memoryview."""
+    raw = buf.base
+    return raw if type(raw) is bytes and len(raw) == buf.size else memoryview(buf)
+
+
 def _find_marker(buf: np.ndarray, wanted, start: int = 2) -> int | None:
     """Offset of the first top-level JPEG marker in ``wanted`` from ``start``, walking segment
     lengths (so an EXIF thumbnail's markers are skipped), or ``None``."""
-    data, i, n = memoryview(buf), start, buf.size
+    data, i, n = _indexable(buf), start, buf.size
     while i + 4 <= n:
         if data[i] != 0xFF:
             return None
@@ -239,8 +252,11 @@ def _find_marker(buf: np.ndarray, wanted, start: int = 2) -> int | None:
 # --- decoding -----------------------------------------------------------------------------------
 
 
-def decode_image(buf: np.ndarray, settings: DecodeSettings, name: str = "<bytes>") -> np.ndarray:
-    """``decode_image(buf, settings, name) -> uint8 (H, W, C)``; bad bytes raise BadFileError."""
+def decode_image(buf: np.ndarray, settings: DecodeSettings, name: str = "<bytes>",
+                 out: np.ndarray | None = None) -> np.ndarray:
+    """``decode_image(buf, settings, name, out=None) -> uint8 (H, W, C)``; bad bytes raise
+    BadFileError. ``out`` (uint8, C-contiguous, ``settings.image_shape``) receives the image
+    and is returned: the last resize writes there, saving a copy per image."""
     if buf.size == 0:
         raise BadFileError(name, "empty file (0 bytes)")
     fmt = sniff(buf)
@@ -253,8 +269,8 @@ def decode_image(buf: np.ndarray, settings: DecodeSettings, name: str = "<bytes>
         raise BadFileError(name, problem)
     image = _decode_scaled(buf, settings) if fmt == "jpeg" else None
     if image is not None:
-        return _fit(image, settings, bgr=False)
-    return _fit(_decode(buf, fmt, settings, name), settings, bgr=True)
+        return _fit(image, settings, False, out)
+    return _fit(_decode(buf, fmt, settings, name), settings, True, out)
 
 
 def _decode_scaled(buf: np.ndarray, s: DecodeSettings) -> np.ndarray | None:
@@ -277,12 +293,12 @@ def _decode_scaled(buf: np.ndarray, s: DecodeSettings) -> np.ndarray | None:
 
 def _exif_rotates(buf: np.ndarray) -> bool:
     """Whether an EXIF orientation other than 1 is present (cv2 applies it, simplejpeg not)."""
-    i = _find_marker(buf, {0xE1, 0xDA})
+    i = _find_marker(buf, _APP1_OR_SOS)
     while i is not None and buf[i + 1] == 0xE1:
         end = i + 2 + ((int(buf[i + 2]) << 8) | int(buf[i + 3]))
         if bytes(buf[i + 4:i + 10]) == b"Exif\x00\x00":
             return _tiff_orientation(bytes(buf[i + 10:end])) not in (None, 1)
-        i = _find_marker(buf, {0xE1, 0xDA}, end)
+        i = _find_marker(buf, _APP1_OR_SOS, end)
     return False
 
 
@@ -375,14 +391,17 @@ def _to_uint8(image: np.ndarray, name: str) -> np.ndarray:
 # --- to the target size and colour --------------------------------------------------------------
 
 
-def _fit(image: np.ndarray, s: DecodeSettings, bgr: bool) -> np.ndarray:
+def _fit(image: np.ndarray, s: DecodeSettings, bgr: bool,
+         out: np.ndarray | None = None) -> np.ndarray:
     H, W = s.image_size
     if s.crop:
         image = _centre_crop(image, H / W)
     if s.pad:
-        return _pad_fit(image, s, bgr)
-    image = _resize(image, H, W, s.interpolation)
-    return _to_color(image, s.color, bgr)
+        return _into(_pad_fit(image, s, bgr), out)
+    if bgr and s.color != "gray":  # the colour conversion comes last, on the small image
+        return _to_color(_resize(image, H, W, s.interpolation), s.color, bgr, out)
+    return _resize(image.reshape(image.shape[:2]) if s.color == "gray" else image, H, W,
+                   s.interpolation, out if out is None else out.reshape(H, W, COLORS[s.color]))
 
 
 def _centre_crop(image: np.ndarray, aspect: float) -> np.ndarray:
@@ -397,33 +416,55 @@ def _pad_fit(image: np.ndarray, s: DecodeSettings, bgr: bool) -> np.ndarray:
     h, w = image.shape[:2]
     scale = min(H / h, W / w)
     nh, nw = max(1, min(H, round(h * scale))), max(1, min(W, round(w * scale)))
-    inner = _to_color(_resize(image, nh, nw, s.interpolation), s.color, bgr)
+    inner = _to_color(_resize(image, nh, nw, s.interpolation), s.color, bgr, None)
     out = np.zeros(s.image_shape, np.uint8)
     top, left = (H - nh) // 2, (W - nw) // 2
     out[top:top + nh, left:left + nw] = inner
     return out
 
 
-def _resize(image: np.ndarray, H: int, W: int, interpolation: str) -> np.ndarray:
+def _resize(image: np.ndarray, H: int, W: int, interpolation: str,
+            dst: np.ndarray | None = None) -> np.ndarray:
+    """``image`` at ``(H, W)``, written into ``dst`` when given (and ``dst`` returned); a grey
+    image comes back ``(H, W, 1)``."""
     h, w = image.shape[:2]
     if (h, w) == (H, W):
-        return image
+        return _into(image.reshape(H, W, -1), dst)
     if interpolation != "area":
-        return cv2.resize(image, (W, H), interpolation=INTERPOLATIONS[interpolation])
+        return _cv_resize(image, H, W, INTERPOLATIONS[interpolation], dst)
     if H > h or W > w:
-        return cv2.resize(image, (W, H), interpolation=cv2.INTER_LINEAR)
-    kh, kw = -(-h // H), -(-w // W)
+        return _cv_resize(image, H, W, cv2.INTER_LINEAR, dst)
+    # INTER_AREA is fast only for whole-number ratios (its general path costs four times
+    # as much at these sizes): a bilinear step to the nearest whole multiple of the target
+    # at or below the image (a shrink by less than 2, which bilinear samples without
+    # skipping pixels), then INTER_AREA by whole numbers; within a grey level of a direct
+    # INTER_AREA at under half its cost
+    kh, kw = h // H, w // W
+    if (kh, kw) == (1, 1):
+        return _cv_resize(image, H, W, cv2.INTER_LINEAR, dst)
     if (h, w) != (kh * H, kw * W):
-        # INTER_AREA is fast only for whole-number ratios: enlarge a little to the next whole
-        # multiple of the target, then shrink by whole numbers; within a grey level of a
-        # direct INTER_AREA at half its cost or less
         image = cv2.resize(image, (kw * W, kh * H), interpolation=cv2.INTER_LINEAR)
-    return cv2.resize(image, (W, H), interpolation=cv2.INTER_AREA)
+    return _cv_resize(image, H, W, cv2.INTER_AREA, dst)
 
 
-def _to_color(image: np.ndarray, color: str, bgr: bool) -> np.ndarray:
+def _cv_resize(image: np.ndarray, H: int, W: int, flag: int, dst) -> np.ndarray:
+    resized = cv2.resize(image, (W, H), dst=dst, interpolation=flag)
+    return resized.reshape(H, W, -1) if dst is None else dst  # cv2 filled dst: no copy
+
+
+def _into(image: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    if out is None:
+        return image
+    out[...] = image.reshape(out.shape)
+    return out
+
+
+def _to_color(image: np.ndarray, color: str, bgr: bool, out: np.ndarray | None) -> np.ndarray:
     if color == "gray" or not bgr:
-        return image.reshape(*image.shape[:2], COLORS[color])
+        return _into(image.reshape(*image.shape[:2], COLORS[color]), out)
     if color == "rgb":
-        return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-    return cv2.cvtColor(image, cv2.COLOR_BGRA2RGBA if image.shape[2] == 4 else cv2.COLOR_BGR2RGBA)
+        code = cv2.COLOR_BGR2RGB
+    else:
+        code = cv2.COLOR_BGRA2RGBA if image.shape[2] == 4 else cv2.COLOR_BGR2RGBA
+    converted = cv2.cvtColor(image, code, dst=out)
+    return converted if out is None else out

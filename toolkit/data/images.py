@@ -385,16 +385,19 @@ class _Files:
             for i, reason in self.cache.bad.items():
                 self.record_bad(i, reason)
 
-    def load(self, i: int) -> np.ndarray:
+    def load(self, i: int, out: np.ndarray | None = None) -> np.ndarray:
         cache = self.cache
         image = None if cache is None else cache.get(i)
         if image is not None:
-            return image
+            if out is None:
+                return image
+            out[...] = image
+            return out
         if self.status[i] == _BAD:
             raise BadFileError(self.root / self.paths[i], self.reasons[i])
         path = self._prefix + self.paths[i]
         try:
-            image = decode_image(_read(path, int(self.sizes[i])), self.settings, path)
+            image = decode_image(_read(path, int(self.sizes[i])), self.settings, path, out)
         except BadFileError as e:
             self.record_bad(i, e.reason)
             raise
@@ -534,9 +537,10 @@ class ImageFolder(Dataset):
         labels = self._files.labels
         return self._files.load(fid), None if labels is None else int(labels[fid])
 
-    def load_image(self, i: int) -> np.ndarray:
-        """``ds.load_image(i) -> uint8 (H, W, C)``; thread-safe; a bad file raises BadFileError."""
-        return self._files.load(int(self._ids[self._index(i)]))
+    def load_image(self, i: int, out: np.ndarray | None = None) -> np.ndarray:
+        """``ds.load_image(i, out=None) -> uint8 (H, W, C)``; thread-safe; a bad file raises
+        BadFileError. ``out`` (uint8, C-contiguous, ``ds.image_shape``) receives the image."""
+        return self._files.load(int(self._ids[self._index(i)]), out)
 
     def keys(self) -> list[str]:
         """Each item's path relative to the root, with forward slashes."""
