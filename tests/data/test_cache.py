@@ -181,6 +181,56 @@ def test_an_intact_cache_reopened_is_trusted_without_a_warning(tmp_path):
     assert again.complete and int(again.get(2)[0, 0, 0]) == 21
 
 
+def _count_checksum_passes(monkeypatch) -> list:
+    passes = []
+    real = cache_module.block_sums
+    monkeypatch.setattr(cache_module, "block_sums", lambda a: passes.append(1) or real(a))
+    return passes
+
+
+def test_a_checked_file_unwritten_since_is_trusted_by_later_processes_without_a_pass(
+        tmp_path, monkeypatch):
+    _filled_cache(tmp_path)
+    monkeypatch.setattr(cache_module, "_RACY_NS", 0)  # as if written long ago
+    passes = _count_checksum_passes(monkeypatch)
+    _reopen_in_a_new_process()
+    assert ImageCache(tmp_path, "k", 3, SHAPE).complete and passes == [1]  # checked, recorded
+    assert "checked" in json.loads((tmp_path / "k.json").read_text())
+    for _ in range(2):
+        _reopen_in_a_new_process()
+        again = ImageCache(tmp_path, "k", 3, SHAPE)
+        assert again.complete and int(again.get(2)[0, 0, 0]) == 21
+    assert passes == [1]
+    assert not list(tmp_path.glob("*.tmp*"))
+
+
+def test_a_just_written_file_is_checked_again_by_the_next_process(tmp_path, monkeypatch):
+    _filled_cache(tmp_path)  # its ctime is now: a write in the same clock tick could hide
+    passes = _count_checksum_passes(monkeypatch)
+    for _ in range(2):
+        _reopen_in_a_new_process()
+        assert ImageCache(tmp_path, "k", 3, SHAPE).complete
+    assert passes == [1, 1]
+    assert "checked" not in json.loads((tmp_path / "k.json").read_text())
+
+
+def test_a_checked_file_overwritten_with_its_old_mtime_is_still_found(tmp_path, monkeypatch):
+    npy = _filled_cache(tmp_path)
+    monkeypatch.setattr(cache_module, "_RACY_NS", 0)
+    _reopen_in_a_new_process()
+    ImageCache(tmp_path, "k", 3, SHAPE)  # checked and recorded
+    before = npy.stat()
+    with open(npy, "r+b") as f:  # other pixels in place, the size kept
+        f.seek(before.st_size - 8)
+        f.write(b"\x07" * 8)
+    os.utime(npy, ns=(before.st_atime_ns, before.st_mtime_ns))  # the mtime put back
+    assert npy.stat().st_mtime_ns == before.st_mtime_ns
+    _reopen_in_a_new_process()
+    with pytest.warns(DataWarning, match="does not match its checksum.*rebuilding it"):
+        again = ImageCache(tmp_path, "k", 3, SHAPE)
+    assert not again.complete
+
+
 @pytest.mark.parametrize(
     "index",
     ["[1, 2]", "{not json", '{"key": "k", "bad": [], "sums": []}', '{"key": "k", "bad": {}}',

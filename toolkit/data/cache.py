@@ -18,11 +18,16 @@ kept under a lock.
 
 Checking. When the fill ends, a checksum of every block of 512 KiB (the sum of
 its 64-bit words, wrapping) goes into the index; a cache opened from disk is
-checked against them once per process and file version (about one memory-speed
-pass, 6 GB/s), so a data file overwritten at the same size, or with its images in
-another order, is found, reported (:class:`~toolkit.errors.DataWarning`) and
-rebuilt. So is a malformed index. (A check against accidents, not attackers:
-the cache folder is the user's own.)
+checked against them (one memory-speed pass) once per process and file version,
+so a data file overwritten at the same size, or with its images in another
+order, is found, reported (:class:`~toolkit.errors.DataWarning`) and rebuilt. So
+is a malformed index. A pass that succeeds writes the file's stamp (device,
+inode, size, mtime, ctime) into the index; a later process that finds the same
+stamp skips the pass, as git trusts its index's stat data: any write to the file
+moves its ctime, which no program can set back. A file changed in the last two
+seconds is not stamped (a second write in the same clock tick would not move the
+ctime), and a read-only cache folder is checked by every process. (A check
+against accidents, not attackers: the cache folder is the user's own.)
 
 Stale caches. Another image size or an added image gives another key, so the old
 cache stays on disk unused: :func:`list_caches` and :func:`clean_caches` (and
@@ -61,7 +66,10 @@ _FORMAT = 2  # bump when the layout or the decoder's output changes (2: block ch
 _BLOCK_WORDS = 1 << 16  # 64-bit words per checksummed block: 512 KiB
 #: Other caches in the folder taking more than this get a note when a new cache is made.
 NOTE_BYTES = 1 << 30
-_VERIFIED: set[tuple] = set()  # (path, inode, size, mtime) of files checked in this process
+_VERIFIED: set[tuple] = set()  # the stamps (_stamp) of files checked in this process
+#: A data file changed this recently (ns) may change again within the same clock tick unseen:
+#: its stamp is not recorded, so the next open sums it again (git's "racily clean" rule).
+_RACY_NS = 2_000_000_000
 
 
 def cache_key(root, paths, sizes, mtimes, settings: dict) -> str:
@@ -212,7 +220,7 @@ class ImageCache:
         if meta["key"] != self.key or mm.dtype != np.uint8 or mm.shape != (self.n, *self.shape):
             return "", None, None
         stamp = _stamp(self.path)
-        if stamp not in _VERIFIED:
+        if stamp not in _VERIFIED and meta.get("checked") != list(stamp[1:]):
             sums, expected = block_sums(mm), np.array(meta["sums"], dtype=np.uint64)
             if sums.shape != expected.shape:
                 return f"its index has {len(expected)} checksums for {len(sums)} blocks", None, None
@@ -221,7 +229,21 @@ class ImageCache:
                 return (f"block {int(bad[0])} of its pixels does not match its checksum "
                         "(the file was changed after it was written)"), None, None
             _VERIFIED.add(stamp)
+            self._record_checked(meta, stamp)
         return None, meta, mm
+
+    def _record_checked(self, meta: dict, stamp: tuple) -> None:
+        """Write the data file's stamp, as checked, into the index: a later process that finds
+        the file with that stamp (so unwritten since: any write moves its ctime, which no
+        program can set back) skips the checksum pass."""
+        if time.time_ns() - stamp[-1] < _RACY_NS:
+            return
+        tmp = self.directory / f"{self.key}.{os.getpid()}-{secrets.token_hex(4)}.tmp.json"
+        try:
+            tmp.write_text(json.dumps({**meta, "checked": list(stamp[1:])}))
+            os.replace(tmp, self._meta)
+        except OSError:  # a read-only cache folder: every process checks the file, as before
+            tmp.unlink(missing_ok=True)
 
     def _start_fill(self) -> None:
         self._tmp = self.directory / f"{self.key}.{os.getpid()}-{secrets.token_hex(4)}.tmp.npy"
@@ -354,8 +376,10 @@ def _well_formed(meta) -> bool:
 
 
 def _stamp(path: Path) -> tuple:
+    """``(path, device, inode, size, mtime, ctime)``: what a write to the file would change."""
     st = path.stat()
-    return (str(path.resolve()), st.st_ino, st.st_size, st.st_mtime_ns)
+    return (str(path.resolve()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns,
+            st.st_ctime_ns)
 
 
 def _touch(path: Path) -> None:
