@@ -279,50 +279,36 @@ def main() -> None:
     print(f"  {'workers 0/1/2/3 vs workers=0':<44} {growth}")
 
 
-def check_cost(root: Path, cache: Path, rounds: int = 21) -> None:
-    """What the cache's checks cost a user's first cached epoch in a new process: a fresh open
-    of the cache plus that epoch, in pairs. An unchanged file whose stamp the index holds
-    (a pass in an earlier process wrote it) skips the checksum pass; a file written since
-    gets the pass, which also pays the page faults that epoch would otherwise pay."""
-    import json
-
+def check_cost(root: Path, cache: Path, rounds: int = 15) -> None:
+    """What the cache's checks cost the first cached epoch of a new process, each part timed
+    on its own (the difference of two whole epochs drowns in this machine's noise): an
+    unchanged file whose stamp the index holds (an earlier process's pass wrote it) costs a
+    stat; a file written since gets the checksum pass, timed on a fresh mapping of the file
+    (as a new process has it: the pass also pays the page faults that the epoch then does
+    not) and on a warm one."""
     import toolkit as tk
     import toolkit.data.cache as cache_module
 
-    index = next(cache.glob("*.json"))
-
-    def first_epoch(changed: bool) -> tuple[float, float]:  # (open, first epoch) seconds
+    (data,) = cache.glob("*.npy")
+    epochs, stamps, fresh, warm = [], [], [], []
+    for _ in range(rounds):
         cache_module._VERIFIED.clear()  # what a new process starts with
-        if changed:  # as if the file had been written since its last check: the pass runs
-            meta = json.loads(index.read_text())
-            meta.pop("checked", None)
-            index.write_text(json.dumps(meta))
-        start = time.perf_counter()
         ds = tk.ImageFolder(root, image_size=(SIZE, SIZE), cache=cache)
-        opened = time.perf_counter()
-        for _ in tk.DataLoader(ds, BATCH, seed=7, workers=2):
-            pass
-        return opened - start, time.perf_counter() - opened
-
-    time.sleep(max(0.0, cache_module._RACY_NS / 1e9 - (time.time() - index.stat().st_ctime)))
-    first_epoch(True)  # the pass, which stamps the file as checked
-    results = {"unchanged": [], "changed": []}
-    for _ in range(rounds):  # in pairs, so that a busy moment slows both sides of a pair
-        base = first_epoch(False)
-        baseline = sum(base)
-        for name, changed in (("unchanged", False), ("changed", True)):
-            results[name].append((base[1], sum(first_epoch(changed)) - baseline))
-    for name, pairs in results.items():
-        epoch = statistics.median(e for e, _ in pairs)
-        cost = statistics.median(c for _, c in pairs)
-        what = "stamp matches, no pass" if name == "unchanged" else "checksum pass"
-        print(f"cache check, new process, {name} file ({what}): {cost * 1e3:+.2f} ms = "
-              f"{cost / epoch:+.1%} of the first cached epoch ({epoch * 1e3:.1f} ms; medians of "
-              f"{rounds}; target < 10%; later epochs pay nothing)")
-    (pixels,) = [np.load(p, mmap_mode="r") for p in cache.glob("*.npy")]
-    warm = statistics.median(_timed(lambda: cache_module.block_sums(pixels)) for _ in range(5))
-    print(f"  (the pass alone on a warm mapping: {warm * 1e3:.1f} ms, "
-          f"{pixels.nbytes / warm / 1e9:.1f} GB/s)")
+        epochs.append(_timed(lambda ds=ds: [None for _ in tk.DataLoader(ds, BATCH, seed=7,
+                                                                        workers=2)]))
+        stamps.append(_timed(lambda: cache_module._stamp(data)))
+        pixels = np.load(data, mmap_mode="r")  # a fresh mapping: no page of it touched yet
+        fresh.append(_timed(lambda p=pixels: cache_module.block_sums(p)))
+        warm.append(_timed(lambda p=pixels: cache_module.block_sums(p)))
+        del pixels
+    epoch = statistics.median(epochs)
+    print(f"cache check in a new process, against its first cached epoch ({epoch * 1e3:.1f} ms, "
+          f"medians of {rounds}; target < 10%; later epochs pay nothing):")
+    for what, times in (("unchanged file: the stamp (a stat)", stamps),
+                        ("changed file: the checksum pass, fresh mapping", fresh),
+                        ("changed file: the checksum pass, warm mapping", warm)):
+        t = statistics.median(times)
+        print(f"  {what:<48} {t * 1e3:7.3f} ms = {t / epoch:6.1%}")
 
 
 def _timed(fn) -> float:

@@ -220,7 +220,7 @@ class ImageCache:
         if meta["key"] != self.key or mm.dtype != np.uint8 or mm.shape != (self.n, *self.shape):
             return "", None, None
         stamp = _stamp(self.path)
-        if stamp not in _VERIFIED and meta.get("checked") != list(stamp[1:]):
+        if stamp not in _VERIFIED and meta.get("checked") != list(stamp):
             sums, expected = block_sums(mm), np.array(meta["sums"], dtype=np.uint64)
             if sums.shape != expected.shape:
                 return f"its index has {len(expected)} checksums for {len(sums)} blocks", None, None
@@ -240,7 +240,7 @@ class ImageCache:
             return
         tmp = self.directory / f"{self.key}.{os.getpid()}-{secrets.token_hex(4)}.tmp.json"
         try:
-            tmp.write_text(json.dumps({**meta, "checked": list(stamp[1:])}))
+            tmp.write_text(json.dumps({**meta, "checked": list(stamp)}))
             os.replace(tmp, self._meta)
         except OSError:  # a read-only cache folder: every process checks the file, as before
             tmp.unlink(missing_ok=True)
@@ -376,10 +376,9 @@ def _well_formed(meta) -> bool:
 
 
 def _stamp(path: Path) -> tuple:
-    """``(path, device, inode, size, mtime, ctime)``: what a write to the file would change."""
-    st = path.stat()
-    return (str(path.resolve()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns,
-            st.st_ctime_ns)
+    """``(device, inode, size, mtime, ctime)``: which file it is, and what a write to it moves."""
+    st = os.stat(path)
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def _touch(path: Path) -> None:
