@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import polars as pl
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -99,12 +101,17 @@ def originals(tmp_path_factory):
         "model": folder / "model.safetensors",
         "machine": folder / "tree.skops",
         "neural": folder / "neural.safetensors",
+        "parquet": folder / "table.parquet",  # pages without checksums (polars writes none)
+        "parquet-crc": folder / "table-crc.parquet",  # pages with CRC-32s
     }
     tk.save(files["model"], tk.Chain(tk.Dense(4, 8, tk.relu), tk.Dense(8, 2), seed=0))
     tree = tk.load_model("DecisionTreeClassifier")(max_depth=4, random_state=0)
     tk.save(files["machine"], tk.fit(tk.machine(tree, X, Y)))
     net = tk.load_model("NeuralNetworkClassifier")(epochs=1, seed=0)
     tk.save(files["neural"], tk.fit(tk.machine(net, X, Y)))
+    table = pl.DataFrame({"a": X[:, 0], "b": np.arange(len(Y)), "y": [f"c{v}" for v in Y]})
+    table.write_parquet(files["parquet"], compression="uncompressed")
+    pq.write_table(table.to_arrow(), files["parquet-crc"], write_page_checksum=True)
     return {k: (p, p.read_bytes()) for k, p in files.items()}
 
 
@@ -121,7 +128,7 @@ def _damaged(data: bytes, flips, cut) -> bytes:
     return bytes(out if cut is None else out[: int(cut * len(out))])
 
 
-@pytest.mark.parametrize("name", ["model", "machine", "neural"])
+@pytest.mark.parametrize("name", ["model", "machine", "neural", "parquet", "parquet-crc"])
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -134,6 +141,6 @@ def test_a_damaged_file_gives_a_toolkit_error_or_a_working_model(
     source, data = originals[name]
     path = tmp_path / source.name
     path.write_bytes(_damaged(data, *change))
-    kind = "model" if name == "model" else "machine"
+    kind = {"model": "model", "parquet": "parquet", "parquet-crc": "parquet"}.get(name, "machine")
     answer = _ask(worker, kind, path)
     assert answer == "ok" or answer.startswith("toolkit "), f"{change}: {answer}"

@@ -84,12 +84,18 @@ def _features(source: Path, cfg: dict) -> np.ndarray:
     import toolkit as tk
 
     train = tk.CSV(_training_table(cfg), target=cfg["data"]["target"])
-    frame = pl.read_csv(source) if source.suffix != ".parquet" else pl.read_parquet(source)
+    frame = _read_table(source)
     missing = [c for c in train.X.columns if c not in frame.columns]
     if missing:
         raise RunFolderError(f"{source} lacks the feature columns {missing} the model was "
                              "trained on")
     return frame.select(train.X.columns).to_numpy().astype(np.float32)
+
+
+def _read_table(source: Path) -> pl.DataFrame:
+    from toolkit.data.tables import read_parquet
+
+    return pl.read_csv(source) if source.suffix != ".parquet" else read_parquet(source)
 
 
 def _training_table(cfg: dict) -> Path:
@@ -111,7 +117,7 @@ def _classical(model_file: Path, source: Path) -> pl.DataFrame:
     import toolkit as tk
 
     mach = tk.load(model_file)
-    frame = pl.read_csv(source) if source.suffix != ".parquet" else pl.read_parquet(source)
+    frame = _read_table(source)
     names = list(range(frame.height))
     classes = tk.report(mach).get("classes")
     if classes is not None and hasattr(mach.model, "predict_proba"):

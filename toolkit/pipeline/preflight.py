@@ -51,7 +51,9 @@ def _target_problem(path: Path, target: str) -> Problem | None:
 
     try:
         if path.suffix.lower() == ".parquet":
-            columns = pl.read_parquet_schema(path).names()
+            from toolkit.data.tables import parquet_columns
+
+            columns = parquet_columns(path)
         else:
             sep = "\t" if path.suffix == ".tsv" else ","
             columns = pl.read_csv(path, n_rows=1, separator=sep, infer_schema=False).columns
