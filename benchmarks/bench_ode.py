@@ -53,7 +53,8 @@ def toolkit_trainer(solver, sensealg, u0, data):
     batches = [(u0, data)] * ITERS
 
     def run():
-        return tk.train(lambda m, x, y: ((m(x) - y) ** 2).sum(), node, batches, state).steps[0]
+        return tk.train(lambda m, x, y: ((m(x) - y) ** 2).sum(), node, batches, state,
+                        quiet=True).steps[0]
 
     return run, node
 
