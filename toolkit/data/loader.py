@@ -32,8 +32,10 @@ Each ``iter(loader)`` starts the next epoch; ``loader.set_epoch(n)`` (or
 
 Work: image items are decoded (``ds.load_image``) and transformed in a pool of
 ``workers`` threads (cv2 and numpy release the GIL), each written straight into
-its slot of a preallocated float32 batch; up to ``prefetch`` batches are built
-ahead of the consumer. ``workers=0`` does everything in the calling thread.
+its slot of a preallocated float32 batch (without a transform, decoded into a
+uint8 piece of the batch, ``ds.load_image(i, out=)``, and scaled once per piece:
+fewer Python steps per image, which the threads would otherwise wait on each
+other for); up to ``prefetch`` batches are built ahead of the consumer. ``workers=0`` does everything in the calling thread.
 Leaving the loop early (``break``, ``close()``, Ctrl-C) cancels the queued work,
 stops the threads after the item each is on, and joins them. With a transform,
 the batch shape is that of the epoch's first item, transformed; an item that
