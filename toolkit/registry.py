@@ -89,9 +89,10 @@ class Registry:
         self.family, self.noun = family, noun
         self._providers = tuple(providers)
         self._fillers: list[Callable[[], Mapping[str, object]]] = []
+        self._lookups: list[Callable[[str], object | None]] = []
         self._entries: dict[str, object] = {}
         self._aliases: dict[str, str] = {}
-        self._loaded = self._loading = False
+        self._loaded = self._loading = self._filled = False
         self._lock = threading.RLock()
 
     # --- registering ----------------------------------------------------------------------
@@ -115,13 +116,17 @@ class Registry:
             check_keywords(obj)
         return obj
 
-    def register_lazy(self, fill: Callable[[], Mapping[str, object]]) -> None:
-        """register_lazy(fill): ``fill() -> {name: entry}`` runs on the first lookup.
+    def register_lazy(self, fill: Callable[[], Mapping[str, object]], lookup=None) -> None:
+        """register_lazy(fill, lookup=None): ``fill() -> {name: entry}`` runs on the first
+        listing, or on the first lookup of a name that ``lookup(name) -> entry | None`` (a
+        cheaper way to one entry, where the family has one) does not find.
 
         For families generated from another library (the scikit-learn models).
         """
         self._fillers.append(fill)
-        if self._loaded and not self._loading:  # while loading, _load runs it after the imports
+        if lookup is not None:
+            self._lookups.append(lookup)
+        if self._filled and not self._loading:  # already filled: this one runs now
             self._run_filler(fill)
 
     def _run_filler(self, fill) -> None:
@@ -136,6 +141,16 @@ class Registry:
             raise ConfigError(msg)
 
     def _load(self) -> None:
+        self._import_providers()
+        if self._filled:
+            return
+        with self._lock:
+            if not self._filled:
+                self._filled = True
+                for fill in self._fillers:
+                    self._run_filler(fill)
+
+    def _import_providers(self) -> None:
         if self._loaded:
             return
         with self._lock:
@@ -148,8 +163,16 @@ class Registry:
                     import_module(module)
             finally:
                 self._loading = False
-            for fill in self._fillers:
-                self._run_filler(fill)
+
+    def _look_up(self, name: str) -> bool:
+        """Whether the lazy part has ``name``, found one by one where it can be (then kept)."""
+        for lookup in self._lookups:
+            obj = lookup(name)
+            if obj is not None:
+                with self._lock:
+                    self._entries.setdefault(name, obj)
+                return True
+        return False
 
     # --- looking up -----------------------------------------------------------------------
 
@@ -159,8 +182,13 @@ class Registry:
         return sorted({*self._entries, *(self._aliases if aliases else ())})
 
     def __contains__(self, name) -> bool:
+        if not isinstance(name, str):
+            return False
+        self._import_providers()
+        if name in self._entries or name in self._aliases or self._look_up(name):
+            return True
         self._load()
-        return isinstance(name, str) and (name in self._entries or name in self._aliases)
+        return name in self._entries or name in self._aliases
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
 import polars as pl
 import pytest
 from sklearn.utils import all_estimators
@@ -14,6 +20,7 @@ from toolkit.models import catalog
 # scikit-learn's experimental halving searches; the catalogue, built once per process, may
 # predate that import, so those two are left out of the comparison on both sides.
 _EXPERIMENTAL = {"HalvingGridSearchCV", "HalvingRandomSearchCV"}
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_registry_follows_the_installed_scikit_learn():
@@ -66,3 +73,33 @@ def test_entries_are_sorted_and_hold_every_sklearn_entry():
     assert set(catalog.sklearn_entries()[0]) <= set(names)
     with pytest.raises(UnknownNameError, match="did you mean 'Ridge'"):
         catalog.entry("Ridg")
+
+
+def test_the_index_finds_each_estimator_as_the_full_catalogue_does():
+    from toolkit.models.catalog import sklearn_entries, sklearn_entry
+    from toolkit.models.sklearn_index import MODULES
+
+    entries, skipped = sklearn_entries()
+    assert set(MODULES) >= set(entries) - _EXPERIMENTAL  # it knows every registered estimator
+    for name in set(MODULES) - _EXPERIMENTAL:
+        assert sklearn_entry(name) == entries.get(name), name  # skipped ones: None both ways
+
+
+def test_one_model_name_resolves_without_building_the_whole_catalogue():
+    # a fresh interpreter, as `toolkit validate` is: the name, its keywords, its type
+    script = textwrap.dedent("""
+        import toolkit as tk
+        from toolkit.models import catalog
+        from toolkit.registry import registry
+        models = registry("models")
+        assert models.check({"RandomForestClassifier": {"n_estimators": 10}}) == []
+        assert models.check({"RandomForestClassifier": {"n_estimator": 10}})  # misspelt
+        assert tk.load_model("Ridge")(alpha=2.0).alpha == 2.0
+        print(catalog.sklearn_entries.cache_info().currsize)
+        assert "RandomForrestClassifier" not in models  # unknown: now the full catalogue
+        print(catalog.sklearn_entries.cache_info().currsize)
+    """)
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split() == ["0", "1"]

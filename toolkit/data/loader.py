@@ -35,7 +35,8 @@ Work: image items are decoded (``ds.load_image``) and transformed in a pool of
 its slot of a preallocated float32 batch (without a transform, decoded into a
 uint8 piece of the batch, ``ds.load_image(i, out=)``, and scaled once per piece:
 fewer Python steps per image, which the threads would otherwise wait on each
-other for); up to ``prefetch`` batches are built ahead of the consumer. ``workers=0`` does everything in the calling thread.
+other for); up to ``prefetch`` batches are built ahead of the consumer.
+``workers=0`` does everything in the calling thread.
 Leaving the loop early (``break``, ``close()``, Ctrl-C) cancels the queued work,
 stops the threads after the item each is on, and joins them. With a transform,
 the batch shape is that of the epoch's first item, transformed; an item that

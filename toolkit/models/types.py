@@ -43,7 +43,7 @@ from toolkit.data.frames import column_names, is_table
 from toolkit.errors import DataError, HyperparameterError, NotTrainedError, UnknownNameError
 from toolkit.models import inputs
 from toolkit.models.catalog import entry as catalog_entry
-from toolkit.models.catalog import sklearn_entries
+from toolkit.models.catalog import sklearn_entries, sklearn_entry
 from toolkit.models.compose import Composable
 from toolkit.models.params import StrictParams, refuse_unknown
 from toolkit.registry import registry
@@ -241,7 +241,12 @@ def _generated_types() -> dict[str, type]:
     return {name: model_type(name) for name in sklearn_entries()[0]}
 
 
-registry("models").register_lazy(_generated_types)
+def _generated_type(name: str) -> type | None:
+    """The model type of one scikit-learn estimator, found without the whole catalogue."""
+    return None if sklearn_entry(name) is None else model_type(name)
+
+
+registry("models").register_lazy(_generated_types, lookup=_generated_type)
 
 
 def __getattr__(name: str):
