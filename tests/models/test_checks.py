@@ -85,3 +85,45 @@ def test_support_vectors_fewer_than_their_indices_are_refused():
     model.support_vectors_ = model.support_vectors_[:-1]
     with pytest.raises(UnsafeFileError, match="support vectors"):
         check_structure(model, "m.skops")
+
+
+def _ball_tree(metric, **params):
+    from sklearn.neighbors import BallTree
+
+    return BallTree(X, metric=metric, **params)
+
+
+def _with_metric_arrays(tree, vec=None, mat=None):
+    state = list(tree.__getstate__())
+    p, old_vec, old_mat = state[-2].__getstate__()
+    state[-2].__setstate__((p, old_vec if vec is None else vec, old_mat if mat is None else mat))
+    tree.__setstate__(tuple(state))
+    return tree
+
+
+@pytest.mark.parametrize(
+    "metric, params",
+    [("mahalanobis", {"VI": np.eye(3)}), ("seuclidean", {"V": np.ones(3)}),
+     ("minkowski", {"p": 3, "w": np.ones(3)}), ("minkowski", {"p": 3})],
+)
+def test_ball_trees_with_metrics_that_read_arrays_pass(metric, params):
+    check_structure({"tree": _ball_tree(metric, **params)}, "ok.skops")
+
+
+@pytest.mark.parametrize(
+    "metric, params, arrays, message",
+    [
+        ("mahalanobis", {"VI": np.eye(3)}, {"mat": np.eye(2)}, r"mat: shape \(2, 2\) for 3"),
+        ("mahalanobis", {"VI": np.eye(3)}, {"mat": np.full((3, 3), np.nan)}, "finite"),
+        ("seuclidean", {"V": np.ones(3)}, {"vec": np.ones(1)}, r"vec: shape \(1,\) for 3"),
+        ("minkowski", {"p": 3, "w": np.ones(3)}, {"vec": np.ones(2)}, r"vec: shape \(2,\)"),
+        ("minkowski", {"p": 3}, {"vec": np.ones(1)}, r"vec: shape \(1,\) for 3"),
+    ],
+)
+def test_a_tree_whose_metric_reads_past_its_arrays_is_refused(metric, params, arrays, message):
+    # the compiled distance loops run over the data's 3 features, unchecked: shorter
+    # weights or a smaller matrix would be read past their end
+    tree = _with_metric_arrays(_ball_tree(metric, **params), **arrays)
+    where = r"m\.skops: refused — machine\.dist_metric\."
+    with pytest.raises(UnsafeFileError, match=rf"{where}.*{message}"):
+        check_structure(tree, "m.skops")

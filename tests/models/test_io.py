@@ -324,3 +324,20 @@ def test_a_tuned_machine_file_edited_to_name_os_system_is_refused(tmp_path):
     _retarget(path, ("fitted_model", "content", "content", "resampling"), "os", "system")
     with pytest.raises(UnsafeFileError, match="os.system"):
         tk.load(path)
+
+
+@pytest.mark.parametrize(
+    "metric, params",
+    [("mahalanobis", {"metric_params": {"VI": np.eye(13)}}),
+     ("seuclidean", {"metric_params": {"V": np.linspace(1, 2, 13)}}),
+     ("minkowski", {"p": 3, "metric_params": {"w": np.linspace(1, 2, 13)}})],
+)
+def test_neighbours_with_metrics_that_hold_arrays_round_trip(metric, params, wine, tmp_path):
+    from sklearn.neighbors import KNeighborsClassifier
+
+    X, y = wine
+    model = KNeighborsClassifier(algorithm="ball_tree", metric=metric, **params)
+    mach = tk.fit(tk.machine(model, X, y))
+    tk.save(tmp_path / "knn.skops", mach)
+    again = tk.load(tmp_path / "knn.skops")
+    assert (np.asarray(tk.predict(again, X)) == np.asarray(tk.predict(mach, X))).all()

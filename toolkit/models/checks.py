@@ -260,13 +260,33 @@ def _binary_tree(tree, where, n_features, path) -> None:
     _require(weight is None or np.shape(weight) == (n,), path, where, "sample weights")
     if n_features is not None:
         _require(data.shape[1] == n_features, path, where, f"data has {data.shape[1]} features")
+    from sklearn.metrics._dist_metrics import DistanceMetric
+
+    metric = _rest[-1]  # the state holds it, not an attribute: the walk would not reach it
+    _require(isinstance(metric, DistanceMetric), path, where,
+             f"its distance metric is a {type(metric).__name__}")
+    _metric(metric, f"{where}.dist_metric", data.shape[1], path)
 
 
 def _metric(metric, where, n_features, path) -> None:
+    """The exponent, and the arrays a metric reads in its compiled loops: they must span the
+    data's features exactly (the loops run over the data's width, unchecked)."""
     p, vec, mat = metric.__getstate__()
     _require(float(p) > 0, path, where, f"the metric's p is {p}")
-    _array(vec, path, f"{where}.vec", 1, "f")
-    _array(mat, path, f"{where}.mat", 2, "f")
+    vec = _array(vec, path, f"{where}.vec", 1, "f")
+    mat = _array(mat, path, f"{where}.mat", 2, "f")
+    name = type(metric).__name__
+    reads = {"Mahalanobis": "mat", "SEuclidean": "vec"}.get(name.split("Distance")[0])
+    if name.startswith("Minkowski") and vec.size:
+        reads = "vec"  # a weighted Minkowski: its weights
+    if reads is None:
+        return
+    _require(n_features is not None, path, where,
+             f"a {name} with its own {reads} outside a fitted tree or model")
+    array = vec if reads == "vec" else mat
+    shape = (n_features,) if reads == "vec" else (n_features, n_features)
+    _require(array.shape == shape and np.isfinite(array).all(), path, f"{where}.{reads}",
+             f"shape {array.shape} for {n_features} features (finite values needed)")
 
 
 def _bspline(spline, where, n_features, path) -> None:

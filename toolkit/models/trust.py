@@ -53,17 +53,26 @@ _TRUSTED_CLASSES: dict[str, dict[str, str]] = {
     "sklearn.neighbors._ball_tree": {
         "BallTree": "compiled; data, index permutation, node ranges and bounds validated",
     },
-    # Distance metrics whose only parameter is the exponent p (their vec/mat arrays
-    # are validated as unused); metrics with weight arrays or Python functions are not
-    # listed.
+    # Distance metrics: compiled loops over the data's width. Their exponent p is
+    # validated, and the arrays they read (Minkowski's weights, SEuclidean's variances,
+    # Mahalanobis' inverse covariance) must span exactly the features of the tree that
+    # holds them (models/checks.py); metrics calling Python functions are not listed.
     "sklearn.metrics._dist_metrics": {
-        f"{name}Distance{bits}": "compiled; parameter p and unused arrays validated"
-        for name in (
-            "Euclidean Manhattan Chebyshev Minkowski Hamming Canberra BrayCurtis Jaccard "
-            "Matching Dice Kulsinski RogersTanimoto RussellRao SokalMichener SokalSneath "
-            "Haversine"
-        ).split()
-        for bits in ("64", "32")
+        **{
+            f"{name}Distance{bits}": "compiled; parameter p validated, its arrays unused"
+            for name in (
+                "Euclidean Manhattan Chebyshev Hamming Canberra BrayCurtis Jaccard "
+                "Matching Dice Kulsinski RogersTanimoto RussellRao SokalMichener SokalSneath "
+                "Haversine"
+            ).split()
+            for bits in ("64", "32")
+        },
+        **{
+            f"{name}Distance{bits}": "compiled; p validated, and the weights, variances or "
+            "matrix it reads sized to its tree's features and finite"
+            for name in ("Minkowski", "SEuclidean", "Mahalanobis")
+            for bits in ("64", "32")
+        },
     },
     "sklearn.gaussian_process.kernels": {
         name: "pure Python and numpy"
