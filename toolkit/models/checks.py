@@ -20,7 +20,8 @@ file built and validates every structure that reaches compiled code unchecked:
   thresholds for every feature;
 - KD and ball trees: the data, an index array that is a permutation of its rows,
   node ranges inside it, the node count a complete binary tree has, bounds of the
-  right shape; their distance metric's parameter;
+  right shape; their distance metric's exponent, and the weights, variances or
+  matrix it reads sized to the tree's features and finite;
 - libsvm's support vectors, dual coefficients, class counts and intercepts;
   k-means centres, neighbours' fitted data, B-spline knots and coefficients.
 
