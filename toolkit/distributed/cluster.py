@@ -36,7 +36,7 @@ def import_ray():
         import ray
     except ImportError as err:
         msg = ("this needs Ray, which is not installed; install the extra: "
-               "pip install 'toolkit[ray]' (ray[data] 2.50 or later)")
+               "pip install 'toolkit[ray]' (ray[data,client] 2.50 or later)")
         raise ToolkitError(msg) from err
     return ray
 
@@ -49,11 +49,22 @@ def connect(address: str | None = None) -> bool:
         return False
     local = address in (None, "local") and not (address is None and os.environ.get("RAY_ADDRESS"))
     if not local:
+        if str(address).startswith("ray://"):
+            _need_ray_client(address)
         ray.init(address=address, logging_level=logging.WARNING)
         return False
     with loopback_only(ray):
         ray.init(address="local", include_dashboard=False, logging_level=logging.WARNING)
     return True
+
+
+def _need_ray_client(address: str) -> None:
+    try:
+        import grpc  # noqa: F401 - Ray Client's transport
+    except ImportError as err:
+        msg = (f"address {address!r} goes through Ray Client, which needs grpcio; install the "
+               "extra: pip install 'toolkit[ray]' (or pip install 'ray[client]')")
+        raise ToolkitError(msg) from err
 
 
 @contextlib.contextmanager
