@@ -92,7 +92,7 @@ class Registry:
         self._lookups: list[Callable[[str], object | None]] = []
         self._entries: dict[str, object] = {}
         self._aliases: dict[str, str] = {}
-        self._loaded = self._loading = self._filled = False
+        self._imported = self._loading = self._filled = False
         self._lock = threading.RLock()
 
     # --- registering ----------------------------------------------------------------------
@@ -151,12 +151,12 @@ class Registry:
                     self._run_filler(fill)
 
     def _import_providers(self) -> None:
-        if self._loaded:
+        if self._imported:
             return
         with self._lock:
-            if self._loaded:
+            if self._imported:
                 return
-            self._loaded = True  # first: a provider may look names up while it registers
+            self._imported = True  # first: a provider may look names up while it registers
             self._loading = True  # a provider's register_lazy waits for its module to finish
             try:
                 for module in self._providers:
