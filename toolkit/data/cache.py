@@ -238,15 +238,20 @@ class ImageCache:
         program can set back) skips the checksum pass."""
         if time.time_ns() - stamp[-1] < _RACY_NS:
             return
-        tmp = self.directory / f"{self.key}.{os.getpid()}-{secrets.token_hex(4)}.tmp.json"
+        tmp = self._private_path("json")
         try:
             tmp.write_text(json.dumps({**meta, "checked": list(stamp)}))
             os.replace(tmp, self._meta)
         except OSError:  # a read-only cache folder: every process checks the file, as before
             tmp.unlink(missing_ok=True)
 
+    def _private_path(self, ext: str) -> Path:
+        """``<key>.<pid>-<random>.tmp.<ext>``: a file of this process only (the name that
+        ``_remove_stale`` and ``_fill_alive`` read the owner's pid from)."""
+        return self.directory / f"{self.key}.{os.getpid()}-{secrets.token_hex(4)}.tmp.{ext}"
+
     def _start_fill(self) -> None:
-        self._tmp = self.directory / f"{self.key}.{os.getpid()}-{secrets.token_hex(4)}.tmp.npy"
+        self._tmp = self._private_path("npy")
         self._mm = np.lib.format.open_memmap(self._tmp, mode="w+", dtype=np.uint8,
                                              shape=(self.n, *self.shape))
         _reserve(self._tmp)
